@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace Vigil.Server.Platform.Api;
+
+/// <summary>
+/// Maps the few exceptions a client can cause onto RFC 7807 responses; everything else is a 500 whose
+/// text never reaches the client.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException bad => FromBadRequest(bad),
+            JsonException json => JsonProblem(json),
+            DbUpdateConcurrencyException => new ProblemDetails
+            {
+                Status = 409,
+                Title = "Conflict",
+                Detail = "Someone else changed this first; reload and try again.",
+            },
+            DbUpdateException db when IsUniqueViolation(db) => new ProblemDetails
+            {
+                Status = 409,
+                Title = "Conflict",
+                Detail = "A record with the same unique value already exists.",
+            },
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+        if (problem is null)
+        {
+            if (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; nobody is left to answer.
+                http.Response.StatusCode = 499;
+                return true;
+            }
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+            problem = new ProblemDetails { Status = 500, Title = "Internal Server Error", Detail = "An unexpected error occurred." };
+        }
+        http.Response.StatusCode = problem.Status ?? 500;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    static ProblemDetails FromBadRequest(BadHttpRequestException bad)
+    {
+        if (FindJsonException(bad) is { } json)
+        {
+            return JsonProblem(json);
+        }
+        var status = bad.StatusCode;
+        return new ProblemDetails
+        {
+            Status = status,
+            Title = status switch
+            {
+                413 => "Payload Too Large",
+                415 => "Unsupported Media Type",
+                _ => "Bad Request",
+            },
+            Detail = status switch
+            {
+                413 => "The request body is too large.",
+                415 => "Send the body as application/json.",
+                _ => SafeBindingMessage(bad.Message),
+            },
+        };
+    }
+
+    static JsonException? FindJsonException(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is JsonException json)
+            {
+                return json;
+            }
+        }
+        return null;
+    }
+
+    static HttpValidationProblemDetails JsonProblem(JsonException json)
+    {
+        // "$.user.email" → "user.email"; "$" (a body that is not JSON at all) → "body".
+        var field = json.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
+        var message = json.Path is { Length: > 1 }
+            ? $"The value of {field} is not valid for its type."
+            : "The request body is not valid JSON.";
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = 400,
+            Title = "Bad Request",
+            Detail = message,
+        };
+    }
+
+    static string SafeBindingMessage(string message) =>
+        // Binding messages name parameters and types, never data; keep them short.
+        message.Length > 300 ? message[..300] : message;
+
+    static bool IsUniqueViolation(DbUpdateException db) => db.InnerException switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation,
+        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+        _ => false,
+    };
+}

@@ -1,0 +1,351 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Scalar.AspNetCore;
+using Vigil.Server.Platform.Admin;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Auth;
+using Vigil.Server.Platform.Configuration;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Http;
+using Vigil.Server.Platform.Modules;
+using Vigil.Server.Platform.Secrets;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Platform;
+
+/// <summary>Everything every module relies on: data, auth, tenancy, audit, secrets, outbound HTTP, API conventions.</summary>
+public static class PlatformSetup
+{
+    public const string ApiPrefix = "/api/v1";
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
+    public static readonly JsonSerializerOptions Json = ConfigureJson(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions ConfigureJson(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        o.DictionaryKeyPolicy = null;
+        o.NumberHandling = JsonNumberHandling.Strict;
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        return o;
+    }
+
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        EnvironmentAliases.Apply(builder.Configuration);
+        var services = builder.Services;
+        var config = builder.Configuration;
+
+        services.AddOptions<PlatformOptions>().BindConfiguration(PlatformOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddOptions<OutboundOptions>().BindConfiguration(OutboundOptions.Section);
+
+        var platform = config.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+        var database = ParseDatabase(config);
+        services.AddSingleton(database);
+        services.TryAddSingletonTimeProvider();
+
+        // Data
+        services.AddScoped<CurrentWorkspace>();
+        services.AddScoped<ICurrentWorkspace>(sp => sp.GetRequiredService<CurrentWorkspace>());
+        AddDatabase(services, database);
+        services.AddSingleton<DatabaseInitializer>();
+        services.AddHostedService<DatabaseStartup>();
+
+        // Secrets: Data Protection keys beside the SQLite file, or in the database that replicas share.
+        var dataProtection = services.AddDataProtection().SetApplicationName("Vigil");
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            dataProtection.PersistKeysToDbContext<VigilDb>();
+        }
+        else
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(platform.DataDirFullPath, "keys")));
+        }
+        services.AddSingleton<SecretProtector>();
+
+        // Outbound HTTP
+        services.AddSingleton<IHostResolver, SystemHostResolver>();
+        services.AddSingleton<UrlGuard>();
+
+        // Auth
+        AddAuth(builder, database, platform);
+
+        // Use cases
+        services.AddHttpContextAccessor();
+        services.AddScoped<Actor>();
+        services.AddScoped<AuditLog>();
+        services.AddScoped<AuditService>();
+        services.AddScoped<WorkspaceService>();
+        services.AddScoped<SystemSettingsService>();
+        services.AddScoped<AdminUsersService>();
+
+        // API conventions
+        services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+            c.ProblemDetails.Extensions.Remove("exception");
+        });
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            k.AddServerHeader = false;
+        });
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
+        services.AddCors(o => o.AddDefaultPolicy(p => ConfigureCors(p, platform.CorsOrigins)));
+
+        // Operations
+        services.AddHealthChecks().AddDbContextCheck<VigilDb>("database", tags: ["ready"]);
+        services.AddOpenTelemetry().WithMetrics(m => m
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddMeter("Vigil")
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    static DatabaseUrl ParseDatabase(IConfiguration config)
+    {
+        try
+        {
+            return DatabaseUrl.Parse(config["Database:Url"]);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or UriFormatException)
+        {
+            throw new StartupException($"DATABASE_URL is not usable: {e.Message}");
+        }
+    }
+
+    static void AddDatabase(IServiceCollection services, DatabaseUrl database)
+    {
+        if (database.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContext<VigilDb, PostgresVigilDb>(o => o.UseNpgsql(database.ConnectionString,
+                n => n.MigrationsHistoryTable("__ef_migrations_history")));
+        }
+        else
+        {
+            services.AddDbContext<VigilDb, SqliteVigilDb>(o => o.UseSqlite(database.ConnectionString,
+                s => s.MigrationsHistoryTable("__ef_migrations_history")));
+        }
+    }
+
+    static void AddAuth(WebApplicationBuilder builder, DatabaseUrl database, PlatformOptions platform)
+    {
+        var services = builder.Services;
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var key = JwtKey.Resolve(auth.JwtSecret, database.Provider, platform.DataDirFullPath);
+        services.AddSingleton(key);
+
+        services.AddIdentityCore<VigilUser>(o =>
+            {
+                o.Password.RequiredLength = 8;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 1;
+                o.User.RequireUniqueEmail = true;
+                o.User.AllowedUserNameCharacters = UsernameRules.AllowedCharacters;
+                o.Lockout.MaxFailedAccessAttempts = auth.MaxFailedAttempts;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(auth.LockoutMinutes);
+            })
+            .AddEntityFrameworkStores<VigilDb>()
+            .AddSignInManager()
+            .AddPasswordValidator<PasswordPolicy>()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = "Vigil";
+                o.DefaultChallengeScheme = "Vigil";
+            })
+            .AddPolicyScheme("Vigil", "Bearer token, API key or cookie", o => o.ForwardDefaultSelector = SelectScheme)
+            .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
+            {
+                o.MapInboundClaims = false;
+                o.Events = new JwtBearerEvents { OnTokenValidated = ValidateSessionAsync };
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies(c => c.ApplicationCookie?.Configure(o =>
+            {
+                o.LoginPath = "/login";
+                o.LogoutPath = "/logout";
+                o.AccessDeniedPath = "/";
+                o.Cookie.Name = "vigil.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = true;
+                o.ExpireTimeSpan = TimeSpan.FromDays(auth.RefreshTokenExpireDays);
+            }));
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<JwtKey, TimeProvider>((o, k, clock) => o.TokenValidationParameters = TokenService.ValidationParameters(k, clock));
+
+        // No fallback policy: unknown routes answer 404, not 401. Every route group requires auth explicitly.
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminEndpoints.Policy, p => p.RequireAuthenticatedUser().RequireClaim(VigilClaims.Admin, "true"));
+
+        services.AddSingleton<SignInThrottle>();
+        services.AddScoped<TokenService>();
+        services.AddScoped<AuthService>();
+        services.AddScoped<AdminBootstrap>();
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(AuthEndpoints.RegisterRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = auth.RegistrationsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(60);
+                context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = new ProblemDetails { Status = 429, Title = "Too Many Requests", Detail = "Too many requests; try again later." },
+                });
+            };
+        });
+    }
+
+    /// <summary>API keys and bearer tokens for the API; the cookie only for the UI, so the API is not open to CSRF.</summary>
+    static string SelectScheme(HttpContext http)
+    {
+        if (ApiKeyAuthenticationHandler.ReadKey(http.Request) is not null)
+        {
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+        if (http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return JwtBearerDefaults.AuthenticationScheme;
+        }
+        return http.Request.Path.StartsWithSegments(ApiPrefix) ? JwtBearerDefaults.AuthenticationScheme : IdentityConstants.ApplicationScheme;
+    }
+
+    /// <summary>An access token stops working as soon as its user is disabled or its session is revoked.</summary>
+    static async Task ValidateSessionAsync(TokenValidatedContext context)
+    {
+        var principal = context.Principal!; // set by the handler before this event
+        var userId = principal.GetUserId();
+        var session = principal.GetSessionId();
+        if (userId is null || session is null)
+        {
+            context.Fail("Token lacks subject or session.");
+            return;
+        }
+        var db = context.HttpContext.RequestServices.GetRequiredService<VigilDb>();
+        var ct = context.HttpContext.RequestAborted;
+        var state = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new
+            {
+                u.IsDisabled,
+                u.IsAdmin,
+                Revoked = db.RefreshTokens.Any(t => t.FamilyId == session && t.RevokedAt != null),
+            })
+            .SingleOrDefaultAsync(ct);
+        if (state is null || state.IsDisabled || state.Revoked)
+        {
+            context.Fail("The session has ended.");
+            return;
+        }
+        if (principal.IsAdmin() != state.IsAdmin && principal.Identity is System.Security.Claims.ClaimsIdentity identity)
+        {
+            // Admin rights follow the database, not a token issued before a promotion or demotion.
+            if (state.IsAdmin)
+            {
+                identity.AddClaim(new System.Security.Claims.Claim(VigilClaims.Admin, "true"));
+            }
+            else
+            {
+                foreach (var claim in identity.FindAll(VigilClaims.Admin).ToList())
+                {
+                    identity.RemoveClaim(claim);
+                }
+            }
+        }
+    }
+
+    static void ConfigureCors(Microsoft.AspNetCore.Cors.Infrastructure.CorsPolicyBuilder policy, string? origins)
+    {
+        var list = (origins ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Contains("*"))
+        {
+            policy.AllowAnyOrigin().AllowAnyHeader().AllowAnyMethod();
+        }
+        else if (list.Length > 0)
+        {
+            policy.WithOrigins(list).AllowAnyHeader().AllowAnyMethod().AllowCredentials().WithExposedHeaders("Retry-After", "Location");
+        }
+    }
+
+    public static WebApplication UsePlatform(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>Operations endpoints, OpenAPI, and the platform's own routes; returns the <c>/api/v1</c> group for modules.</summary>
+    public static RouteGroupBuilder MapPlatform(this WebApplication app, ServerRoles roles)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResultStatusCodes = { [HealthStatus.Healthy] = 200, [HealthStatus.Degraded] = 200, [HealthStatus.Unhealthy] = 503 },
+            ResponseWriter = (http, report) => http.Response.WriteAsJsonAsync(new
+            {
+                status = report.Status == HealthStatus.Unhealthy ? "unavailable" : "ok",
+                checks = report.Entries.ToDictionary(e => e.Key, e => e.Value.Status == HealthStatus.Unhealthy ? "unavailable" : "ok"),
+            }),
+        }).AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+
+        var api = app.MapGroup(ApiPrefix)
+            .RequireAuthorization()
+            .AddEndpointFilter<RequestValidationFilter>()
+            .AddEndpointFilter<ApiKeyScopeFilter>()
+            .WithMetadata(new ProducesResponseTypeMetadata(400, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            app.MapOpenApi().AllowAnonymous();
+            app.MapScalarApiReference("/docs", o => o.WithTitle("Vigil API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+            api.MapAuth();
+            api.MapWorkspaces();
+            api.MapAdmin();
+        }
+        return api;
+    }
+}

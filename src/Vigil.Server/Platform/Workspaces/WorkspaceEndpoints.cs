@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Auth;
+
+namespace Vigil.Server.Platform.Workspaces;
+
+public static class WorkspaceEndpoints
+{
+    public static RouteGroupBuilder MapWorkspaces(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/workspaces").WithTags("Workspaces");
+        group.MapGet("/", List).WithSummary("My workspaces, with my role in each");
+        group.MapPost("/", Create).WithSummary("Create a shared workspace; the caller becomes its owner");
+        group.MapGet("/{id:guid}", Get).WithSummary("One of my workspaces").ProducesProblem(404);
+        group.MapPatch("/{id:guid}", Update).WithSummary("Rename a workspace (owner or manager)").ProducesProblem(404);
+        group.MapDelete("/{id:guid}", Delete).WithSummary("Delete a shared workspace (owner)").ProducesProblem(404).ProducesProblem(409);
+
+        group.MapGet("/{id:guid}/members", ListMembers).WithSummary("Members of a workspace and their roles").ProducesProblem(404);
+        group.MapPost("/{id:guid}/members", AddMember).WithSummary("Add an existing user by id, username or email (owner)").ProducesProblem(404).ProducesProblem(409);
+        group.MapPatch("/{id:guid}/members/{userId:guid}", UpdateMember).WithSummary("Change a member's role (owner)").ProducesProblem(404).ProducesProblem(409);
+        group.MapDelete("/{id:guid}/members/{userId:guid}", RemoveMember).WithSummary("Remove a member (owner), or leave (self)").ProducesProblem(404).ProducesProblem(409);
+
+        group.MapGet("/{id:guid}/invitations", ListInvitations).WithSummary("Pending and past invitations (owner or manager)").ProducesProblem(404);
+        group.MapPost("/{id:guid}/invitations", Invite).WithSummary("Invite someone by email (owner); the token is shown once").ProducesProblem(404);
+        group.MapDelete("/{id:guid}/invitations/{invitationId:guid}", RevokeInvitation).WithSummary("Revoke an invitation (owner)").ProducesProblem(404);
+
+        group.MapGet("/{id:guid}/audit", Audit).WithSummary("The workspace's audit log (owner or manager)").ProducesProblem(404);
+        group.MapGet("/{id:guid}/audit.csv", AuditCsv).WithSummary("The workspace's audit log as CSV (owner or manager)").Produces(200, contentType: "text/csv").ProducesProblem(404);
+
+        api.MapPost("/invitations/{token}/accept", Accept).WithTags("Workspaces")
+            .WithSummary("Accept an invitation addressed to my email").ProducesProblem(404);
+        return group;
+    }
+
+    static Guid Me(ClaimsPrincipal user) => user.GetUserId()!.Value; // routes here require an authenticated user
+
+    static async Task<Ok<Page<WorkspaceDto>>> List([AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok(await service.ListMineAsync(Me(user), page, ct));
+
+    static async Task<Results<Created<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Create(CreateWorkspaceRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.CreateAsync(Me(user), request, ct)).ToCreated(w => $"/api/v1/workspaces/{w.Id}");
+
+    static async Task<Results<Ok<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Get(Guid id, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.GetAsync(Me(user), id, ct)).ToHttp();
+
+    static async Task<Results<Ok<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Update(Guid id, UpdateWorkspaceRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UpdateAsync(Me(user), id, request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Delete(Guid id, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.DeleteAsync(Me(user), id, ct)).ToNoContent();
+
+    static async Task<Results<Ok<Page<MemberDto>>, ValidationProblem, ProblemHttpResult>> ListMembers(Guid id, [AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.ListMembersAsync(Me(user), id, page, ct)).ToHttp();
+
+    static async Task<Results<Created<MemberDto>, ValidationProblem, ProblemHttpResult>> AddMember(Guid id, AddMemberRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.AddMemberAsync(Me(user), id, request, ct)).ToCreated(m => $"/api/v1/workspaces/{id}/members/{m.UserId}");
+
+    static async Task<Results<Ok<MemberDto>, ValidationProblem, ProblemHttpResult>> UpdateMember(Guid id, Guid userId, UpdateMemberRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UpdateMemberAsync(Me(user), id, userId, request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveMember(Guid id, Guid userId, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.RemoveMemberAsync(Me(user), id, userId, ct)).ToNoContent();
+
+    static async Task<Results<Ok<Page<InvitationDto>>, ValidationProblem, ProblemHttpResult>> ListInvitations(Guid id, [AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.ListInvitationsAsync(Me(user), id, page, ct)).ToHttp();
+
+    static async Task<Results<Created<CreatedInvitationDto>, ValidationProblem, ProblemHttpResult>> Invite(Guid id, CreateInvitationRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.InviteAsync(Me(user), id, request, ct)).ToCreated(i => $"/api/v1/workspaces/{id}/invitations/{i.Id}");
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RevokeInvitation(Guid id, Guid invitationId, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.RevokeInvitationAsync(Me(user), id, invitationId, ct)).ToNoContent();
+
+    static async Task<Results<Ok<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Accept(string token, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.AcceptAsync(Me(user), token, ct)).ToHttp();
+
+    static async Task<Results<Ok<Page<AuditEntryDto>>, ValidationProblem, ProblemHttpResult>> Audit(Guid id, [AsParameters] AuditQuery query, [AsParameters] PageQuery page, AuditService audit, ClaimsPrincipal user, CancellationToken ct) =>
+        (await audit.ListForWorkspaceAsync(Me(user), id, query, page, ct)).ToHttp();
+
+    static async Task<IResult> AuditCsv(Guid id, [AsParameters] AuditQuery query, AuditService audit, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var export = await audit.ExportWorkspaceAsync(Me(user), id, query, ct);
+        return export.IsOk
+            ? new CsvResult($"audit-{id}.csv", export.Value!)
+            : export.ToProblem();
+    }
+}

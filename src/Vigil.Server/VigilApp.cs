@@ -1,0 +1,54 @@
+using Vigil.Server.Platform;
+using Vigil.Server.Platform.Configuration;
+using Vigil.Server.Platform.Modules;
+
+namespace Vigil.Server;
+
+/// <summary>Composition only: the platform, then each module by hand, then their routes.</summary>
+public static class VigilApp
+{
+    /// <summary>Every module this build knows; <c>VIGIL_MODULES</c> picks among them.</summary>
+    public static IReadOnlyList<VigilModule> AvailableModules() => [];
+
+    public static WebApplication Build(string[] args)
+    {
+        // appsettings.json and static assets ship beside the binary; ./data stays relative to where Vigil is started.
+        var builder = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
+            ? WebApplication.CreateBuilder(args)
+            : WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+            && string.IsNullOrEmpty(builder.Configuration["API_PORT"]))
+        {
+            builder.WebHost.UseUrls("http://localhost:8080");
+        }
+        builder.AddPlatform();
+        var platform = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
+        var roles = ServerRolesParser.Parse(platform.Roles);
+        var modules = ModuleCatalog.Select(AvailableModules(), platform.Modules);
+        builder.Services.AddSingleton(modules);
+        builder.Services.AddSingleton(new ServerRoleInfo(roles));
+        foreach (var module in modules.Enabled)
+        {
+            module.AddServices(builder);
+            if (roles.HasFlag(ServerRoles.Worker))
+            {
+                module.AddWorkers(builder);
+            }
+        }
+
+        var app = builder.Build();
+        app.UsePlatform();
+        var api = app.MapPlatform(roles);
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            foreach (var module in modules.Enabled)
+            {
+                module.MapEndpoints(api);
+            }
+        }
+        return app;
+    }
+}
+
+/// <summary>The roles this replica runs, for components that must know (UI, jobs).</summary>
+public sealed record ServerRoleInfo(ServerRoles Roles);
