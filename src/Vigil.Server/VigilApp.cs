@@ -10,7 +10,9 @@ public static class VigilApp
     /// <summary>Every module this build knows; <c>VIGIL_MODULES</c> picks among them.</summary>
     public static IReadOnlyList<VigilModule> AvailableModules() => [];
 
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line arguments; settings may be passed as <c>--KEY=value</c>.</param>
+    /// <param name="configure">Runs after every service is registered and before the app is built: tests swap the clock here.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // appsettings.json and static assets ship beside the binary; ./data stays relative to where Vigil is started.
         var builder = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
@@ -36,6 +38,7 @@ public static class VigilApp
             }
         }
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UsePlatform();
         var api = app.MapPlatform(roles);
