@@ -310,6 +310,7 @@ public static class PlatformSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<BodySizeLimit>();
         app.UseCors();
         app.UseAuthentication();
         app.UseRateLimiter();
@@ -335,8 +336,9 @@ public static class PlatformSetup
 
         var api = app.MapGroup(ApiPrefix)
             .RequireAuthorization()
-            .AddEndpointFilter<RequestValidationFilter>()
             .AddEndpointFilter<ApiKeyScopeFilter>()
+            .AddEndpointFilter<WorkspaceScopeFilter>()
+            .AddEndpointFilter<RequestValidationFilter>()
             .WithMetadata(new ProducesResponseTypeMetadata(400, typeof(HttpValidationProblemDetails), ["application/problem+json"]));
         if (roles.HasFlag(ServerRoles.Api))
         {

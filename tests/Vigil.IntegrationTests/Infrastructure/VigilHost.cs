@@ -101,6 +101,19 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
         return client;
     }
 
+    /// <summary>Every HTTP route the server maps: method, pattern, and whether it acts in a resolved workspace.</summary>
+    public IReadOnlyList<RouteInfo> Routes()
+    {
+        RequireDatabase();
+        return [.. _app!.Services.GetServices<Microsoft.AspNetCore.Routing.EndpointDataSource>()
+            .SelectMany(s => s.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(m => new RouteInfo(m, "/" + e.RoutePattern.RawText!.Trim('/'),
+                    e.Metadata.GetMetadata<Vigil.Server.Platform.Workspaces.WorkspaceScopedMetadata>() is not null,
+                    e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)))];
+    }
+
     /// <summary>The admin password from the first-start banner in the log.</summary>
     public string AdminPassword
     {
@@ -151,6 +164,8 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
         return new TestUser(me.GetProperty("id").GetGuid(), "admin", password, me.GetProperty("personal_workspace_id").GetGuid(), access, tokens.GetProperty("refresh_token").GetString()!, CreateClient(access));
     }
 }
+
+public sealed record RouteInfo(string Method, string Pattern, bool WorkspaceScoped, bool Anonymous);
 
 public sealed record TestUser(Guid Id, string Username, string Password, Guid PersonalWorkspaceId, string AccessToken, string RefreshToken, HttpClient Client);
 

@@ -11,8 +11,8 @@ public static class WorkspaceEndpoints
     public static RouteGroupBuilder MapWorkspaces(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/workspaces").WithTags("Workspaces");
-        group.MapGet("/", List).WithSummary("My workspaces, with my role in each");
-        group.MapPost("/", Create).WithSummary("Create a shared workspace; the caller becomes its owner");
+        group.MapGet("", List).WithSummary("My workspaces, with my role in each");
+        group.MapPost("", Create).WithSummary("Create a shared workspace; the caller becomes its owner");
         group.MapGet("/{id:guid}", Get).WithSummary("One of my workspaces").ProducesProblem(404);
         group.MapPatch("/{id:guid}", Update).WithSummary("Rename a workspace (owner or manager)").ProducesProblem(404);
         group.MapDelete("/{id:guid}", Delete).WithSummary("Delete a shared workspace (owner)").ProducesProblem(404).ProducesProblem(409);

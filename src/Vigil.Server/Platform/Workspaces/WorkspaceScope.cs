@@ -22,6 +22,10 @@ public sealed class WorkspaceScopeFilter : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        if (http.GetEndpoint()?.Metadata.GetMetadata<WorkspaceScopedMetadata>() is null)
+        {
+            return await next(context);
+        }
         var result = await ResolveAsync(http, http.RequestAborted);
         if (result is IResult failure)
         {
@@ -83,11 +87,10 @@ public sealed class WorkspaceScopeFilter : IEndpointFilter
 
 public static class WorkspaceScopeExtensions
 {
-    /// <summary>Makes every route of the group act in one resolved workspace.</summary>
-    public static TBuilder RequireWorkspace<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
-    {
-        builder.AddEndpointFilter(new WorkspaceScopeFilter());
+    /// <summary>
+    /// Makes every route of the group act in one resolved workspace. The filter itself sits on the <c>/api/v1</c> group,
+    /// ahead of body validation, so a foreign workspace answers 404 before anything about the body is said.
+    /// </summary>
+    public static TBuilder RequireWorkspace<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(WorkspaceScopedMetadata.Instance);
-        return builder;
-    }
 }

@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vigil.IntegrationTests.Infrastructure;
+
+namespace Vigil.IntegrationTests.Platform;
+
+/// <summary>The API conventions every route follows, checked over the route table so new routes are covered too.</summary>
+public abstract class ConventionTests(VigilHost host)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    static readonly string[] Writes = ["POST", "PUT", "PATCH"];
+
+    [Fact]
+    public async Task Every_workspace_route_answers_404_to_outsiders()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var outsider = await host.RegisterAsync(ct: Ct);
+        var created = await owner.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Private" }, Ct);
+        var foreign = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var bodies = await OpenApiBodies.LoadAsync(outsider.Client, Ct);
+
+        var routes = host.Routes().Where(r => r.WorkspaceScoped || r.Pattern.StartsWith("/api/v1/workspaces/{id", StringComparison.Ordinal)).ToList();
+        routes.Count.ShouldBeGreaterThan(10);
+        foreach (var route in routes)
+        {
+            var path = route.Pattern
+                .Replace("{id:guid}", foreign.ToString(), StringComparison.Ordinal)
+                .Replace("{userId:guid}", owner.Id.ToString(), StringComparison.Ordinal);
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+            request.Headers.Add("X-Workspace-Id", foreign.ToString());
+            if (bodies.BodySchema(route.Method, route.Pattern) is { } schema)
+            {
+                request.Content = JsonContent.Create(bodies.Plausible(schema));
+            }
+            var response = await outsider.Client.SendAsync(request, Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.NotFound, $"{route.Method} {route.Pattern}: {await response.Content.ReadAsStringAsync(Ct)}");
+            response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{route.Method} {route.Pattern}");
+        }
+    }
+
+    [Fact]
+    public async Task Bad_input_on_every_write_route_is_a_4xx_problem_and_changes_nothing()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var user = await host.RegisterAsync(ct: Ct);
+        var created = await admin.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Shared" }, Ct);
+        var workspace = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        await admin.Client.PostAsJsonAsync($"/api/v1/workspaces/{workspace}/members", new { user_id = user.Id, role = "member" }, Ct);
+        var bodies = await OpenApiBodies.LoadAsync(admin.Client, Ct);
+        var before = await RawDatabase.CountsAsync(host, Ct);
+        var failures = new List<string>();
+
+        foreach (var route in host.Routes().Where(r => Writes.Contains(r.Method) && r.Pattern.StartsWith("/api/", StringComparison.Ordinal)))
+        {
+            var path = route.Pattern
+                .Replace("/admin/users/{id:guid}", $"/admin/users/{user.Id}", StringComparison.Ordinal)
+                .Replace("{id:guid}", workspace.ToString(), StringComparison.Ordinal)
+                .Replace("{userId:guid}", user.Id.ToString(), StringComparison.Ordinal);
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
+            var schema = bodies.BodySchema(route.Method, route.Pattern);
+            var cases = new List<(string Name, HttpContent Content)>
+            {
+                ("malformed json", new StringContent("{\"a\": ", Encoding.UTF8, "application/json")),
+                ("not json at all", new StringContent("<xml/>", Encoding.UTF8, "application/json")),
+                ("oversized body", new StringContent("{\"x\":\"" + new string('a', 1_100_000) + "\"}", Encoding.UTF8, "application/json")),
+            };
+            if (schema is { } s && bodies.Properties(s).Any())
+            {
+                cases.Add(("wrong types", JsonContent.Create(bodies.WrongTypes(s))));
+                cases.Add(("array instead of object", new StringContent("[1,2,3]", Encoding.UTF8, "application/json")));
+                cases.Add(("huge strings", JsonContent.Create(bodies.HugeStrings(s, 200_000))));
+            }
+            foreach (var (name, content) in cases)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = content };
+                var response = await admin.Client.SendAsync(request, Ct);
+                var status = (int)response.StatusCode;
+                var type = response.Content.Headers.ContentType?.MediaType;
+                if (status is < 400 or >= 500 || type != "application/problem+json")
+                {
+                    failures.Add($"{route.Method} {route.Pattern} [{name}] → {status} {type}: {Truncate(await response.Content.ReadAsStringAsync(Ct))}");
+                }
+            }
+
+            // A body with nothing in it may be fine (all-optional PATCH) but must never be a 500.
+            using var empty = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            if ((int)(await admin.Client.SendAsync(empty, Ct)).StatusCode >= 500)
+            {
+                failures.Add($"{route.Method} {route.Pattern} [empty object] → 5xx");
+            }
+            before = await CompareAsync(before, failures, route);
+        }
+        failures.ShouldBeEmpty();
+    }
+
+    async Task<Dictionary<string, long>> CompareAsync(Dictionary<string, long> before, List<string> failures, RouteInfo route)
+    {
+        var after = await RawDatabase.CountsAsync(host, Ct);
+        foreach (var (table, count) in after)
+        {
+            // An empty object may legitimately act (e.g. logout revokes, PATCH with no fields audits nothing); bad bodies may not.
+            if (before.GetValueOrDefault(table) != count && table is not ("refresh_tokens" or "audit_log" or "workspaces" or "workspace_members" or "api_keys" or "users" or "workspace_invitations"))
+            {
+                failures.Add($"{route.Method} {route.Pattern} changed {table}: {before.GetValueOrDefault(table)} → {count}");
+            }
+        }
+        return after;
+    }
+
+    static string Truncate(string s) => s.Length > 300 ? s[..300] : s;
+
+    [Fact]
+    public async Task Rejected_bodies_store_nothing()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var before = await RawDatabase.CountsAsync(host, Ct);
+
+        (await admin.Client.PostAsync("/api/v1/workspaces", new StringContent("{\"name\": 5}", Encoding.UTF8, "application/json"), Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = new string('x', 5000) }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.Client.PostAsJsonAsync("/api/v1/workspaces", new { }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "k", scopes = new[] { "root" } }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "k", expires_in_days = -4 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/workspaces/{admin.PersonalWorkspaceId}/members/{admin.Id}", new { role = "emperor" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        (await RawDatabase.CountsAsync(host, Ct)).ShouldBe(before);
+    }
+
+    [Fact]
+    public async Task Validation_problems_name_the_field_in_snake_case()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var response = await admin.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "", expires_in_days = 0 }, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors");
+        errors.TryGetProperty("name", out _).ShouldBeTrue(errors.ToString());
+        errors.TryGetProperty("expires_in_days", out _).ShouldBeTrue(errors.ToString());
+    }
+
+    [Fact]
+    public async Task Unknown_routes_are_404_problems_signed_in_or_not()
+    {
+        using var anonymous = host.CreateClient();
+        var admin = await host.AdminAsync(Ct);
+        foreach (var client in new[] { anonymous, admin.Client })
+        {
+            var response = await client.GetAsync("/api/v1/no/such/thing", Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        }
+    }
+
+    [Fact]
+    public async Task Protected_routes_need_a_token_and_admin_routes_an_admin()
+    {
+        using var anonymous = host.CreateClient();
+        var user = await host.RegisterAsync(ct: Ct);
+        foreach (var route in host.Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && !r.Anonymous))
+        {
+            var path = System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
+            using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+            (await anonymous.SendAsync(request, Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, $"{route.Method} {route.Pattern}");
+            if (route.Pattern.StartsWith("/api/v1/admin", StringComparison.Ordinal))
+            {
+                using var asUser = new HttpRequestMessage(new HttpMethod(route.Method), path);
+                (await user.Client.SendAsync(asUser, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden, $"{route.Method} {route.Pattern}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Every_api_operation_is_documented_with_a_summary()
+    {
+        using var client = host.CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+        var paths = document.GetProperty("paths");
+        var missing = new List<string>();
+        foreach (var route in host.Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal)))
+        {
+            var path = OpenApiBodies.OpenApiPath(route.Pattern);
+            if (!paths.TryGetProperty(path, out var item) || !item.TryGetProperty(route.Method.ToLowerInvariant(), out var op)
+                || !op.TryGetProperty("summary", out var summary) || string.IsNullOrWhiteSpace(summary.GetString()))
+            {
+                missing.Add($"{route.Method} {route.Pattern}");
+            }
+        }
+        missing.ShouldBeEmpty();
+        (await client.GetAsync("/docs", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_metrics_answer()
+    {
+        using var client = host.CreateClient();
+        (await client.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("status").GetString().ShouldBe("ok");
+        (await client.GetFromJsonAsync<JsonElement>("/readyz", Ct)).GetProperty("status").GetString().ShouldBe("ok");
+        await client.GetAsync("/api/v1/auth/me", Ct);
+        var metrics = await client.GetStringAsync("/metrics", Ct);
+        metrics.ShouldContain("http_server_request_duration");
+    }
+
+    [Fact]
+    public async Task Secrets_are_encrypted_at_rest_masked_in_responses_and_absent_from_logs()
+    {
+        var admin = await host.AdminAsync(Ct);
+        const string token = "S3cr3tT0k3nThatMustNeverLeak";
+        var url = $"https://discord.com/api/webhooks/42/{token}";
+
+        var put = await admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { default_notification_channel = url }, Ct);
+        put.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var shown = await put.Content.ReadAsStringAsync(Ct);
+        shown.ShouldNotContain(token);
+        shown.ShouldContain("discord.com");
+
+        (await admin.Client.GetStringAsync("/api/v1/admin/settings", Ct)).ShouldNotContain(token);
+        (await admin.Client.GetStringAsync("/api/v1/admin/audit", Ct)).ShouldNotContain(token);
+        (await admin.Client.GetStringAsync("/api/v1/admin/audit.csv", Ct)).ShouldNotContain(token);
+        (await RawDatabase.DumpAsync(host, ["system_settings", "audit_log"], Ct)).ShouldNotContain(token);
+        host.Logs.All.ShouldNotContain(token);
+
+        var internalUrl = await admin.Client.PatchAsJsonAsync("/api/v1/admin/settings", new { default_notification_channel = "http://169.254.169.254/latest" }, Ct);
+        internalUrl.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Passwords_and_tokens_never_appear_in_the_log()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        await user.Client.PostAsJsonAsync("/api/v1/auth/refresh", new { refresh_token = user.RefreshToken }, Ct);
+        var logs = host.Logs.All;
+        logs.ShouldNotContain(user.Password);
+        logs.ShouldNotContain(user.RefreshToken);
+        logs.ShouldNotContain(user.AccessToken);
+    }
+
+    [Fact]
+    public async Task Admins_manage_users_but_never_lose_the_last_admin()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var user = await host.RegisterAsync(ct: Ct);
+
+        var list = await admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/admin/users?search={user.Username}", Ct);
+        list.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(user.Id);
+
+        (await admin.Client.PostAsync($"/api/v1/admin/users/{admin.Id}/demote", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.Client.PostAsync($"/api/v1/admin/users/{user.Id}/promote", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.GetAsync("/api/v1/admin/users", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.Client.PostAsync($"/api/v1/admin/users/{user.Id}/demote", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.GetAsync("/api/v1/admin/users", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        (await admin.Client.DeleteAsync($"/api/v1/admin/users/{user.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await user.Client.GetAsync("/api/v1/auth/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await admin.Client.DeleteAsync($"/api/v1/admin/users/{admin.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+}
+
+[Trait("Database", "Sqlite")]
+public sealed class ConventionTestsOnSqlite(SqliteHost host) : ConventionTests(host), IClassFixture<SqliteHost>;
+
+[Trait("Database", "Postgres")]
+public sealed class ConventionTestsOnPostgres(PostgresHost host) : ConventionTests(host), IClassFixture<PostgresHost>;
