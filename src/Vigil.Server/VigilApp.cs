@@ -12,7 +12,8 @@ public static class VigilApp
 
     /// <param name="args">Command-line arguments; settings may be passed as <c>--KEY=value</c>.</param>
     /// <param name="configure">Runs after every service is registered and before the app is built: tests swap the clock here.</param>
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="modules">The modules to choose from; defaults to <see cref="AvailableModules"/>.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, IReadOnlyList<VigilModule>? modules = null)
     {
         // appsettings.json and static assets ship beside the binary; ./data stays relative to where Vigil is started.
         var builder = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase))
@@ -26,10 +27,10 @@ public static class VigilApp
         builder.AddPlatform();
         var platform = builder.Configuration.GetSection(PlatformOptions.Section).Get<PlatformOptions>() ?? new PlatformOptions();
         var roles = ServerRolesParser.Parse(platform.Roles);
-        var modules = ModuleCatalog.Select(AvailableModules(), platform.Modules);
-        builder.Services.AddSingleton(modules);
+        var catalog = ModuleCatalog.Select(modules ?? AvailableModules(), platform.Modules);
+        builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(new ServerRoleInfo(roles));
-        foreach (var module in modules.Enabled)
+        foreach (var module in catalog.Enabled)
         {
             module.AddServices(builder);
             if (roles.HasFlag(ServerRoles.Worker))
@@ -44,7 +45,7 @@ public static class VigilApp
         var api = app.MapPlatform(roles);
         if (roles.HasFlag(ServerRoles.Api))
         {
-            foreach (var module in modules.Enabled)
+            foreach (var module in catalog.Enabled)
             {
                 module.MapEndpoints(api);
             }

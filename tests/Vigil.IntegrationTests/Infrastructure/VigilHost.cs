@@ -44,6 +44,9 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
     /// <summary>Extra settings a derived fixture wants (e.g. ALLOW_REGISTRATION=false).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Modules to offer in place of the real ones (null: the real ones).</summary>
+    protected virtual IReadOnlyList<Vigil.Server.Platform.Modules.VigilModule>? Modules => null;
+
     public JsonSerializerOptions Json { get; } = PlatformSetup.Json;
 
     public async ValueTask InitializeAsync()
@@ -71,7 +74,7 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(Logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        });
+        }, Modules);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         BaseAddress = new Uri(address);
@@ -112,6 +115,13 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
                 .Select(m => new RouteInfo(m, "/" + e.RoutePattern.RawText!.Trim('/'),
                     e.Metadata.GetMetadata<Vigil.Server.Platform.Workspaces.WorkspaceScopedMetadata>() is not null,
                     e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)))];
+    }
+
+    /// <summary>A singleton of the running server, for checks on what was registered (not for driving use cases).</summary>
+    public T? Service<T>() where T : class
+    {
+        RequireDatabase();
+        return _app!.Services.GetService<T>();
     }
 
     /// <summary>The admin password from the first-start banner in the log.</summary>
