@@ -44,6 +44,9 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
     /// <summary>Extra settings a derived fixture wants (e.g. ALLOW_REGISTRATION=false).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Reuse a data directory (and its SQLite file) across hosts, e.g. to restart a server.</summary>
+    protected virtual string? FixedDirectory => null;
+
     /// <summary>Modules to offer in place of the real ones (null: the real ones).</summary>
     protected virtual IReadOnlyList<Vigil.Server.Platform.Modules.VigilModule>? Modules => null;
 
@@ -55,7 +58,7 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
         {
             return;
         }
-        _dir = Directory.CreateTempSubdirectory("vigil-test-").FullName;
+        _dir = FixedDirectory ?? Directory.CreateTempSubdirectory("vigil-test-").FullName;
         DatabaseUrl = Db == Db.Sqlite
             ? $"sqlite:///{Path.Combine(_dir, "vigil.db")}"
             : await PostgresServer.CreateDatabaseAsync("vigil", CancellationToken.None);
