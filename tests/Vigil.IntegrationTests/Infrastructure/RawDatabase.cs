@@ -32,6 +32,17 @@ public static class RawDatabase
         return text.ToString();
     }
 
+    /// <summary>Runs one statement straight on the database.</summary>
+    public static async Task<int> ExecuteAsync(VigilHost host, string sql, CancellationToken ct)
+    {
+        var url = DatabaseUrl.Parse(host.DatabaseUrl);
+        await using DbConnection conn = url.Provider == DatabaseProvider.Sqlite ? new SqliteConnection(url.ConnectionString) : new NpgsqlConnection(url.ConnectionString);
+        await conn.OpenAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Row counts of every table the application owns, to prove a rejected request changed nothing.</summary>
     public static async Task<Dictionary<string, long>> CountsAsync(VigilHost host, CancellationToken ct)
     {

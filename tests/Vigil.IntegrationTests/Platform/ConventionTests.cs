@@ -241,6 +241,17 @@ public abstract class ConventionTests(VigilHost host)
     }
 
     [Fact]
+    public async Task The_database_itself_refuses_to_change_or_delete_audit_entries()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        await user.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Audited" }, Ct);
+
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => RawDatabase.ExecuteAsync(host, "UPDATE audit_log SET action = 'forged'", Ct));
+        await Should.ThrowAsync<System.Data.Common.DbException>(() => RawDatabase.ExecuteAsync(host, "DELETE FROM audit_log", Ct));
+        (await RawDatabase.DumpAsync(host, ["audit_log"], Ct)).ShouldNotContain("forged");
+    }
+
+    [Fact]
     public async Task Admins_manage_users_but_never_lose_the_last_admin()
     {
         var admin = await host.AdminAsync(Ct);
