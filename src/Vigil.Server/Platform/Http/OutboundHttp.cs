@@ -14,22 +14,24 @@ public static class OutboundHttp
     public const int MaxRedirects = 5;
 
     /// <summary>A client for a fixed, operator-configured upstream (OVH API, Proxmox host, …).</summary>
-    public static IHttpClientBuilder AddUpstreamClient<TClient>(this IServiceCollection services, Action<IServiceProvider, HttpClient>? configure = null)
+    /// <param name="retryUnsafeMethods">Retry POST/PUT/PATCH/DELETE too: only when the upstream deduplicates them (an idempotency key).</param>
+    public static IHttpClientBuilder AddUpstreamClient<TClient>(this IServiceCollection services, Action<IServiceProvider, HttpClient>? configure = null, bool retryUnsafeMethods = false)
         where TClient : class
     {
         var builder = services.AddHttpClient<TClient>((sp, http) => configure?.Invoke(sp, http));
-        builder.AddStandardResilienceHandler(ConfigureResilience);
+        builder.AddStandardResilienceHandler(o => ConfigureResilience(o, retryUnsafeMethods));
         return builder;
     }
 
     /// <summary>A client for URLs users type in (webhooks, product pages): guarded against SSRF.</summary>
-    public static IHttpClientBuilder AddUserUrlClient<TClient>(this IServiceCollection services, Action<IServiceProvider, HttpClient>? configure = null)
+    /// <param name="retryUnsafeMethods">Retry POST/PUT/PATCH/DELETE too: only when the receiver deduplicates them (an idempotency key).</param>
+    public static IHttpClientBuilder AddUserUrlClient<TClient>(this IServiceCollection services, Action<IServiceProvider, HttpClient>? configure = null, bool retryUnsafeMethods = false)
         where TClient : class
     {
         var builder = services.AddHttpClient<TClient>((sp, http) => configure?.Invoke(sp, http));
         builder.AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<UrlGuard>()));
         builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>()));
-        builder.AddStandardResilienceHandler(ConfigureResilience);
+        builder.AddStandardResilienceHandler(o => ConfigureResilience(o, retryUnsafeMethods));
         return builder;
     }
 
@@ -43,8 +45,12 @@ public static class OutboundHttp
         AutomaticDecompression = DecompressionMethods.All,
     };
 
-    static void ConfigureResilience(HttpStandardResilienceOptions o)
+    static void ConfigureResilience(HttpStandardResilienceOptions o, bool retryUnsafeMethods)
     {
+        if (!retryUnsafeMethods)
+        {
+            o.Retry.DisableForUnsafeHttpMethods();
+        }
         var handled = o.Retry.ShouldHandle;
         // A blocked destination stays blocked: retrying it only delays the answer.
         o.Retry.ShouldHandle = args => args.Outcome.Exception is { } e && IsBlocked(e)
