@@ -15,6 +15,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null;
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 fc-list >/dev/null 2>&1 || missing+=(fontconfig fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
@@ -27,6 +28,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-test.XXXXXX")
 pg_started=""
 cleanup() {
+  [ -n "${redis_pid:-}" ] && kill "$redis_pid" 2>/dev/null
   if [ -n "$pg_started" ]; then
     pg_run "$pgbin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true
   fi
@@ -64,6 +66,17 @@ if [ -z "${VIGIL_TEST_POSTGRES:-}" ]; then
       log "PostgreSQL did not start; PostgreSQL tests will be skipped"; cat "$work/initdb.log" "$work/pg.log" 2>/dev/null | tail -n 20 >&2
     fi
   fi
+fi
+
+# A throwaway Redis (the SignalR backplane across replicas), unless one is given.
+redis_pid=""
+if [ -z "${VIGIL_TEST_REDIS:-}" ] && command -v redis-server >/dev/null 2>&1; then
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.1; done
+  export VIGIL_TEST_REDIS="127.0.0.1:$redis_port"
+  log "Redis on 127.0.0.1:$redis_port"
 fi
 
 # 3. Build once, then run each test project.

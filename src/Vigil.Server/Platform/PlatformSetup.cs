@@ -111,6 +111,14 @@ public static class PlatformSetup
         services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
         services.AddCors(o => o.AddDefaultPolicy(p => ConfigureCors(p, platform.CorsOrigins)));
 
+        // Realtime: in-process by default; a Redis backplane lets replicas share groups.
+        var signalR = services.AddSignalR().AddJsonProtocol(o => ConfigureJson(o.PayloadSerializerOptions));
+        if (!string.IsNullOrWhiteSpace(platform.RedisUrl))
+        {
+            signalR.AddStackExchangeRedis(platform.RedisUrl, o => o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal("vigil"));
+        }
+        services.AddSingleton<Realtime.RealtimePublisher>();
+
         // Operations
         services.AddHealthChecks().AddDbContextCheck<VigilDb>("database", tags: ["ready"]);
         services.AddOpenTelemetry().WithMetrics(m => m
@@ -189,7 +197,19 @@ public static class PlatformSetup
             .AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, o =>
             {
                 o.MapInboundClaims = false;
-                o.Events = new JwtBearerEvents { OnTokenValidated = ValidateSessionAsync };
+                o.Events = new JwtBearerEvents
+                {
+                    OnTokenValidated = ValidateSessionAsync,
+                    // Browsers cannot set headers on WebSockets: SignalR sends the token as a query parameter, on the hub path only.
+                    OnMessageReceived = c =>
+                    {
+                        if (c.Request.Path.StartsWithSegments("/hubs") && c.Request.Query["access_token"] is [{ Length: > 0 } token])
+                        {
+                            c.Token = token;
+                        }
+                        return Task.CompletedTask;
+                    },
+                };
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies(c => c.ApplicationCookie?.Configure(o =>
@@ -245,6 +265,12 @@ public static class PlatformSetup
         if (http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return JwtBearerDefaults.AuthenticationScheme;
+        }
+        if (http.Request.Path.StartsWithSegments("/hubs") && http.Request.Query.ContainsKey("access_token"))
+        {
+            return http.Request.Query["access_token"].ToString().StartsWith(ApiKeyAuthenticationHandler.Prefix, StringComparison.Ordinal)
+                ? ApiKeyAuthenticationHandler.SchemeName
+                : JwtBearerDefaults.AuthenticationScheme;
         }
         return http.Request.Path.StartsWithSegments(ApiPrefix) ? JwtBearerDefaults.AuthenticationScheme : IdentityConstants.ApplicationScheme;
     }
@@ -344,6 +370,7 @@ public static class PlatformSetup
         {
             app.MapOpenApi().AllowAnonymous();
             app.MapScalarApiReference("/docs", o => o.WithTitle("Vigil API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+            app.MapHub<Realtime.EventsHub>(Realtime.EventsHub.Path);
             api.MapAuth();
             api.MapWorkspaces();
             api.MapAdmin();

@@ -26,7 +26,14 @@ public sealed class ApiKeyAuthenticationHandler(
             return header.Trim();
         }
         var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer " + Prefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+        if (authorization.StartsWith("Bearer " + Prefix, StringComparison.Ordinal))
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+        // SignalR clients in browsers pass credentials as a query parameter on the hub path.
+        return request.Path.StartsWithSegments("/hubs") && request.Query["access_token"] is [{ } token] && token.StartsWith(Prefix, StringComparison.Ordinal)
+            ? token
+            : null;
     }
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
