@@ -1,6 +1,7 @@
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Configuration;
 using Vigil.Server.Platform.Modules;
+using Vigil.Server.Ui;
 
 namespace Vigil.Server;
 
@@ -27,6 +28,10 @@ public static class VigilApp
         var modules = ModuleCatalog.Select(AvailableModules(), platform.Modules);
         builder.Services.AddSingleton(modules);
         builder.Services.AddSingleton(new ServerRoleInfo(roles));
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            builder.AddUi();
+        }
         foreach (var module in modules.Enabled)
         {
             module.AddServices(builder);
@@ -45,6 +50,7 @@ public static class VigilApp
             {
                 module.MapEndpoints(api);
             }
+            app.MapUi();
         }
         return app;
     }
