@@ -26,6 +26,12 @@ public sealed class UiTests(VigilServer server, Browser browser)
 
         await Expect(page.GetByTestId("welcome")).ToContainTextAsync("admin");
         await Expect(page.GetByTestId("nav-admin")).ToBeVisibleAsync();
+
+        await page.GetByTestId("user-menu").GetByRole(AriaRole.Button).First.ClickAsync();
+        await page.GetByTestId("logout").ClickAsync();
+        await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
+        await page.GotoAsync("/admin/users");
+        await Expect(page.GetByTestId("login-form")).ToBeVisibleAsync();
     }
 
     [Fact]
