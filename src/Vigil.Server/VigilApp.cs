@@ -1,6 +1,7 @@
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Configuration;
 using Vigil.Server.Platform.Modules;
+using Vigil.Server.Ui;
 
 namespace Vigil.Server;
 
@@ -30,6 +31,10 @@ public static class VigilApp
         var catalog = ModuleCatalog.Select(modules ?? AvailableModules(), platform.Modules);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(new ServerRoleInfo(roles));
+        if (roles.HasFlag(ServerRoles.Api))
+        {
+            builder.AddUi();
+        }
         foreach (var module in catalog.Enabled)
         {
             module.AddServices(builder);
@@ -49,6 +54,7 @@ public static class VigilApp
             {
                 module.MapEndpoints(api);
             }
+            app.MapUi();
         }
         return app;
     }
