@@ -1,2 +1,20 @@
-// The offline demo: each fake outside system on its own loopback port. Fakes are added with the modules that talk to them.
-Console.WriteLine("Vigil.Fakes: no fakes yet; they arrive with the modules that need them.");
+using Vigil.Fakes;
+
+// The offline demo: every fake outside system on its own loopback port, until Ctrl+C.
+var fakes = new List<FakeServer> { new FakeDiscord(), new FakeSlack(), new FakeWebhookReceiver() };
+foreach (var fake in fakes)
+{
+    await fake.StartAsync();
+    Console.WriteLine($"{fake.GetType().Name,-24} {fake.BaseAddress}");
+}
+var done = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    done.TrySetResult();
+};
+await done.Task;
+foreach (var fake in fakes)
+{
+    await fake.DisposeAsync();
+}

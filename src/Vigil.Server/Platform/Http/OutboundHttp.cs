@@ -35,6 +35,20 @@ public static class OutboundHttp
         return builder;
     }
 
+    /// <summary>
+    /// A guarded client for user URLs whose caller owns retries (the notification dispatcher): one attempt, bounded by
+    /// <paramref name="timeout"/>, no retry or circuit breaker of its own.
+    /// </summary>
+    public static IHttpClientBuilder AddUserUrlClientSingleAttempt<TClient>(this IServiceCollection services, TimeSpan timeout)
+        where TClient : class
+    {
+        var builder = services.AddHttpClient<TClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        builder.AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<UrlGuard>()));
+        builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>()));
+        builder.AddResilienceHandler("single-attempt", b => b.AddTimeout(timeout));
+        return builder;
+    }
+
     /// <summary>The socket handler user URLs go through: no proxy, no automatic redirects, guarded dialling.</summary>
     public static SocketsHttpHandler GuardedHandler(UrlGuard guard) => new()
     {

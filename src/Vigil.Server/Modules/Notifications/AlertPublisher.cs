@@ -1,0 +1,196 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>What a module says happened. <paramref name="GroupKey"/> defaults to the kind, so same-kind events batch.</summary>
+public sealed record AlertInput(
+    string Kind,
+    Guid? WorkspaceId,
+    string SubjectKey,
+    Severity Severity,
+    string Title,
+    string Body,
+    IReadOnlyDictionary<string, string>? Fields = null,
+    string? Link = null,
+    string? DedupKey = null,
+    string? GroupKey = null);
+
+/// <summary>
+/// The one door into notifications. A module calls <see cref="RecordAsync"/> inside its own unit of work: the event and
+/// one outbox row per (recipient, channel) are added to the same DbContext, so they commit with the module's change
+/// or not at all. Nothing is sent here; the dispatcher delivers.
+/// </summary>
+public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<NotificationsOptions> options)
+{
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Adds the event and its deliveries to the caller's unit of work; null when the dedup key was seen before.</summary>
+    public async Task<AlertEvent?> RecordAsync(AlertInput input, CancellationToken ct)
+    {
+        if (input.DedupKey is { } dedup
+            && (await db.Set<AlertEvent>().AnyAsync(e => e.Kind == input.Kind && e.DedupKey == dedup, ct)
+                || db.ChangeTracker.Entries<AlertEvent>().Any(e => e.Entity.Kind == input.Kind && e.Entity.DedupKey == dedup)))
+        {
+            return null;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var alert = new AlertEvent
+        {
+            WorkspaceId = input.WorkspaceId,
+            Kind = input.Kind,
+            SubjectKey = input.SubjectKey,
+            GroupKey = input.GroupKey ?? input.Kind,
+            Severity = input.Severity,
+            Title = input.Title,
+            Body = input.Body,
+            Fields = input.Fields is { Count: > 0 } f ? JsonSerializer.Serialize(f, Json) : null,
+            Link = input.Link,
+            DedupKey = input.DedupKey,
+            OccurredAt = now,
+        };
+        db.Set<AlertEvent>().Add(alert);
+        foreach (var delivery in await ResolveAsync(alert, ct))
+        {
+            await EnqueueAsync(alert, delivery, now, ct);
+        }
+        return alert;
+    }
+
+    /// <summary>One delivery target: a channel, who it is for, and that person's timing rules.</summary>
+    sealed record Delivery(Channel Channel, Guid? UserId, int? CooldownSeconds, NotificationPreference? Preference);
+
+    /// <summary>The system default channel, the workspace's channels, and the channels of every matching subscriber.</summary>
+    async Task<List<Delivery>> ResolveAsync(AlertEvent alert, CancellationToken ct)
+    {
+        var channels = db.Set<Channel>().AsNoTracking().Where(c => c.Enabled);
+        var result = new List<Delivery>();
+        foreach (var system in await channels.Where(c => c.Scope == ChannelScope.System).ToListAsync(ct))
+        {
+            result.Add(new Delivery(system, null, null, null));
+        }
+        if (alert.WorkspaceId is { } workspace)
+        {
+            foreach (var shared in await channels.Where(c => c.Scope == ChannelScope.Workspace && c.WorkspaceId == workspace).ToListAsync(ct))
+            {
+                result.Add(new Delivery(shared, null, null, null));
+            }
+        }
+
+        var candidates = await db.Set<Subscription>().AsNoTracking()
+            .Where(s => s.WorkspaceId == alert.WorkspaceId && (s.KindPattern == alert.Kind || EF.Functions.Like(s.KindPattern, "%*")))
+            .ToListAsync(ct);
+        var matching = candidates.Where(s => Matches(s.KindPattern, alert.Kind) && Matches(s.SubjectPattern, alert.SubjectKey)).ToList();
+        if (matching.Count == 0)
+        {
+            return result;
+        }
+        var userIds = matching.Select(s => s.UserId).Distinct().ToList();
+        if (alert.WorkspaceId is { } ws)
+        {
+            // Only current members hear a workspace's events, whatever their subscriptions say.
+            var members = await db.WorkspaceMembers.AsNoTracking().Where(m => m.WorkspaceId == ws && userIds.Contains(m.UserId)).Select(m => m.UserId).ToListAsync(ct);
+            matching = [.. matching.Where(s => members.Contains(s.UserId))];
+            userIds = [.. userIds.Where(members.Contains)];
+        }
+        var enabledUsers = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id) && !u.IsDisabled).Select(u => u.Id).ToListAsync(ct);
+        var userChannels = await channels.Where(c => c.Scope == ChannelScope.User && c.OwnerUserId != null && enabledUsers.Contains(c.OwnerUserId.Value)).ToListAsync(ct);
+        var preferences = await db.Set<NotificationPreference>().AsNoTracking().Where(p => enabledUsers.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
+        foreach (var subscription in matching.Where(s => enabledUsers.Contains(s.UserId)))
+        {
+            if (subscription.MinSeverity is { } min && alert.Severity < min)
+            {
+                continue;
+            }
+            var named = subscription.ChannelIdList;
+            var targets = userChannels.Where(c => c.OwnerUserId == subscription.UserId && (named.Count == 0 || named.Contains(c.Id)));
+            foreach (var channel in targets)
+            {
+                result.Add(new Delivery(channel, subscription.UserId, subscription.CooldownSeconds, preferences.GetValueOrDefault(subscription.UserId)));
+            }
+        }
+        // One delivery per channel, whichever way it was reached.
+        return [.. result.GroupBy(d => d.Channel.Id).Select(g => g.OrderBy(d => d.CooldownSeconds ?? int.MaxValue).First())];
+    }
+
+    async Task EnqueueAsync(AlertEvent alert, Delivery delivery, DateTime now, CancellationToken ct)
+    {
+        var preference = delivery.Preference;
+        var groupKey = alert.Kind + "|" + alert.GroupKey;
+        var status = OutboxStatus.Pending;
+        string? reason = null;
+        DateTime? dueAt = null;
+        if (preference is not null)
+        {
+            if (alert.Severity < preference.MinSeverity)
+            {
+                status = OutboxStatus.Dropped;
+                reason = "below_minimum_severity";
+            }
+            else if (QuietHours.EndOf(preference, now) is { } quietEnd)
+            {
+                if (preference.QuietMode == QuietMode.DropLow && alert.Severity == Severity.Info)
+                {
+                    status = OutboxStatus.Dropped;
+                    reason = "quiet_hours";
+                }
+                else
+                {
+                    dueAt = quietEnd;
+                    reason = "quiet_hours";
+                }
+            }
+            else if (preference.Digest != DigestMode.Off)
+            {
+                dueAt = QuietHours.NextDigest(preference, now);
+                groupKey = "digest|" + preference.Digest;
+                reason = "digest";
+            }
+        }
+        dueAt ??= await GroupDueAtAsync(delivery.Channel.Id, groupKey, now, ct);
+        db.Set<OutboxMessage>().Add(new OutboxMessage
+        {
+            EventId = alert.Id,
+            ChannelId = delivery.Channel.Id,
+            RecipientUserId = delivery.UserId ?? (delivery.Channel.Scope == ChannelScope.User ? delivery.Channel.OwnerUserId : null),
+            WorkspaceId = alert.WorkspaceId,
+            Status = status,
+            Reason = reason,
+            GroupKey = groupKey,
+            SubjectKey = alert.SubjectKey,
+            Severity = alert.Severity,
+            DueAt = dueAt.Value,
+            IdempotencyKey = "evt_" + Guid.CreateVersion7().ToString("N"),
+            CooldownSeconds = delivery.CooldownSeconds,
+            CreatedAt = now,
+            CompletedAt = status == OutboxStatus.Dropped ? now : null,
+        });
+    }
+
+    /// <summary>A group flushes at one time: the first message of a group sets it, later ones within the window join it.</summary>
+    async Task<DateTime> GroupDueAtAsync(Guid channelId, string groupKey, DateTime now, CancellationToken ct)
+    {
+        var local = db.ChangeTracker.Entries<OutboxMessage>()
+            .Where(e => e.State == EntityState.Added && e.Entity.ChannelId == channelId && e.Entity.GroupKey == groupKey && e.Entity.Status == OutboxStatus.Pending && e.Entity.DueAt > now)
+            .Select(e => (DateTime?)e.Entity.DueAt).Min();
+        if (local is { } pendingHere)
+        {
+            return pendingHere;
+        }
+        var existing = await db.Set<OutboxMessage>().AsNoTracking()
+            .Where(o => o.ChannelId == channelId && o.GroupKey == groupKey && o.Status == OutboxStatus.Pending && o.LeaseOwner == null && o.Attempts == 0 && o.DueAt > now)
+            .MinAsync(o => (DateTime?)o.DueAt, ct);
+        return existing ?? now + options.Value.GroupingWindow;
+    }
+
+    /// <summary>Glob match: <c>*</c> any run of characters, <c>?</c> one; case-insensitive.</summary>
+    public static bool Matches(string pattern, string value) =>
+        pattern == "*" || pattern == value
+        || Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+}

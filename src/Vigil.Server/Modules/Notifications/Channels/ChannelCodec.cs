@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Vigil.Server.Platform.Secrets;
+
+namespace Vigil.Server.Modules.Notifications.Channels;
+
+/// <summary>
+/// Turns what users type into channel configurations (inferring the type from an Apprise scheme or a service's own
+/// URL), and stores them encrypted. The only place a channel's secrets are decrypted.
+/// </summary>
+public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDriver> drivers)
+{
+    readonly Dictionary<ChannelType, ChannelDriver> _byType = drivers.ToDictionary(d => d.Type);
+
+    public ChannelDriver Driver(ChannelType type) =>
+        _byType.TryGetValue(type, out var driver) ? driver : throw new ChannelConfigException("type", $"Channel type {type} is not available.");
+
+    public IEnumerable<ChannelDriver> Drivers => _byType.Values;
+
+    /// <summary>Reads a channel definition. With no type, the URL's scheme (Apprise) or host (native) says which it is.</summary>
+    public ChannelConfig Interpret(ChannelType? type, string url, IReadOnlyDictionary<string, string>? settings)
+    {
+        settings ??= new Dictionary<string, string>();
+        url = url.Trim();
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            // Some Apprise forms (tgram://123:ABC/…) are not valid URIs; drivers parse those by scheme.
+            var scheme = url.Split("://", 2)[0].ToLowerInvariant();
+            var byScheme = _byType.Values.FirstOrDefault(d => d.AppriseSchemes.Contains(scheme));
+            if (byScheme is not null && (type is null || type == byScheme.Type))
+            {
+                return byScheme.Parse(url, settings);
+            }
+            throw new ChannelConfigException("url", "Not a URL.");
+        }
+        var driver = type is { } t
+            ? Driver(t)
+            : _byType.Values.FirstOrDefault(d => d.AppriseSchemes.Contains(uri.Scheme.ToLowerInvariant()))
+              ?? _byType.Values.FirstOrDefault(d => (uri.Scheme is "http" or "https") && d.RecognizesNativeUrl(uri))
+              ?? throw new ChannelConfigException("url", $"Cannot tell the channel type from '{uri.Scheme}://…'; give a type or an Apprise URL (discord://, tgram://, ntfys://, mailtos://, json://, …).");
+        if (type is { } expected && _byType.Values.FirstOrDefault(d => d.AppriseSchemes.Contains(uri.Scheme.ToLowerInvariant())) is { } schemeDriver && schemeDriver.Type != expected)
+        {
+            throw new ChannelConfigException("url", $"A {uri.Scheme}:// URL is a {schemeDriver.Type} channel, not {expected}.");
+        }
+        return driver.Parse(url, settings);
+    }
+
+    public string Protect(ChannelConfig config) =>
+        secrets.Protect(JsonSerializer.Serialize(new Stored(config.Url, config.Settings)));
+
+    /// <summary>The decrypted configuration, or null when it cannot be decrypted (lost keys).</summary>
+    public ChannelConfig? Unprotect(ChannelType type, string cipher)
+    {
+        var json = secrets.Unprotect(cipher);
+        if (json is null)
+        {
+            return null;
+        }
+        var stored = JsonSerializer.Deserialize<Stored>(json)!; // we wrote it
+        return new ChannelConfig(type, stored.Url, stored.Settings);
+    }
+
+    /// <summary>Settings as responses may show them: secret values masked.</summary>
+    public IReadOnlyDictionary<string, string> MaskedSettings(ChannelConfig config)
+    {
+        var secret = Driver(config.Type).SecretSettings;
+        return config.Settings.ToDictionary(kv => kv.Key, kv => secret.Contains(kv.Key) ? SecretProtector.Mask(kv.Value) : kv.Value);
+    }
+
+    sealed record Stored(string Url, Dictionary<string, string> Settings)
+    {
+        public Stored(string url, IReadOnlyDictionary<string, string> settings) : this(url, new Dictionary<string, string>(settings)) { }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Net;
+using Vigil.Server.Platform.Secrets;
+
+namespace Vigil.Server.Modules.Notifications.Channels;
+
+/// <summary>The kinds of channel Vigil delivers to. JSON names: <c>discord</c>, <c>slack</c>, …, <c>sms_twilio</c>, <c>sms_solapi</c>.</summary>
+public enum ChannelType
+{
+    Discord,
+    Slack,
+    Teams,
+    Telegram,
+    Ntfy,
+    Gotify,
+    Pushover,
+    Webhook,
+    Email,
+    SmsTwilio,
+    SmsSolapi,
+}
+
+/// <summary>
+/// A channel's decrypted configuration: the target URL the driver talks to (a Discord webhook URL, an SMTP URL,
+/// an API base…) and driver-specific settings (chat id, recipients, signing secret…). Stored encrypted as a whole.
+/// </summary>
+public sealed record ChannelConfig(ChannelType Type, string Url, IReadOnlyDictionary<string, string> Settings)
+{
+    public string? Setting(string key) => Settings.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+
+    public ChannelConfig With(string key, string? value)
+    {
+        var copy = new Dictionary<string, string>(Settings, StringComparer.Ordinal);
+        if (value is null)
+        {
+            copy.Remove(key);
+        }
+        else
+        {
+            copy[key] = value;
+        }
+        return this with { Settings = copy };
+    }
+}
+
+/// <summary>A channel definition the user typed that cannot work; the message names what is wrong.</summary>
+public sealed class ChannelConfigException(string field, string message) : Exception(message)
+{
+    public string Field { get; } = field;
+}
+
+public enum Severity
+{
+    Info,
+    Warning,
+    Critical,
+}
+
+public sealed record MessageField(string Name, string Value, bool Inline = true);
+
+/// <summary>One event inside a message (a grouped message carries several).</summary>
+public sealed record MessageItem(string Title, string Text, IReadOnlyList<MessageField> Fields, string? Link, DateTime OccurredAt);
+
+/// <summary>A rendered message, ready for any channel: each driver picks the rendering it can show.</summary>
+public sealed record OutgoingMessage(
+    string IdempotencyKey,
+    string Kind,
+    Severity Severity,
+    string Title,
+    string Text,
+    string Markdown,
+    string Html,
+    IReadOnlyList<MessageField> Fields,
+    string? Link,
+    DateTime OccurredAt,
+    IReadOnlyList<MessageItem> Items);
+
+public enum DeliveryOutcome
+{
+    /// <summary>The destination accepted the message.</summary>
+    Sent,
+
+    /// <summary>A transient failure: try again later (after <see cref="SendResult.RetryAfter"/> when given).</summary>
+    Retry,
+
+    /// <summary>A permanent failure of this message: do not retry it.</summary>
+    Failed,
+
+    /// <summary>The destination no longer exists (deleted webhook, archived channel): stop using the channel.</summary>
+    Gone,
+}
+
+/// <summary>What one delivery attempt achieved, for the delivery record and the retry decision.</summary>
+public sealed record SendResult(
+    DeliveryOutcome Outcome,
+    int? StatusCode = null,
+    TimeSpan? RetryAfter = null,
+    string? Error = null,
+    string? Response = null,
+    string? RemoteId = null)
+{
+    public const int ExcerptLength = 500;
+
+    public static SendResult Sent(int? status, string? response = null, string? remoteId = null) =>
+        new(DeliveryOutcome.Sent, status, Response: Excerpt(response), RemoteId: remoteId);
+
+    /// <summary>The common rules: 408, 429 and 5xx are retried (honouring Retry-After), other 4xx are permanent.</summary>
+    public static SendResult FromStatus(HttpStatusCode status, string? body, TimeSpan? retryAfter, string? error = null)
+    {
+        var code = (int)status;
+        var outcome = code is 408 or 429 or >= 500 ? DeliveryOutcome.Retry : DeliveryOutcome.Failed;
+        return new SendResult(outcome, code, retryAfter, error ?? $"HTTP {code}", Excerpt(body));
+    }
+
+    public static SendResult Transient(string error, TimeSpan? retryAfter = null) => new(DeliveryOutcome.Retry, RetryAfter: retryAfter, Error: error);
+
+    public static SendResult Permanent(string error, int? status = null, string? body = null) => new(DeliveryOutcome.Failed, status, Error: error, Response: Excerpt(body));
+
+    public static string? Excerpt(string? body) => body is null ? null : body.Length <= ExcerptLength ? body : body[..ExcerptLength] + "…";
+
+    /// <summary>Retry-After as seconds or an HTTP date, relative to <paramref name="now"/>.</summary>
+    public static TimeSpan? ReadRetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+        if (header?.Date is { } date)
+        {
+            var wait = date - now;
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+        return null;
+    }
+}
+
+/// <summary>A send rate a destination tolerates: <see cref="Count"/> messages per <see cref="Per"/>.</summary>
+public sealed record RateLimit(int Count, TimeSpan Per);
+
+/// <summary>
+/// Everything Vigil knows about one kind of channel: how users write it (form or Apprise URL), how it is shown
+/// masked, how fast it may be sent to, and how a message is delivered to it over the real wire format.
+/// </summary>
+public abstract class ChannelDriver
+{
+    public abstract ChannelType Type { get; }
+
+    /// <summary>Apprise URL schemes this driver reads (e.g. <c>discord</c>).</summary>
+    public abstract IReadOnlyList<string> AppriseSchemes { get; }
+
+    /// <summary>Whether a plain https URL is this service's own (e.g. <c>discord.com/api/webhooks/…</c>), so the type can be inferred.</summary>
+    public virtual bool RecognizesNativeUrl(Uri url) => false;
+
+    /// <summary>
+    /// Reads what the user typed: an Apprise URL of <see cref="AppriseSchemes"/>, or the target URL plus settings.
+    /// Throws <see cref="ChannelConfigException"/> naming the field at fault.
+    /// </summary>
+    public abstract ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings);
+
+    /// <summary>The same channel written as an Apprise URL (it parses back to an equal configuration).</summary>
+    public abstract string ToAppriseUrl(ChannelConfig config);
+
+    /// <summary>What responses may show: recognisable, never usable.</summary>
+    public virtual string Mask(ChannelConfig config) => SecretProtector.Mask(config.Url);
+
+    /// <summary>The key per-destination rate limits are counted under.</summary>
+    public virtual string DestinationKey(ChannelConfig config) => config.Url;
+
+    public virtual RateLimit RateLimit => new(5, TimeSpan.FromSeconds(1));
+
+    /// <summary>Settings whose values are secrets and are never shown (tokens, passwords, signing keys).</summary>
+    public virtual IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal);
+
+    public abstract Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct);
+
+    /// <summary>Settings from an Apprise query string, percent-decoded, as lower-case keys.</summary>
+    protected static Dictionary<string, string> QueryOf(Uri uri)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            result[Uri.UnescapeDataString(kv[0]).ToLowerInvariant()] = kv.Length == 2 ? Uri.UnescapeDataString(kv[1].Replace('+', ' ')) : "";
+        }
+        return result;
+    }
+
+    protected static string Escape(string value) => Uri.EscapeDataString(value);
+}

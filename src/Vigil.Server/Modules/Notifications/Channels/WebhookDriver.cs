@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Vigil.Server.Modules.Notifications.Channels;
+
+/// <summary>
+/// Generic JSON webhooks. Native (<c>type: webhook</c> with an https URL): Vigil's event envelope signed after Standard
+/// Webhooks (<c>webhook-id</c> = the idempotency key, <c>webhook-timestamp</c>, <c>webhook-signature: v1,…</c> with the
+/// <c>whsec_</c> secret). Apprise <c>json://</c>/<c>jsons://</c>: Apprise's body, so existing receivers keep working,
+/// with <c>+Header=value</c>, <c>-param=value</c>, <c>:key=new</c> and <c>?method=</c>.
+/// </summary>
+public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
+{
+    public const string SecretSetting = "secret";
+
+    public override ChannelType Type => ChannelType.Webhook;
+
+    public override IReadOnlyList<string> AppriseSchemes => ["json", "jsons"];
+
+    public override RateLimit RateLimit => new(20, TimeSpan.FromSeconds(1));
+
+    public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { SecretSetting, "password" };
+
+    public override ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            throw new ChannelConfigException("url", "Not a URL.");
+        }
+        var merged = new Dictionary<string, string>(settings, StringComparer.Ordinal);
+        if (uri.Scheme is "json" or "jsons")
+        {
+            merged["format"] = "apprise";
+            var query = new List<string>();
+            foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var kv = pair.Split('=', 2);
+                var key = Uri.UnescapeDataString(kv[0]);
+                var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+                switch (key[0])
+                {
+                    case '+':
+                        merged["header:" + key[1..]] = value;
+                        break;
+                    case '-':
+                        query.Add(Escape(key[1..]) + "=" + Escape(value));
+                        break;
+                    case ':':
+                        merged["rename:" + key[1..]] = value;
+                        break;
+                    default:
+                        if (key.Equals("method", StringComparison.OrdinalIgnoreCase))
+                        {
+                            merged["method"] = value.ToUpperInvariant();
+                        }
+                        break;
+                }
+            }
+            if (uri.UserInfo.Length > 0)
+            {
+                var parts = uri.UserInfo.Split(':', 2);
+                merged["user"] = Uri.UnescapeDataString(parts[0]);
+                if (parts.Length == 2)
+                {
+                    merged["password"] = Uri.UnescapeDataString(parts[1]);
+                }
+            }
+            var scheme = uri.Scheme == "jsons" ? "https" : "http";
+            var port = uri.IsDefaultPort || uri.Port <= 0 ? "" : ":" + uri.Port;
+            var target = $"{scheme}://{uri.Host}{port}{uri.AbsolutePath}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+            return new ChannelConfig(Type, target, merged);
+        }
+        if (uri.Scheme is not ("http" or "https"))
+        {
+            throw new ChannelConfigException("url", "A webhook URL is http(s)://… (or json:// / jsons:// in Apprise form).");
+        }
+        if (merged.TryGetValue("method", out var method) && method is not ("POST" or "PUT" or "PATCH"))
+        {
+            throw new ChannelConfigException("settings.method", "The method is POST, PUT or PATCH.");
+        }
+        if (merged.TryGetValue(SecretSetting, out var secret) && secret.Length > 0 && !IsValidSecret(secret))
+        {
+            throw new ChannelConfigException("settings.secret", "The signing secret is whsec_ followed by base64 of 24 to 64 bytes.");
+        }
+        return new ChannelConfig(Type, uri.ToString(), merged);
+    }
+
+    /// <summary>A fresh signing secret for a new native webhook channel.</summary>
+    public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    static bool IsValidSecret(string secret)
+    {
+        if (!secret.StartsWith("whsec_", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        try
+        {
+            return Convert.FromBase64String(secret[6..]).Length is >= 24 and <= 64;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    public override string ToAppriseUrl(ChannelConfig config)
+    {
+        var uri = new Uri(config.Url);
+        var scheme = uri.Scheme == "https" ? "jsons" : "json";
+        var user = config.Setting("user") is { } u ? Escape(u) + (config.Setting("password") is { } p ? ":" + Escape(p) : "") + "@" : "";
+        var port = uri.IsDefaultPort ? "" : ":" + uri.Port;
+        var query = new List<string>();
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            query.Add("-" + pair);
+        }
+        foreach (var (k, v) in config.Settings.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (k.StartsWith("header:", StringComparison.Ordinal))
+            {
+                query.Add("+" + Escape(k[7..]) + "=" + Escape(v));
+            }
+            else if (k.StartsWith("rename:", StringComparison.Ordinal))
+            {
+                query.Add(":" + Escape(k[7..]) + "=" + Escape(v));
+            }
+            else if (k == "method")
+            {
+                query.Add("method=" + Escape(v));
+            }
+        }
+        return $"{scheme}://{user}{uri.Host}{port}{uri.AbsolutePath}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+    }
+
+    public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
+    {
+        var apprise = config.Setting("format") == "apprise";
+        var body = JsonSerializer.Serialize(apprise ? AppriseBody(config, message) : Envelope(message));
+        var method = new HttpMethod(config.Setting("method") ?? "POST");
+        using var request = new HttpRequestMessage(method, config.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
+        request.Headers.TryAddWithoutValidation("webhook-id", message.IdempotencyKey);
+        if (!apprise)
+        {
+            var timestamp = clock.GetUtcNow().ToUnixTimeSeconds();
+            request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+            if (config.Setting(SecretSetting) is { } secret)
+            {
+                request.Headers.TryAddWithoutValidation("webhook-signature", Sign(secret, message.IdempotencyKey, timestamp, body));
+            }
+        }
+        foreach (var (k, v) in config.Settings.Where(kv => kv.Key.StartsWith("header:", StringComparison.Ordinal)))
+        {
+            request.Headers.TryAddWithoutValidation(k[7..], v);
+        }
+        if (config.Setting("user") is { } user)
+        {
+            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (config.Setting("password") ?? "")));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", basic);
+        }
+        using var response = await http.Http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return SendResult.Sent(status, text);
+        }
+        if (status is >= 300 and < 400)
+        {
+            // Standard Webhooks: a redirect is a failure; we never follow it with the signed body.
+            return SendResult.Permanent($"The receiver redirected (HTTP {status}); update the URL.", status, text);
+        }
+        if (response.StatusCode == HttpStatusCode.Gone)
+        {
+            return new SendResult(DeliveryOutcome.Gone, status, Error: "The receiver answered 410 Gone.", Response: SendResult.Excerpt(text));
+        }
+        return SendResult.FromStatus(response.StatusCode, text, SendResult.ReadRetryAfter(response, clock.GetUtcNow()));
+    }
+
+    /// <summary><c>v1,</c> + base64(HMAC-SHA256(decoded secret, "{id}.{timestamp}.{body}")).</summary>
+    public static string Sign(string secret, string id, long timestamp, string body)
+    {
+        var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
+        return "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
+    }
+
+    /// <summary>Vigil's envelope: <c>{type, timestamp, data: {title, message, severity, url, fields, items}}</c>.</summary>
+    public static JsonObject Envelope(OutgoingMessage message)
+    {
+        var fields = new JsonObject();
+        foreach (var field in message.Fields)
+        {
+            fields[field.Name] = field.Value;
+        }
+        var items = new JsonArray();
+        foreach (var item in message.Items)
+        {
+            var itemFields = new JsonObject();
+            foreach (var field in item.Fields)
+            {
+                itemFields[field.Name] = field.Value;
+            }
+            items.Add(new JsonObject { ["title"] = item.Title, ["message"] = item.Text, ["url"] = item.Link, ["fields"] = itemFields, ["timestamp"] = Rfc3339(item.OccurredAt) });
+        }
+        return new JsonObject
+        {
+            ["type"] = message.Kind,
+            ["timestamp"] = Rfc3339(message.OccurredAt),
+            ["data"] = new JsonObject
+            {
+                ["title"] = message.Title,
+                ["message"] = message.Text,
+                ["severity"] = message.Severity.ToString().ToLowerInvariant(),
+                ["url"] = message.Link,
+                ["fields"] = fields,
+                ["items"] = items,
+            },
+        };
+    }
+
+    static JsonObject AppriseBody(ChannelConfig config, OutgoingMessage message)
+    {
+        var body = new JsonObject
+        {
+            ["version"] = "1.0",
+            ["title"] = message.Title,
+            ["message"] = message.Text,
+            ["attachments"] = new JsonArray(),
+            ["type"] = message.Severity switch { Severity.Critical => "failure", Severity.Warning => "warning", _ => "info" },
+        };
+        foreach (var (k, v) in config.Settings.Where(kv => kv.Key.StartsWith("rename:", StringComparison.Ordinal)))
+        {
+            var from = k[7..];
+            if (body[from] is { } node)
+            {
+                body.Remove(from);
+                if (v.Length > 0)
+                {
+                    body[v] = node;
+                }
+            }
+        }
+        return body;
+    }
+
+    static string Rfc3339(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+}

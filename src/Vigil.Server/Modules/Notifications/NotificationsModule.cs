@@ -1,0 +1,26 @@
+using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Http;
+using Vigil.Server.Platform.Modules;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>Who hears about an event, and delivering it to every channel people use without losing it.</summary>
+public sealed class NotificationsModule : VigilModule
+{
+    public const string ModuleName = "notifications";
+
+    public override string Name => ModuleName;
+
+    public override void AddServices(IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var timeout = builder.Configuration.GetSection(NotificationsOptions.Section).Get<NotificationsOptions>()?.SendTimeout ?? TimeSpan.FromSeconds(15);
+        services.AddUserUrlClientSingleAttempt<NotifyHttp>(timeout);
+        services.AddTransient<ChannelDriver, DiscordDriver>();
+        services.AddTransient<ChannelDriver, SlackDriver>();
+        services.AddTransient<ChannelDriver, WebhookDriver>();
+        services.AddTransient<ChannelCodec>();
+        services.AddScoped<AlertPublisher>();
+    }
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>Delivery tuning (section <c>Notifications</c>; <c>NOTIFY_*</c> variables map onto it).</summary>
+public sealed class NotificationsOptions
+{
+    public const string Section = "Notifications";
+
+    /// <summary>Events of one kind and group key raised within this window go to a destination as one message.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan GroupingWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A destination hears about the same subject at most once per cooldown (a channel or subscription may override).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan DefaultCooldown { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Range(1, 50)]
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>First retry delay; doubles with each attempt, with jitter, up to <see cref="MaxBackoff"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan BaseBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a claimed message stays ours; after a crash another dispatcher takes it over then.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the dispatcher looks for due messages when idle.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>Messages sent at once by one dispatcher.</summary>
+    [Range(1, 1000)]
+    public int Concurrency { get; set; } = 32;
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}
