@@ -12,9 +12,13 @@ public abstract class RealtimeTests(VigilHost host)
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    HubConnection Connect(string token) => new HubConnectionBuilder()
-        .WithUrl(new Uri(host.BaseAddress, EventsHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
-        .Build();
+    HubConnection Connect(string token)
+    {
+        host.RequireDatabase();
+        return new HubConnectionBuilder()
+            .WithUrl(new Uri(host.BaseAddress, EventsHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+            .Build();
+    }
 
     [Fact]
     public async Task Events_reach_only_the_workspace_they_belong_to()

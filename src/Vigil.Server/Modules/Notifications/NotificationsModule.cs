@@ -22,5 +22,20 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, WebhookDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
+        services.AddSingleton<MessageRenderer>();
+        services.AddSingleton<DestinationLimiter>();
+        services.AddSingleton<OutboxDelivery>();
+        services.AddScoped<ChannelService>();
+        services.AddScoped<SubscriptionService>();
+        services.AddScoped<DeliveryService>();
+        services.AddScoped<Platform.Admin.IDefaultChannel, DefaultChannelSeam>();
+    }
+
+    public override void MapEndpoints(RouteGroupBuilder api) => api.MapNotifications();
+
+    public override void AddWorkers(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<NotificationDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
     }
 }

@@ -25,7 +25,7 @@ public sealed record UpdateAdminSettingsRequest : IValidatableRequest
 }
 
 /// <summary>Run-time system settings; a stored value wins over the environment default.</summary>
-public sealed class SystemSettingsService(VigilDb db, IOptions<AuthOptions> auth, SecretProtector secrets, UrlGuard urls, AuditLog audit, TimeProvider clock)
+public sealed class SystemSettingsService(VigilDb db, IOptions<AuthOptions> auth, SecretProtector secrets, UrlGuard urls, AuditLog audit, TimeProvider clock, IEnumerable<IDefaultChannel> defaultChannels)
 {
     public const string AllowRegistrationKey = "allow_registration";
     public const string DefaultChannelKey = "default_notification_channel";
@@ -47,23 +47,38 @@ public sealed class SystemSettingsService(VigilDb db, IOptions<AuthOptions> auth
     {
         var rows = await db.SystemSettings.AsNoTracking().ToListAsync(ct);
         var allow = rows.FirstOrDefault(r => r.Key == AllowRegistrationKey)?.Value is { } a ? bool.Parse(a) : auth.Value.AllowRegistration;
-        var channel = rows.FirstOrDefault(r => r.Key == DefaultChannelKey)?.Value is { } c ? SecretProtector.Mask(secrets.Unprotect(c)) : null;
+        var channel = defaultChannels.FirstOrDefault() is { } module
+            ? await module.MaskedTargetAsync(ct)
+            : rows.FirstOrDefault(r => r.Key == DefaultChannelKey)?.Value is { } c ? SecretProtector.Mask(secrets.Unprotect(c)) : null;
         return new AdminSettingsDto(allow, channel, rows.Count == 0 ? null : rows.Max(r => r.UpdatedAt));
     }
 
     public async Task<Outcome<AdminSettingsDto>> UpdateAsync(UpdateAdminSettingsRequest request, Guid adminId, CancellationToken ct)
     {
-        if (request.DefaultNotificationChannel is { Length: > 0 } url && urls.CheckSyntax(url) is { } problem)
+        var module = defaultChannels.FirstOrDefault();
+        if (module is null && request.DefaultNotificationChannel is { Length: > 0 } url && urls.CheckSyntax(url) is { } problem)
         {
             return Outcome.Invalid<AdminSettingsDto>("default_notification_channel", problem);
         }
         var before = await GetAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
+        string? maskedChannel = null;
+        if (module is not null && request.DefaultNotificationChannel is { } target)
+        {
+            var set = await module.SetAsync(target.Length == 0 ? null : target, ct);
+            if (!set.IsOk)
+            {
+                return set.Errors is { } errors
+                    ? Outcome.Invalid<AdminSettingsDto>(errors.ToDictionary(e => "default_notification_channel", e => e.Value))
+                    : set.As<AdminSettingsDto>();
+            }
+            maskedChannel = set.Value;
+        }
         if (request.AllowRegistration is { } allow)
         {
             await SetAsync(AllowRegistrationKey, allow.ToString(CultureInfo.InvariantCulture), adminId, now, ct);
         }
-        if (request.DefaultNotificationChannel is { } channel)
+        if (module is null && request.DefaultNotificationChannel is { } channel)
         {
             if (channel.Length == 0)
             {
@@ -76,7 +91,7 @@ public sealed class SystemSettingsService(VigilDb db, IOptions<AuthOptions> auth
         }
         var after = new AdminSettingsDto(
             request.AllowRegistration ?? before.AllowRegistration,
-            request.DefaultNotificationChannel is { } c ? (c.Length == 0 ? null : SecretProtector.Mask(c)) : before.DefaultNotificationChannel,
+            request.DefaultNotificationChannel is { } c ? (c.Length == 0 ? null : maskedChannel ?? SecretProtector.Mask(c)) : before.DefaultNotificationChannel,
             now);
         audit.Record("settings.updated", "system_settings", null, null, before with { UpdatedAt = null }, after with { UpdatedAt = null });
         await db.SaveChangesAsync(ct);

@@ -83,8 +83,11 @@ public sealed class UrlGuard
         return null;
     }
 
-    /// <summary>Syntax plus a DNS look-up now; the connect-time check still applies later.</summary>
-    public async Task<string?> CheckAsync(string url, CancellationToken ct)
+    /// <summary>
+    /// Syntax plus a DNS look-up now; the connect-time check still applies later. With
+    /// <paramref name="requireResolvable"/> false, a name that does not resolve (yet, or from here) is accepted.
+    /// </summary>
+    public async Task<string?> CheckAsync(string url, CancellationToken ct, bool requireResolvable = true)
     {
         if (CheckSyntax(url) is { } problem)
         {
@@ -102,7 +105,7 @@ public sealed class UrlGuard
         }
         catch (SocketException)
         {
-            return $"The host {uri.Host} could not be resolved.";
+            return requireResolvable ? $"The host {uri.Host} could not be resolved." : null;
         }
     }
 

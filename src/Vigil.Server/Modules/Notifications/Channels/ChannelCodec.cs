@@ -36,6 +36,8 @@ public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDri
             ? Driver(t)
             : _byType.Values.FirstOrDefault(d => d.AppriseSchemes.Contains(uri.Scheme.ToLowerInvariant()))
               ?? _byType.Values.FirstOrDefault(d => (uri.Scheme is "http" or "https") && d.RecognizesNativeUrl(uri))
+              // Any other http(s) URL is a generic JSON webhook.
+              ?? (uri.Scheme is "http" or "https" ? _byType.GetValueOrDefault(ChannelType.Webhook) : null)
               ?? throw new ChannelConfigException("url", $"Cannot tell the channel type from '{uri.Scheme}://…'; give a type or an Apprise URL (discord://, tgram://, ntfys://, mailtos://, json://, …).");
         if (type is { } expected && _byType.Values.FirstOrDefault(d => d.AppriseSchemes.Contains(uri.Scheme.ToLowerInvariant())) is { } schemeDriver && schemeDriver.Type != expected)
         {
@@ -45,7 +47,7 @@ public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDri
     }
 
     public string Protect(ChannelConfig config) =>
-        secrets.Protect(JsonSerializer.Serialize(new Stored(config.Url, config.Settings)));
+        secrets.Protect(JsonSerializer.Serialize(new Stored(config.Url, new Dictionary<string, string>(config.Settings))));
 
     /// <summary>The decrypted configuration, or null when it cannot be decrypted (lost keys).</summary>
     public ChannelConfig? Unprotect(ChannelType type, string cipher)
@@ -66,8 +68,5 @@ public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDri
         return config.Settings.ToDictionary(kv => kv.Key, kv => secret.Contains(kv.Key) ? SecretProtector.Mask(kv.Value) : kv.Value);
     }
 
-    sealed record Stored(string Url, Dictionary<string, string> Settings)
-    {
-        public Stored(string url, IReadOnlyDictionary<string, string> settings) : this(url, new Dictionary<string, string>(settings)) { }
-    }
+    sealed record Stored(string Url, Dictionary<string, string> Settings);
 }

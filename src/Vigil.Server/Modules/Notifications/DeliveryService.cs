@@ -1,0 +1,76 @@
+using Microsoft.EntityFrameworkCore;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Data;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>A user's delivery history and their notification preferences.</summary>
+public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clock)
+{
+    /// <summary>Deliveries addressed to the user or made through their own channels, newest first, with attempts.</summary>
+    public async Task<Page<DeliveryDto>> ListAsync(Guid userId, DeliveryQuery query, PageQuery page, CancellationToken ct)
+    {
+        var channels = db.Set<Channel>();
+        var rows = db.Set<OutboxMessage>().AsNoTracking()
+            .Where(o => o.RecipientUserId == userId || channels.Any(c => c.Id == o.ChannelId && c.Scope == ChannelScope.User && c.OwnerUserId == userId));
+        if (query.Status is { } status)
+        {
+            rows = rows.Where(o => o.Status == status);
+        }
+        if (query.ChannelId is { } channelId)
+        {
+            rows = rows.Where(o => o.ChannelId == channelId);
+        }
+        if (!string.IsNullOrWhiteSpace(query.Kind))
+        {
+            rows = rows.Where(o => o.GroupKey.StartsWith(query.Kind));
+        }
+        if (query.Since is { } since)
+        {
+            var utc = since.ToUniversalTime();
+            rows = rows.Where(o => o.CreatedAt >= utc);
+        }
+        var page1 = await rows
+            .OrderByDescending(o => o.CreatedAt).ThenByDescending(o => o.Id)
+            .Join(db.Set<AlertEvent>(), o => o.EventId, e => e.Id, (o, e) => new { o, e })
+            .Join(channels, x => x.o.ChannelId, c => c.Id, (x, c) => new { x.o, x.e, c.Name, c.Type })
+            .ToPageAsync(page, ct);
+        var ids = page1.Items.Select(x => x.o.Id).ToList();
+        var attempts = (await db.Set<DeliveryAttempt>().AsNoTracking().Where(a => ids.Contains(a.OutboxId)).ToListAsync(ct))
+            .GroupBy(a => a.OutboxId).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Number).Select(a => new AttemptDto(a.Number, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error, a.Response)).ToList());
+        return page1.Map(x => new DeliveryDto(x.o.Id, x.e.Id, x.e.Kind, x.e.Title, x.e.Severity, x.o.ChannelId, x.Name, x.Type, x.o.Status, x.o.Reason,
+            x.o.Attempts, x.o.CreatedAt, x.o.DueAt, x.o.CompletedAt, x.o.LastError, attempts.GetValueOrDefault(x.o.Id) ?? []));
+    }
+
+    public async Task<PreferencesDto> GetPreferencesAsync(Guid userId, CancellationToken ct)
+    {
+        var p = await db.Set<NotificationPreference>().AsNoTracking().SingleOrDefaultAsync(x => x.UserId == userId, ct) ?? new NotificationPreference { UserId = userId };
+        return new PreferencesDto(p.MinSeverity, p.QuietStart, p.QuietEnd, p.TimeZone, p.QuietMode, p.Digest);
+    }
+
+    public async Task<PreferencesDto> UpdatePreferencesAsync(Guid userId, UpdatePreferencesRequest request, CancellationToken ct)
+    {
+        var p = await db.Set<NotificationPreference>().SingleOrDefaultAsync(x => x.UserId == userId, ct);
+        if (p is null)
+        {
+            p = new NotificationPreference { UserId = userId };
+            db.Set<NotificationPreference>().Add(p);
+        }
+        var before = new PreferencesDto(p.MinSeverity, p.QuietStart, p.QuietEnd, p.TimeZone, p.QuietMode, p.Digest);
+        p.MinSeverity = request.MinSeverity ?? p.MinSeverity;
+        if (request.QuietStart is not null || request.QuietEnd is not null)
+        {
+            p.QuietStart = request.QuietStart;
+            p.QuietEnd = request.QuietEnd;
+        }
+        p.TimeZone = request.TimeZone ?? p.TimeZone;
+        p.QuietMode = request.QuietMode ?? p.QuietMode;
+        p.Digest = request.Digest ?? p.Digest;
+        p.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        var after = new PreferencesDto(p.MinSeverity, p.QuietStart, p.QuietEnd, p.TimeZone, p.QuietMode, p.Digest);
+        audit.Record("notifications.preferences.updated", "notification_preferences", userId, null, before, after);
+        await db.SaveChangesAsync(ct);
+        return after;
+    }
+}

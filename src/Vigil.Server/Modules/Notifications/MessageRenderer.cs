@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Fluid;
+using Vigil.Server.Modules.Notifications.Channels;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>
+/// Renders events into a message every channel can show (plain text, Markdown, HTML). Users may override the title and
+/// body per channel with Liquid templates (settings <c>title_template</c>, <c>body_template</c>), which run sandboxed:
+/// no file, network or reflection access, only the event's values.
+/// </summary>
+public sealed class MessageRenderer
+{
+    public const string TitleTemplate = "title_template";
+    public const string BodyTemplate = "body_template";
+
+    static readonly FluidParser Parser = new();
+    static readonly TemplateOptions Options = CreateOptions();
+
+    static TemplateOptions CreateOptions()
+    {
+        var options = new TemplateOptions { MaxSteps = 10_000, MaxRecursion = 10 };
+        options.MemberAccessStrategy.Register<TemplateEvent>();
+        options.MemberAccessStrategy.Register<MessageField>();
+        return options;
+    }
+
+    /// <summary>Checks a user template; returns the problem or null.</summary>
+    public static string? Validate(string template) =>
+        Parser.TryParse(template, out _, out var error) ? null : "Template error: " + error;
+
+    public OutgoingMessage Render(IReadOnlyList<AlertEvent> events, string idempotencyKey, ChannelConfig? config)
+    {
+        var ordered = events.OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToList();
+        var items = ordered.Select(e => new MessageItem(e.Title, e.Body, FieldsOf(e), e.Link, e.OccurredAt)).ToList();
+        var first = ordered[0];
+        var severity = ordered.Max(e => e.Severity);
+        var title = ordered.Count == 1 ? first.Title : $"{first.Title} (+{ordered.Count - 1} more)";
+        var text = ordered.Count == 1 ? first.Body : string.Join("\n", ordered.Select(e => $"• {e.Title}: {e.Body}"));
+        if (config?.Setting(TitleTemplate) is { } titleTemplate)
+        {
+            title = Apply(titleTemplate, ordered) ?? title;
+        }
+        if (config?.Setting(BodyTemplate) is { } bodyTemplate)
+        {
+            text = Apply(bodyTemplate, ordered) ?? text;
+        }
+        var fields = ordered.Count == 1 ? items[0].Fields : [];
+        return new OutgoingMessage(idempotencyKey, first.Kind, severity, title, text, Markdown(title, text, fields, first.Link),
+            Html(title, text, fields, first.Link), fields, first.Link, first.OccurredAt, ordered.Count == 1 ? [] : items);
+    }
+
+    static string? Apply(string template, IReadOnlyList<AlertEvent> events)
+    {
+        if (!Parser.TryParse(template, out var parsed, out _))
+        {
+            return null;
+        }
+        var context = new TemplateContext(Options);
+        var list = events.Select(e => new TemplateEvent(e)).ToList();
+        context.SetValue("event", list[0]);
+        context.SetValue("events", list);
+        context.SetValue("count", list.Count);
+        return parsed.Render(context);
+    }
+
+    public static IReadOnlyList<MessageField> FieldsOf(AlertEvent e) =>
+        e.Fields is null
+            ? []
+            : [.. (JsonSerializer.Deserialize<Dictionary<string, string>>(e.Fields) ?? []).Select(kv => new MessageField(kv.Key, kv.Value))];
+
+    static string Markdown(string title, string text, IReadOnlyList<MessageField> fields, string? link)
+    {
+        var md = new StringBuilder().Append("**").Append(title).Append("**\n\n").Append(text);
+        foreach (var field in fields)
+        {
+            md.Append("\n- **").Append(field.Name).Append("**: ").Append(field.Value);
+        }
+        if (link is not null)
+        {
+            md.Append("\n\n[Open](").Append(link).Append(')');
+        }
+        return md.ToString();
+    }
+
+    static string Html(string title, string text, IReadOnlyList<MessageField> fields, string? link)
+    {
+        var html = new StringBuilder()
+            .Append("<h2>").Append(WebUtility.HtmlEncode(title)).Append("</h2><p>")
+            .Append(WebUtility.HtmlEncode(text).Replace("\n", "<br>", StringComparison.Ordinal)).Append("</p>");
+        if (fields.Count > 0)
+        {
+            html.Append("<table>");
+            foreach (var field in fields)
+            {
+                html.Append("<tr><th align=\"left\">").Append(WebUtility.HtmlEncode(field.Name)).Append("</th><td>").Append(WebUtility.HtmlEncode(field.Value)).Append("</td></tr>");
+            }
+            html.Append("</table>");
+        }
+        if (link is not null && Uri.TryCreate(link, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            html.Append("<p><a href=\"").Append(WebUtility.HtmlEncode(uri.ToString())).Append("\">Open</a></p>");
+        }
+        return html.ToString();
+    }
+
+    /// <summary>What templates see of an event.</summary>
+    public sealed class TemplateEvent(AlertEvent e)
+    {
+        public string Title => e.Title;
+        public string Body => e.Body;
+        public string Kind => e.Kind;
+        public string Subject => e.SubjectKey;
+        public string Severity => e.Severity.ToString().ToLowerInvariant();
+        public string? Link => e.Link;
+        public IReadOnlyDictionary<string, string> Fields => FieldsOf(e).ToDictionary(f => f.Name, f => f.Value);
+        public DateTime OccurredAt => e.OccurredAt;
+    }
+}

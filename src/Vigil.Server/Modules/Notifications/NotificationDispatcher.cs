@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using Vigil.Server.Platform.Data;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>
+/// Delivers the outbox. Any replica may run it: rows are claimed with a lease (<see cref="OutboxClaims"/>), sent, and
+/// recorded; only the lease holder may record, so a dispatcher that lost its lease cannot overwrite another's result.
+/// A crash between sending and recording repeats that send once when the lease expires; nothing is ever lost.
+/// </summary>
+public sealed partial class NotificationDispatcher(
+    IServiceScopeFactory scopes,
+    OutboxDelivery delivery,
+    TimeProvider clock,
+    IOptions<NotificationsOptions> options,
+    ILogger<NotificationDispatcher> logger) : BackgroundService
+{
+    readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
+    readonly NotificationsOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int handled;
+            try
+            {
+                handled = await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The database may be briefly unreachable; rows stay pending and are retried on the next pass.
+                LogPassFailed(logger, e);
+                handled = 0;
+            }
+            if (handled == 0)
+            {
+                try
+                {
+                    await Task.Delay(_options.PollInterval, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims what is due and delivers it; returns how many rows were handled.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        List<OutboxMessage> claimed;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
+            claimed = await OutboxClaims.ClaimAsync(db, provider, _owner, now, now + _options.Lease, _options.BatchSize, ct);
+        }
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+        using var gate = new SemaphoreSlim(_options.Concurrency);
+        var groups = claimed.GroupBy(o => (o.ChannelId, o.GroupKey)).Select(g => g.OrderBy(o => o.Id).ToList()).ToList();
+        await Task.WhenAll(groups.Select(async group =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                await delivery.DeliverAsync(group, _owner, test: false, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogGroupFailed(logger, group[0].ChannelId, e);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return claimed.Count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification dispatch pass failed; will retry")]
+    static partial void LogPassFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivering to channel {ChannelId} failed unexpectedly; the lease will expire and it will be retried")]
+    static partial void LogGroupFailed(ILogger logger, Guid channelId, Exception e);
+}

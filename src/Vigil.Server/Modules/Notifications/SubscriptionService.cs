@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Modules.Notifications;
+
+/// <summary>What a module asks for when a user subscribes in its own words.</summary>
+public sealed record SubscriptionInput(
+    string Module,
+    string KindPattern,
+    string SubjectPattern,
+    Guid? WorkspaceId,
+    IReadOnlyList<Guid>? ChannelIds = null,
+    string? Options = null,
+    Severity? MinSeverity = null,
+    int? CooldownSeconds = null);
+
+/// <summary>
+/// The one subscription model. Modules call it with their own vocabulary translated into kind and subject patterns;
+/// <c>GET /api/v1/subscriptions</c> lists a user's subscriptions across modules.
+/// </summary>
+public sealed class SubscriptionService(VigilDb db, WorkspaceService workspaces, AuditLog audit, TimeProvider clock)
+{
+    public async Task<Outcome<SubscriptionDto>> CreateAsync(Guid userId, SubscriptionInput input, CancellationToken ct)
+    {
+        if (input.WorkspaceId is { } ws && await workspaces.RoleOfAsync(userId, ws, ct) is null)
+        {
+            return Outcome.Missing<SubscriptionDto>("No such workspace.");
+        }
+        var ids = input.ChannelIds?.Distinct().ToList() ?? [];
+        if (ids.Count > 0)
+        {
+            var mine = await db.Set<Channel>().AsNoTracking().CountAsync(c => ids.Contains(c.Id) && c.Scope == ChannelScope.User && c.OwnerUserId == userId, ct);
+            if (mine != ids.Count)
+            {
+                return Outcome.Invalid<SubscriptionDto>("channel_ids", "Name only channels of your own.");
+            }
+        }
+        var subscription = new Subscription
+        {
+            UserId = userId,
+            WorkspaceId = input.WorkspaceId,
+            Module = input.Module,
+            KindPattern = input.KindPattern,
+            SubjectPattern = input.SubjectPattern,
+            ChannelIds = string.Join(' ', ids),
+            Options = input.Options,
+            MinSeverity = input.MinSeverity,
+            CooldownSeconds = input.CooldownSeconds,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
+        };
+        db.Set<Subscription>().Add(subscription);
+        audit.Record("notifications.subscription.created", "subscription", subscription.Id, input.WorkspaceId,
+            after: new { subscription.Module, subscription.KindPattern, subscription.SubjectPattern });
+        await db.SaveChangesAsync(ct);
+        return ToDto(subscription);
+    }
+
+    /// <summary>A user's subscriptions, of one module or of all.</summary>
+    public async Task<Page<SubscriptionDto>> ListAsync(Guid userId, string? module, PageQuery page, CancellationToken ct)
+    {
+        var query = db.Set<Subscription>().AsNoTracking().Where(s => s.UserId == userId);
+        if (module is not null)
+        {
+            query = query.Where(s => s.Module == module);
+        }
+        var rows = await query.OrderBy(s => s.Module).ThenBy(s => s.CreatedAt).ThenBy(s => s.Id).ToPageAsync(page, ct);
+        return rows.Map(ToDto);
+    }
+
+    public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, string? module, CancellationToken ct)
+    {
+        var subscription = await db.Set<Subscription>().SingleOrDefaultAsync(s => s.Id == id && s.UserId == userId && (module == null || s.Module == module), ct);
+        if (subscription is null)
+        {
+            return Outcome.Missing<bool>("No such subscription.");
+        }
+        db.Set<Subscription>().Remove(subscription);
+        audit.Record("notifications.subscription.deleted", "subscription", id, subscription.WorkspaceId,
+            before: new { subscription.Module, subscription.KindPattern, subscription.SubjectPattern });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    static SubscriptionDto ToDto(Subscription s) =>
+        new(s.Id, s.Module, s.KindPattern, s.SubjectPattern, s.WorkspaceId, s.ChannelIdList, s.MinSeverity, s.CooldownSeconds, s.Options, s.CreatedAt);
+}
