@@ -90,6 +90,18 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
             await _app.StopAsync();
             await _app.DisposeAsync();
         }
+        if (FixedDirectory is null && _dir is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open only leaves a temp folder behind.
+            }
+        }
         GC.SuppressFinalize(this);
     }
 

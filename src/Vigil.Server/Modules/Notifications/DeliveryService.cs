@@ -14,7 +14,7 @@ public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clo
         var channels = db.Set<Channel>();
         var rows = db.Set<OutboxMessage>().AsNoTracking()
             .Where(o => o.RecipientUserId == userId || channels.Any(c => c.Id == o.ChannelId && c.Scope == ChannelScope.User && c.OwnerUserId == userId));
-        if (query.Status is { } status)
+        if (query.StatusValue is { } status)
         {
             rows = rows.Where(o => o.Status == status);
         }

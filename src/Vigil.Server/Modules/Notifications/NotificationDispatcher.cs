@@ -20,6 +20,10 @@ public sealed partial class NotificationDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.RunDispatcher)
+        {
+            return;
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             int handled;

@@ -77,10 +77,20 @@ public sealed record DeliveryDto(
     string? LastError,
     IReadOnlyList<AttemptDto> AttemptLog);
 
-public sealed class DeliveryQuery
+public sealed class DeliveryQuery : IValidatableRequest, IValidatableObject
 {
     /// <summary>pending, sent, failed or dropped.</summary>
-    public OutboxStatus? Status { get; set; }
+    public string? Status { get; set; }
+
+    public OutboxStatus? StatusValue => EnumText.TryParse<OutboxStatus>(Status, out var s) ? s : null;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Status is not null && StatusValue is null)
+        {
+            yield return new ValidationResult($"status is one of {EnumText.Allowed<OutboxStatus>()}.", [nameof(Status)]);
+        }
+    }
 
     public Guid? ChannelId { get; set; }
 

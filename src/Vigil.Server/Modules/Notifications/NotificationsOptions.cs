@@ -40,6 +40,9 @@ public sealed class NotificationsOptions
     [Range(1, 1000)]
     public int Concurrency { get; set; } = 32;
 
+    /// <summary>Whether this worker runs the background dispatcher (tests drive passes by hand instead).</summary>
+    public bool RunDispatcher { get; set; } = true;
+
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

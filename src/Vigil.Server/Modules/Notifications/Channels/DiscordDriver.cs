@@ -125,54 +125,35 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), "Discord: " + (TryRead(body, "message") ?? $"HTTP {(int)response.StatusCode}"));
     }
 
-    /// <summary>The JSON body: a content line plus one embed per item (at most 10), within Discord's limits.</summary>
+    /// <summary>
+    /// The JSON body within Discord's limits: one embed per event for up to 10 events; more than that become one embed
+    /// listing them all (one message listing 20 datacenters, not 20 messages).
+    /// </summary>
     public static JsonObject BuildPayload(ChannelConfig config, OutgoingMessage message)
     {
         var budget = TotalEmbedLimit;
         var embeds = new JsonArray();
         var items = message.Items.Count > 0 ? message.Items : [new MessageItem(message.Title, message.Text, message.Fields, message.Link, message.OccurredAt)];
-        foreach (var item in items.Take(10))
+        if (items.Count > 10)
         {
-            var title = Take(ref budget, item.Title, 256);
-            var description = Take(ref budget, item.Text, 4096);
-            var embed = new JsonObject
+            var lines = string.Join("\n", items.Select(i => "• " + i.Title + (i.Text.Length > 0 ? " — " + i.Text : "")));
+            embeds.Add(Embed(ref budget, message.Title, lines, [], message.Link, message.OccurredAt, message.Severity));
+        }
+        else
+        {
+            foreach (var item in items)
             {
-                ["title"] = title,
-                ["description"] = description,
-                ["color"] = Color(message.Severity),
-                ["timestamp"] = item.OccurredAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            };
-            if (item.Link is { } link && Uri.TryCreate(link, UriKind.Absolute, out _))
-            {
-                embed["url"] = link;
-            }
-            var fields = new JsonArray();
-            foreach (var field in item.Fields.Take(25))
-            {
-                var name = Take(ref budget, field.Name, 256);
-                var value = Take(ref budget, field.Value, 1024);
-                if (name.Length == 0 || value.Length == 0)
+                embeds.Add(Embed(ref budget, item.Title, item.Text, item.Fields, item.Link, item.OccurredAt, message.Severity));
+                if (budget <= 0)
                 {
                     break;
                 }
-                fields.Add(new JsonObject { ["name"] = name, ["value"] = value, ["inline"] = field.Inline });
-            }
-            if (fields.Count > 0)
-            {
-                embed["fields"] = fields;
-            }
-            embed["footer"] = new JsonObject { ["text"] = Take(ref budget, "Vigil", 2048) };
-            embeds.Add(embed);
-            if (budget <= 0)
-            {
-                break;
             }
         }
-        var content = items.Count > 10 ? $"{message.Title} (+{items.Count - 10} more)" : message.Title;
         var payload = new JsonObject
         {
             ["username"] = config.Setting("username") ?? "Vigil",
-            ["content"] = Truncate(content, ContentLimit),
+            ["content"] = Truncate(message.Title, ContentLimit),
             ["allowed_mentions"] = new JsonObject { ["parse"] = new JsonArray() },
             ["embeds"] = embeds,
         };
@@ -181,6 +162,42 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
             payload["avatar_url"] = avatar;
         }
         return payload;
+    }
+
+    static JsonObject Embed(ref int budget, string titleText, string text, IReadOnlyList<MessageField> fields, string? link, DateTime at, Severity severity)
+    {
+        var embed = new JsonObject
+        {
+            ["title"] = Take(ref budget, titleText, 256),
+            ["description"] = Take(ref budget, text, 4096),
+            ["color"] = Color(severity),
+            ["timestamp"] = at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (link is not null && Uri.TryCreate(link, UriKind.Absolute, out _))
+        {
+            embed["url"] = link;
+        }
+        var fieldArray = new JsonArray();
+        foreach (var field in fields.Take(25))
+        {
+            var name = Take(ref budget, field.Name, 256);
+            var value = Take(ref budget, field.Value, 1024);
+            if (name.Length == 0 || value.Length == 0)
+            {
+                break;
+            }
+            fieldArray.Add(new JsonObject { ["name"] = name, ["value"] = value, ["inline"] = field.Inline });
+        }
+        if (fieldArray.Count > 0)
+        {
+            embed["fields"] = fieldArray;
+        }
+        var footer = Take(ref budget, "Vigil", 2048);
+        if (footer.Length > 0)
+        {
+            embed["footer"] = new JsonObject { ["text"] = footer };
+        }
+        return embed;
     }
 
     static int Color(Severity severity) => severity switch

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vigil.Fakes;
+using Vigil.IntegrationTests.Infrastructure;
+using Vigil.Server.Modules.Notifications;
+using Vigil.Server.Modules.Notifications.Channels;
+
+namespace Vigil.IntegrationTests.Notifications;
+
+public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    static string Unique(string prefix) => prefix + Guid.NewGuid().ToString("N")[..10];
+
+    AlertInput Restock(string datacenter, string plan) => new("restock.back_in_stock", null, $"ovh:{plan}:{datacenter}", Severity.Info,
+        $"{plan} is back in {datacenter.ToUpperInvariant()}", "Linux stock returned.", new Dictionary<string, string> { ["Datacenter"] = datacenter }, GroupKey: plan);
+
+    [Fact]
+    public async Task Channels_are_stored_encrypted_shown_masked_and_apprise_and_form_agree()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var hook = fakes.Discord.WebhookUrl("111222333444555666", "very-secret-token");
+        var byForm = await NotificationsHost.AddChannelAsync(user, new { name = "form", type = "discord", url = hook.ToString() }, Ct);
+        var byApprise = await NotificationsHost.AddChannelAsync(user, new { name = "apprise", url = "discord://111222333444555666/very-secret-token" }, Ct);
+
+        var list = await user.Client.GetStringAsync("/api/v1/channels", Ct);
+        list.ShouldNotContain("very-secret-token");
+        var form = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{byForm}", Ct);
+        var apprise = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{byApprise}", Ct);
+        form.GetProperty("type").GetString().ShouldBe("discord");
+        apprise.GetProperty("type").GetString().ShouldBe("discord");
+        apprise.GetProperty("target").GetString()!.ShouldEndWith("/api/webhooks/111222333444555666/••••••");
+        (await RawDatabase.DumpAsync(host, ["notification_channels", "audit_log"], Ct)).ShouldNotContain("very-secret-token");
+    }
+
+    [Fact]
+    public async Task Unknown_schemes_and_private_targets_are_refused_naming_the_field()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var unknown = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = "carrierpigeon://coop/1" }, Ct);
+        unknown.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await unknown.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue();
+
+        var metadata = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", type = "webhook", url = "http://169.254.169.254/latest/meta-data" }, Ct);
+        metadata.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var badType = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", type = "carrier_pigeon", url = "https://example.com/" }, Ct);
+        badType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task The_test_button_sends_a_real_message_and_it_shows_in_my_deliveries()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var secret = Unique("tok");
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "ops", type = "discord", url = fakes.Discord.WebhookUrl("999000111222333444", secret).ToString() }, Ct);
+
+        var test = await user.Client.PostAsync($"/api/v1/channels/{channel}/test", null, Ct);
+        test.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var result = await test.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        result.GetProperty("status").GetString().ShouldBe("sent", result.ToString());
+        result.GetProperty("status_code").GetInt32().ShouldBe(200);
+        fakes.Discord.Messages.ShouldContain(m => m["embeds"]![0]!["description"]!.ToString().Contains("If you can read it", StringComparison.Ordinal));
+
+        var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}", Ct);
+        var delivery = deliveries.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+        delivery.GetProperty("status").GetString().ShouldBe("sent");
+        delivery.GetProperty("attempt_log")[0].GetProperty("status_code").GetInt32().ShouldBe(200);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{channel}", Ct)).GetProperty("health").GetString().ShouldBe("healthy");
+    }
+
+    [Fact]
+    public async Task Events_raised_together_reach_a_destination_as_one_message()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("vps-");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        var before = fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal));
+
+        for (var i = 0; i < 20; i++)
+        {
+            await host.RaiseAsync(Restock($"dc{i:00}", plan), Ct);
+        }
+        await host.DispatchAsync(Ct);
+        fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldBe(before, "nothing goes out before the grouping window ends");
+
+        await host.FlushAsync(Ct);
+
+        var sent = fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).Skip(before).ToList();
+        var message = JsonNode.Parse(sent.ShouldHaveSingleItem().BodyText)!;
+        var listed = message["embeds"]![0]!["description"]!.ToString();
+        for (var i = 0; i < 20; i++)
+        {
+            listed.ShouldContain($"DC{i:00}");
+        }
+        var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}&status=sent", Ct);
+        deliveries.GetProperty("items").GetArrayLength().ShouldBe(20);
+    }
+
+    [Fact]
+    public async Task A_flapping_subject_is_told_once_per_cooldown()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("flap-");
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + plan).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.*", $"ovh:{plan}:*", cooldownSeconds: 3600, ct: Ct);
+
+        for (var round = 0; round < 6; round++)
+        {
+            await host.RaiseAsync(Restock("gra", plan), Ct);
+            await host.FlushAsync(Ct);
+            host.Clock.Advance(TimeSpan.FromMinutes(2));
+        }
+        Count(plan).ShouldBe(1);
+
+        host.Clock.Advance(TimeSpan.FromMinutes(50));
+        await host.RaiseAsync(Restock("gra", plan), Ct);
+        await host.FlushAsync(Ct);
+        Count(plan).ShouldBe(2);
+
+        user = await host.SignInAsync(user.Username, user.Password, user.Id, user.PersonalWorkspaceId, Ct);
+        var dropped = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}&status=dropped", Ct);
+        dropped.GetProperty("items").EnumerateArray().ShouldAllBe(d => d.GetProperty("reason").GetString() == "cooldown");
+    }
+
+    int Count(string path) => fakes.Webhook.Requests.Count(r => r.Path == "/" + path);
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_backoff_and_each_attempt_is_recorded()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("retry-");
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path, ct: Ct);
+        await host.RaiseAsync(new AlertInput("ops.disk_full", null, path, Severity.Critical, "Disk full", "/var is at 99%"), Ct);
+        fakes.Webhook.Enqueue(new ScriptedResponse(503), new ScriptedResponse(429, "{}", Headers: new Dictionary<string, string> { ["Retry-After"] = "120" }));
+
+        await host.FlushAsync(Ct);            // 503
+        host.Clock.Advance(TimeSpan.FromSeconds(7));
+        await host.FlushAsync(Ct);            // 429, asks for 120 s
+        host.Clock.Advance(TimeSpan.FromSeconds(60));
+        await host.FlushAsync(Ct);            // too early: nothing sent
+        fakes.Webhook.Requests.Count(r => r.Path == "/" + path).ShouldBe(2);
+        host.Clock.Advance(TimeSpan.FromSeconds(60));
+        await host.FlushAsync(Ct);            // delivered
+
+        var delivery = (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}", Ct)).GetProperty("items")[0];
+        delivery.GetProperty("status").GetString().ShouldBe("sent");
+        delivery.GetProperty("attempts").GetInt32().ShouldBe(3);
+        delivery.GetProperty("attempt_log").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()).ShouldBe([503, 429, 200]);
+        fakes.Webhook.Deliveries.Keys.Count(k => k.StartsWith("evt_", StringComparison.Ordinal)).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_stops_at_once_marks_the_channel_and_tells_the_owner_once_elsewhere()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("perm-");
+        var backup = Unique("backup-");
+        var broken = await NotificationsHost.AddChannelAsync(user, new { name = "broken", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.AddChannelAsync(user, new { name = "backup", url = new Uri(fakes.Webhook.BaseAddress, "/" + backup).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path, channels: [broken], ct: Ct);
+        fakes.Webhook.Enqueue(new ScriptedResponse(400, "{\"error\":\"bad\"}"));
+        await host.RaiseAsync(new AlertInput("ops.cpu", null, path, Severity.Warning, "CPU high", "95%"), Ct);
+
+        await host.FlushAsync(Ct);
+        host.Clock.Advance(TimeSpan.FromMinutes(20));
+        await host.FlushAsync(Ct);
+
+        Count(path).ShouldBe(1);
+        var channel = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{broken}", Ct);
+        channel.GetProperty("health").GetString().ShouldBe("unhealthy");
+        channel.GetProperty("enabled").GetBoolean().ShouldBeTrue("never silently disabled");
+        Count(backup).ShouldBe(1);
+        var told = fakes.Webhook.Requests.Single(r => r.Path == "/" + backup).BodyText;
+        told.ShouldContain("broken");
+        told.ShouldContain("notifications.channel_failing");
+
+        // A second failure in the same episode does not tell them again.
+        fakes.Webhook.Enqueue(new ScriptedResponse(400, "{}"));
+        await host.RaiseAsync(new AlertInput("ops.cpu", null, path + "-2", Severity.Warning, "CPU high", "96%"), Ct);
+        await host.FlushAsync(Ct);
+        Count(backup).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Gone_destinations_break_the_channel_until_it_is_fixed()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "gone", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        fakes.Discord.DeleteWebhook(hookId);
+        var test = await (await user.Client.PostAsync($"/api/v1/channels/{channel}/test", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        test.GetProperty("outcome").GetString().ShouldBe("gone");
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{channel}", Ct)).GetProperty("health").GetString().ShouldBe("broken");
+    }
+
+    [Fact]
+    public async Task Workspace_events_reach_only_that_workspace_and_channels_are_private()
+    {
+        var alice = await host.RegisterAsync(ct: Ct);
+        var bob = await host.RegisterAsync(ct: Ct);
+        var pathA = Unique("ws-a-");
+        var pathB = Unique("ws-b-");
+        var aliceChannel = await NotificationsHost.AddChannelAsync(alice, new { name = "a", url = new Uri(fakes.Webhook.BaseAddress, "/" + pathA).ToString() }, Ct);
+        await NotificationsHost.AddChannelAsync(bob, new { name = "b", url = new Uri(fakes.Webhook.BaseAddress, "/" + pathB).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(alice, "inventory.*", workspaceEvents: true, ct: Ct);
+        await NotificationsHost.SubscribeAsync(bob, "inventory.*", workspaceEvents: true, ct: Ct);
+
+        await host.RaiseAsync(new AlertInput("inventory.low_stock", alice.PersonalWorkspaceId, "item:headphones", Severity.Warning, "Headphones low", "2 left"), Ct);
+        await host.FlushAsync(Ct);
+
+        Count(pathA).ShouldBe(1);
+        Count(pathB).ShouldBe(0);
+        (await bob.Client.GetAsync($"/api/v1/channels/{aliceChannel}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bob.Client.PostAsync($"/api/v1/channels/{aliceChannel}/test", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bob.Client.PatchAsJsonAsync($"/api/v1/channels/{aliceChannel}", new { name = "mine" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bob.Client.DeleteAsync($"/api/v1/channels/{aliceChannel}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bob.Client.GetStringAsync("/api/v1/notifications", Ct)).ShouldNotContain("Headphones");
+    }
+
+    [Fact]
+    public async Task The_system_default_channel_hears_everything()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var put = await admin.Client.PutAsJsonAsync("/api/v1/admin/default-channel", new { type = "slack", url = fakes.Slack.WebhookUrl("defaultsecretdefaultsecr").ToString() }, Ct);
+        put.StatusCode.ShouldBe(HttpStatusCode.OK, await put.Content.ReadAsStringAsync(Ct));
+        (await put.Content.ReadAsStringAsync(Ct)).ShouldNotContain("defaultsecretdefaultsecr");
+        try
+        {
+            var title = Unique("Global ");
+            await host.RaiseAsync(new AlertInput("restock.back_in_stock", null, "ovh:x:gra", Severity.Info, title, "back"), Ct);
+            await host.FlushAsync(Ct);
+            fakes.Slack.Messages.ShouldContain(m => m["text"]!.ToString().Contains(title, StringComparison.Ordinal));
+
+            var test = await admin.Client.PostAsync("/api/v1/admin/default-channel/test", null, Ct);
+            (await test.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString().ShouldBe("sent");
+            var health = await admin.Client.GetStringAsync("/api/v1/admin/notifications/health", Ct);
+            health.ShouldContain("System default");
+        }
+        finally
+        {
+            (await admin.Client.DeleteAsync("/api/v1/admin/default-channel", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
+    public async Task Quiet_hours_hold_messages_and_drop_low_ones_when_asked()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("quiet-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "q", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", ct: Ct);
+        var now = TimeOnly.FromDateTime(host.Clock.GetUtcNow().UtcDateTime);
+        var put = await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new
+        {
+            quiet_start = now.AddMinutes(-30).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+            quiet_end = now.AddHours(2).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+            time_zone = "UTC",
+            quiet_mode = "drop_low",
+        }, Ct);
+        put.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await host.RaiseAsync(new AlertInput("ops.info", null, path + "-i", Severity.Info, "FYI", "low"), Ct);
+        await host.RaiseAsync(new AlertInput("ops.crit", null, path + "-c", Severity.Critical, "Down", "high"), Ct);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(0);
+
+        host.Clock.Advance(TimeSpan.FromHours(2));
+        await host.FlushAsync(Ct);
+        var delivered = fakes.Webhook.Requests.Where(r => r.Path == "/" + path).Select(r => r.BodyText).ToList();
+        delivered.ShouldHaveSingleItem().ShouldContain("Down");
+    }
+}
+
+[Trait("Database", "Sqlite")]
+public sealed class PipelineTestsOnSqlite(NotificationsSqliteHost host, NotifyFakes fakes) : PipelineTests(host, fakes), IClassFixture<NotificationsSqliteHost>, IClassFixture<NotifyFakes>;
+
+[Trait("Database", "Postgres")]
+public sealed class PipelineTestsOnPostgres(NotificationsPostgresHost host, NotifyFakes fakes) : PipelineTests(host, fakes), IClassFixture<NotificationsPostgresHost>, IClassFixture<NotifyFakes>;
