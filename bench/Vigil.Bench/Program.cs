@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Vigil.Bench;
+
+// The load generator: starts the real server as a child process per database and drives it over loopback.
+var db = new Option<string>("--db") { Description = "Which database to run on.", DefaultValueFactory = _ => "both" };
+db.AcceptOnlyFromAmong("sqlite", "postgres", "both");
+var seconds = Positive(new Option<int>("--seconds") { Description = "Length of each measured run.", DefaultValueFactory = _ => 10 });
+var warmup = Positive(new Option<int>("--warmup") { Description = "Warm-up per workload, not measured.", DefaultValueFactory = _ => 3 });
+var connections = Positive(new Option<int>("--connections") { Description = "Concurrent connections (closed loop).", DefaultValueFactory = _ => 32 });
+var repeat = Positive(new Option<int>("--repeat") { Description = "Measured runs per workload; medians are reported.", DefaultValueFactory = _ => 3 });
+var workspaces = Positive(new Option<int>("--workspaces") { Description = "Workspaces created before the list workload.", DefaultValueFactory = _ => 200 });
+var serverDll = new Option<string?>("--server") { Description = "Path to Vigil.Server.dll (default: the build of the same configuration)." };
+
+var root = new RootCommand("Vigil platform HTTP benchmark: /auth/me and a paged list against /healthz on the same server.");
+foreach (var option in (Option[])[db, seconds, warmup, connections, repeat, workspaces, serverDll])
+{
+    root.Options.Add(option);
+}
+root.SetAction((result, ct) => RunAsync(
+    result.GetValue(db)!,
+    new BenchSettings(result.GetValue(seconds), result.GetValue(warmup), result.GetValue(connections), result.GetValue(repeat),
+        result.GetValue(workspaces), MaxRequestsPerRun: 20_000_000),
+    result.GetValue(serverDll) ?? DefaultServerDll(),
+    ct));
+return await root.Parse(args).InvokeAsync();
+
+static Option<int> Positive(Option<int> option)
+{
+    option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int>() < 1)
+        {
+            r.AddError($"{option.Name} must be at least 1.");
+        }
+    });
+    return option;
+}
+
+static async Task<int> RunAsync(string db, BenchSettings settings, string serverDll, CancellationToken ct)
+{
+    Console.WriteLine($"vigil bench: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+    Console.WriteLine($"settings: {settings.Connections} connections, {settings.WarmupSeconds} s warm-up, {settings.Repeat} x {settings.Seconds} s per workload, " +
+        $"{settings.Workspaces} workspaces; medians over the runs");
+    Console.WriteLine($"ceiling: GET /healthz on the same server (static 200, no database, no auth); server: {serverDll}");
+
+    var results = new List<WorkloadSummary>();
+    try
+    {
+        if (db is "sqlite" or "both")
+        {
+            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
+            try
+            {
+                // sqlite:/// then an absolute path: four slashes in all.
+                var url = "sqlite:///" + Path.Combine(dir.FullName, "vigil.db");
+                results.AddRange(await RunOneAsync("sqlite", url, dir.FullName, serverDll, settings, ct));
+            }
+            finally
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+        if (db is "postgres" or "both")
+        {
+            await using var postgres = await Postgres.StartAsync(ct);
+            Console.Error.WriteLine($"[postgres] {postgres.Description}");
+            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
+            try
+            {
+                results.AddRange(await RunOneAsync("postgres", await postgres.CreateDatabaseAsync(ct), dir.FullName, serverDll, settings, ct));
+            }
+            finally
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+    }
+    catch (ServerStartException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException)
+    {
+        // Setting up what the bench needs failed (PostgreSQL, sign-in, seeding): nothing was measured.
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("summary (medians; ratios are the median of each run's workload / ceiling of the same repetition):");
+    Console.WriteLine("| db | workload | rps | p50 ms | p99 ms | rps / ceiling | p99 / ceiling |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+    {
+        Console.WriteLine(r.IsCeiling
+            ? $"| {r.Database} | {r.Workload} (ceiling) | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | 1 | 1 |"
+            : $"| {r.Database} | {r.Workload} | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.RpsRatio:F3} | {r.P99Ratio:F2} |");
+    }
+    // A measurement, not a gate: the numbers are for reading, so a slow run still exits 0.
+    return 0;
+}
+
+static async Task<IReadOnlyList<WorkloadSummary>> RunOneAsync(
+    string database, string databaseUrl, string dataDir, string serverDll, BenchSettings settings, CancellationToken ct)
+{
+    var results = await PlatformBench.RunAsync(database, databaseUrl, dataDir, serverDll, settings, Console.Error, ct);
+    foreach (var r in results)
+    {
+        Console.WriteLine(r.Line());
+    }
+    return results;
+}
+
+// src/Vigil.Server's output in the configuration this bench was built in (the project reference builds it).
+static string DefaultServerDll()
+{
+    var configuration = typeof(BenchSettings).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "Configuration")?.Value ?? "Release";
+    var dir = new DirectoryInfo(AppContext.BaseDirectory);
+    while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Vigil.slnx")))
+    {
+        dir = dir.Parent;
+    }
+    var repo = dir?.FullName ?? Directory.GetCurrentDirectory();
+    return Path.Combine(repo, "src", "Vigil.Server", "bin", configuration, "net10.0", "Vigil.Server.dll");
+}

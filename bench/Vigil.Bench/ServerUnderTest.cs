@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Vigil.Bench;
+
+/// <summary>The server could not be started or did not become ready; carries the tail of its output.</summary>
+public sealed class ServerStartException(string message) : Exception(message);
+
+/// <summary>
+/// The real server as a child process on a free loopback port, with its own data directory and database, as an
+/// operator would run it. Learns the admin password from the first-start banner.
+/// </summary>
+public sealed class ServerUnderTest : IAsyncDisposable
+{
+    const int OutputLinesKept = 40;
+    readonly Process _process;
+    readonly Queue<string> _recentOutput = new();
+    readonly TaskCompletionSource<string> _password = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    bool _sawBanner;
+
+    ServerUnderTest(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public string AdminUsername { get; private set; } = "admin";
+
+    public string AdminPassword { get; private set; } = "";
+
+    public static async Task<ServerUnderTest> StartAsync(string serverDll, string databaseUrl, string dataDir, CancellationToken ct)
+    {
+        if (!File.Exists(serverDll))
+        {
+            throw new ServerStartException($"No server build at {serverDll}; build it first (dotnet build -c Release).");
+        }
+        var port = FreeLoopbackPort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = dataDir,
+        };
+        start.ArgumentList.Add(serverDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["DATABASE_URL"] = databaseUrl;
+        start.Environment["DATA_DIR"] = dataDir;
+        // Any 40+ characters; PostgreSQL replicas must share it, SQLite would otherwise keep one in DATA_DIR.
+        start.Environment["JWT_SECRET"] = "vigil-bench-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        var process = Process.Start(start) ?? throw new ServerStartException("dotnet did not start.");
+        var server = new ServerUnderTest(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => server.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnOutput(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), ct);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_recentOutput)
+        {
+            _recentOutput.Enqueue(line);
+            if (_recentOutput.Count > OutputLinesKept)
+            {
+                _recentOutput.Dequeue();
+            }
+        }
+        // The banner: "INITIAL ADMIN USER CREATED", a rule, username, email, then "   Password: <password>".
+        if (line.Contains("INITIAL ADMIN USER CREATED", StringComparison.Ordinal))
+        {
+            _sawBanner = true;
+        }
+        else if (_sawBanner && BannerValue(line, "Username:") is { } username)
+        {
+            AdminUsername = username;
+        }
+        else if (_sawBanner && BannerValue(line, "Password:") is { } password)
+        {
+            _password.TrySetResult(password);
+        }
+    }
+
+    static string? BannerValue(string line, string label)
+    {
+        var trimmed = line.TrimStart();
+        return trimmed.StartsWith(label, StringComparison.Ordinal) ? trimmed[label.Length..].Trim() : null;
+    }
+
+    async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw Failed($"The server exited with code {_process.ExitCode} before it was ready.");
+            }
+            if (clock.Elapsed > timeout)
+            {
+                throw Failed($"The server did not answer /healthz within {timeout.TotalSeconds:F0} s.");
+            }
+            try
+            {
+                using var response = await probe.GetAsync(new Uri("healthz", UriKind.Relative), ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                // not listening yet
+            }
+            await Task.Delay(200, ct);
+        }
+        // The banner is logged before Kestrel starts, but the console logger writes on its own thread.
+        try
+        {
+            AdminPassword = await _password.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        }
+        catch (TimeoutException)
+        {
+            throw Failed("The server is up but printed no initial admin password (was the database empty?).");
+        }
+    }
+
+    ServerStartException Failed(string message)
+    {
+        string tail;
+        lock (_recentOutput)
+        {
+            tail = string.Join(Environment.NewLine, _recentOutput.Select(l => "  | " + l));
+        }
+        return new ServerStartException($"{message}{Environment.NewLine}Last output:{Environment.NewLine}{tail}");
+    }
+
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // A throwaway server on a throwaway database: nothing to shut down gracefully.
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+        _process.Dispose();
+    }
+}
