@@ -44,6 +44,9 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
     /// <summary>Extra settings a derived fixture wants (e.g. ALLOW_REGISTRATION=false).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Share a database with another host (several replicas); null creates a fresh one.</summary>
+    protected virtual string? FixedDatabaseUrl => null;
+
     /// <summary>Reuse a data directory (and its SQLite file) across hosts, e.g. to restart a server.</summary>
     protected virtual string? FixedDirectory => null;
 
@@ -59,9 +62,9 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
             return;
         }
         _dir = FixedDirectory ?? Directory.CreateTempSubdirectory("vigil-test-").FullName;
-        DatabaseUrl = Db == Db.Sqlite
+        DatabaseUrl = FixedDatabaseUrl ?? (Db == Db.Sqlite
             ? $"sqlite:///{Path.Combine(_dir, "vigil.db")}"
-            : await PostgresServer.CreateDatabaseAsync("vigil", CancellationToken.None);
+            : await PostgresServer.CreateDatabaseAsync("vigil", CancellationToken.None));
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",

@@ -62,6 +62,14 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         return alert;
     }
 
+    /// <summary>For callers with no unit of work of their own (the events API): records and commits.</summary>
+    public async Task<AlertEvent?> PublishAsync(AlertInput input, CancellationToken ct)
+    {
+        var alert = await RecordAsync(input, ct);
+        await db.SaveChangesAsync(ct);
+        return alert;
+    }
+
     /// <summary>One delivery target: a channel, who it is for, and that person's timing rules.</summary>
     sealed record Delivery(Channel Channel, Guid? UserId, int? CooldownSeconds, NotificationPreference? Preference);
 

@@ -168,3 +168,38 @@ public sealed record DefaultChannelRequest : IValidatableRequest
 }
 
 public sealed record ChannelHealthDto(Guid Id, string Name, ChannelType Type, ChannelScope Scope, Guid? WorkspaceId, Guid? OwnerUserId, ChannelHealth Health, int ConsecutiveFailures, DateTime? LastSuccessAt, DateTime? LastFailureAt, string? LastError, int Pending, int Sent24h, int Failed24h);
+
+public sealed record RaiseEventRequest : IValidatableRequest
+{
+    /// <summary>Event kind, <c>custom.</c> followed by your own name (e.g. <c>custom.backup_failed</c>).</summary>
+    [Required, StringLength(100, MinimumLength = 8), RegularExpression(@"^custom\.[a-z0-9_.]+$", ErrorMessage = "The kind is custom. followed by lower-case letters, digits, '_' or '.'.")]
+    public string? Kind { get; init; }
+
+    /// <summary>What it is about, for subscriptions and cooldown (e.g. <c>backup:db1</c>).</summary>
+    [Required, StringLength(300, MinimumLength = 1)]
+    public string? Subject { get; init; }
+
+    public Severity? Severity { get; init; }
+
+    [Required, StringLength(500, MinimumLength = 1)]
+    public string? Title { get; init; }
+
+    [StringLength(8000)]
+    public string? Body { get; init; }
+
+    [MaxLength(25)]
+    public Dictionary<string, string>? Fields { get; init; }
+
+    [Url, StringLength(2000)]
+    public string? Link { get; init; }
+
+    /// <summary>The same kind and dedup key are recorded once.</summary>
+    [StringLength(300)]
+    public string? DedupKey { get; init; }
+
+    /// <summary>Events with the same group key raised close together go out as one message (default: the kind).</summary>
+    [StringLength(300)]
+    public string? GroupKey { get; init; }
+}
+
+public sealed record RaisedEventDto(Guid? Id, bool Duplicate);

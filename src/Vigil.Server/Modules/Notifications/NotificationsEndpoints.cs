@@ -25,6 +25,10 @@ public static class NotificationsEndpoints
         subscriptions.MapPost("", CreateSubscription).WithSummary("Subscribe to events by kind and subject pattern");
         subscriptions.MapDelete("/{id:guid}", DeleteSubscription).WithSummary("Remove a subscription").ProducesProblem(404);
 
+        api.MapPost("/events", RaiseEvent).WithTags("Notifications").RequireWorkspace()
+            .WithSummary("Raise a custom event in the current workspace (scripts, cron jobs, other tools)")
+            .WithDescription("Delivered like any module's event: to the workspace's channels, the system default channel and matching subscribers. 202 with the event id; a repeated dedup_key is accepted and not recorded again.");
+
         var notifications = api.MapGroup("/notifications").WithTags("Notifications");
         notifications.MapGet("", ListDeliveries).WithSummary("My deliveries with status and attempts (filters: status, channel_id, kind, since)");
         notifications.MapGet("/preferences", GetPreferences).WithSummary("My notification preferences (minimum severity, quiet hours, digest)");
@@ -57,6 +61,17 @@ public static class NotificationsEndpoints
 
     static async Task<Results<Ok<DeliveryResultDto>, ValidationProblem, ProblemHttpResult>> TestChannel(Guid id, ChannelService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.TestAsync(Me(user), id, ct)).ToHttp();
+
+    static async Task<Results<Accepted<RaisedEventDto>, ProblemHttpResult>> RaiseEvent(RaiseEventRequest request, AlertPublisher publisher, ICurrentWorkspace workspace, CancellationToken ct)
+    {
+        if (workspace.Role < WorkspaceRole.Member)
+        {
+            return TypedResults.Problem("Viewers cannot raise events.", statusCode: 403, title: "Forbidden");
+        }
+        var alert = await publisher.PublishAsync(new AlertInput(request.Kind!, workspace.Id, request.Subject!, request.Severity ?? Channels.Severity.Info,
+            request.Title!, request.Body ?? "", request.Fields, request.Link, request.DedupKey, request.GroupKey), ct);
+        return TypedResults.Accepted((string?)null, new RaisedEventDto(alert?.Id, alert is null));
+    }
 
     static async Task<Ok<Page<SubscriptionDto>>> ListSubscriptions([AsParameters] PageQuery page, SubscriptionService service, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(await service.ListAsync(Me(user), null, page, ct));

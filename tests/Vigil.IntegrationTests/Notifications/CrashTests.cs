@@ -1,0 +1,94 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Vigil.Fakes;
+using Vigil.IntegrationTests.Infrastructure;
+
+namespace Vigil.IntegrationTests.Notifications;
+
+/// <summary>The real server process, killed with SIGKILL while it is delivering, then restarted: nothing is lost.</summary>
+public sealed class CrashTests
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Killing_the_server_mid_flight_loses_nothing_and_duplicates_at_most_once()
+    {
+        const int events = 30;
+        var dir = Directory.CreateTempSubdirectory("vigil-crash-").FullName;
+        var env = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = $"sqlite:///{dir}/vigil.db",
+            ["DATA_DIR"] = dir,
+            ["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8",
+            ["Notifications__GroupingWindow"] = "00:00:00",
+            ["Notifications__DefaultCooldown"] = "00:00:00",
+            ["Notifications__BaseBackoff"] = "00:00:00.200",
+            ["Notifications__MaxBackoff"] = "00:00:01",
+            ["Notifications__Lease"] = "00:00:05",
+            ["Notifications__PollInterval"] = "00:00:00.100",
+            ["Notifications__MaxAttempts"] = "50",
+        };
+        await using var receiver = new FakeWebhookReceiver();
+        await receiver.StartAsync(Ct);
+        // The receiver is down for a while, and slow: kills land between a send and its record.
+        for (var i = 0; i < 40; i++)
+        {
+            receiver.Enqueue(new ScriptedResponse(503, "{}", Delay: TimeSpan.FromMilliseconds(50)));
+        }
+
+        var first = await RunningServer.StartAsync(env, Ct);
+        using var client = await SignInAsync(first, Ct);
+        var channel = await client.PostAsJsonAsync("/api/v1/channels", new
+        {
+            name = "crash-receiver",
+            type = "webhook",
+            url = new Uri(receiver.BaseAddress, "/hook").ToString(),
+            scope = "workspace",
+        }, Ct);
+        channel.EnsureSuccessStatusCode();
+        for (var i = 0; i < events; i++)
+        {
+            var raised = await client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.crash", subject = $"item:{i}", title = $"Event {i}", group_key = $"g{i}" }, Ct);
+            raised.EnsureSuccessStatusCode();
+        }
+        await WaitUntilAsync(() => receiver.Requests.Count >= 20, TimeSpan.FromSeconds(60));
+        first.Kill();
+        var seenBeforeCrash = receiver.Requests.Count;
+        receiver.Deliveries.Count.ShouldBeLessThan(events, "the kill must land while deliveries are still outstanding");
+
+        await using var second = await RunningServer.StartAsync(env, Ct);
+        await WaitUntilAsync(() => receiver.Deliveries.Count >= events, TimeSpan.FromSeconds(90));
+
+        receiver.Deliveries.Count.ShouldBe(events, second.Output);
+        receiver.Deliveries.Values.ShouldAllBe(n => n <= 2);
+        receiver.Duplicates.ShouldBeLessThanOrEqualTo(2, "only sends in flight at the kill may repeat");
+        seenBeforeCrash.ShouldBeGreaterThanOrEqualTo(20);
+        await first.DisposeAsync();
+    }
+
+    static async Task<HttpClient> SignInAsync(RunningServer server, CancellationToken ct)
+    {
+        await WaitUntilAsync(() => server.AdminPassword is not null, TimeSpan.FromSeconds(30));
+        var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { login = "admin", password = server.AdminPassword }, ct);
+        login.EnsureSuccessStatusCode();
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("access_token").GetString();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Waits for something another process does; bounded, and polling rather than sleeping a guessed time.</summary>
+    static async Task WaitUntilAsync(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return;
+            }
+            await Task.Delay(50, Ct);
+        }
+    }
+}
