@@ -26,8 +26,10 @@ public sealed record AlertInput(
 /// one outbox row per (recipient, channel) are added to the same DbContext, so they commit with the module's change
 /// or not at all. Nothing is sent here; the dispatcher delivers.
 /// </summary>
-public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<NotificationsOptions> options)
+public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<NotificationsOptions> options, OutboxSignal signal)
 {
+    bool _hooked;
+
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Adds the event and its deliveries to the caller's unit of work; null when the dedup key was seen before.</summary>
@@ -55,6 +57,12 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             OccurredAt = now,
         };
         db.Set<AlertEvent>().Add(alert);
+        if (!_hooked)
+        {
+            // Wake the local dispatcher once the caller's unit of work has committed the rows.
+            db.SavedChanges += (_, _) => signal.Notify();
+            _hooked = true;
+        }
         foreach (var delivery in await ResolveAsync(alert, ct))
         {
             await EnqueueAsync(alert, delivery, now, ct);

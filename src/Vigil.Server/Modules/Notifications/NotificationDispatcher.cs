@@ -11,6 +11,7 @@ namespace Vigil.Server.Modules.Notifications;
 public sealed partial class NotificationDispatcher(
     IServiceScopeFactory scopes,
     OutboxDelivery delivery,
+    OutboxSignal signal,
     TimeProvider clock,
     IOptions<NotificationsOptions> options,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -39,11 +40,16 @@ public sealed partial class NotificationDispatcher(
             }
             if (handled == 0)
             {
+                var woken = signal.WaitAsync();
                 try
                 {
-                    await Task.Delay(_options.PollInterval, clock, stoppingToken);
+                    await Task.WhenAny(Task.Delay(_options.PollInterval, clock, stoppingToken), woken);
                 }
                 catch (OperationCanceledException)
+                {
+                    return;
+                }
+                if (stoppingToken.IsCancellationRequested)
                 {
                     return;
                 }

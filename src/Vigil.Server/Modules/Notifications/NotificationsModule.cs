@@ -24,6 +24,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();
         services.AddSingleton<DestinationLimiter>();
+        services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxDelivery>();
         services.AddScoped<ChannelService>();
         services.AddScoped<SubscriptionService>();
