@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Fluid;
+using Microsoft.Extensions.Options;
 using Vigil.Server.Modules.Notifications.Channels;
 
 namespace Vigil.Server.Modules.Notifications;
@@ -11,7 +12,7 @@ namespace Vigil.Server.Modules.Notifications;
 /// body per channel with Liquid templates (settings <c>title_template</c>, <c>body_template</c>), which run sandboxed:
 /// no file, network or reflection access, only the event's values.
 /// </summary>
-public sealed class MessageRenderer
+public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
 {
     public const string TitleTemplate = "title_template";
     public const string BodyTemplate = "body_template";
@@ -22,6 +23,8 @@ public sealed class MessageRenderer
     static TemplateOptions CreateOptions()
     {
         var options = new TemplateOptions { MaxSteps = 10_000, MaxRecursion = 10 };
+        // Templates read snake_case names, like the API: event.title, event.occurred_at, event.fields.Plan.
+        options.MemberAccessStrategy.MemberNameStrategy = MemberNameStrategies.SnakeCase;
         options.MemberAccessStrategy.Register<TemplateEvent>();
         options.MemberAccessStrategy.Register<MessageField>();
         return options;
@@ -39,6 +42,14 @@ public sealed class MessageRenderer
         var severity = ordered.Max(e => e.Severity);
         var title = ordered.Count == 1 ? first.Title : $"{first.Title} (+{ordered.Count - 1} more)";
         var text = ordered.Count == 1 ? first.Body : string.Join("\n", ordered.Select(e => $"• {e.Title}: {e.Body}"));
+        // The kind's defaults (registered by its module) first, then the channel owner's own templates.
+        if (templates.Value.Kinds.TryGetValue(first.Kind, out var byKind))
+        {
+            var kindTitle = ordered.Count == 1 ? byKind.Title : byKind.GroupTitle ?? byKind.Title;
+            title = kindTitle is null ? title : Apply(kindTitle, ordered) ?? title;
+            var kindBody = ordered.Count == 1 ? byKind.Body : byKind.GroupBody ?? null;
+            text = kindBody is null ? text : Apply(kindBody, ordered) ?? text;
+        }
         if (config?.Setting(TitleTemplate) is { } titleTemplate)
         {
             title = Apply(titleTemplate, ordered) ?? title;
@@ -52,7 +63,8 @@ public sealed class MessageRenderer
             Html(title, text, fields, first.Link), fields, first.Link, first.OccurredAt, ordered.Count == 1 ? [] : items);
     }
 
-    static string? Apply(string template, IReadOnlyList<AlertEvent> events)
+    /// <summary>Renders a template over the events; null (use the default) when it does not parse or runs away.</summary>
+    public static string? Apply(string template, IReadOnlyList<AlertEvent> events)
     {
         if (!Parser.TryParse(template, out var parsed, out _))
         {
@@ -63,7 +75,15 @@ public sealed class MessageRenderer
         context.SetValue("event", list[0]);
         context.SetValue("events", list);
         context.SetValue("count", list.Count);
-        return parsed.Render(context);
+        try
+        {
+            var text = parsed.Render(context);
+            return text.Length > 20_000 ? text[..20_000] : text;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // step or recursion limit: a runaway template falls back to the default text
+        }
     }
 
     public static IReadOnlyList<MessageField> FieldsOf(AlertEvent e) =>
@@ -115,7 +135,7 @@ public sealed class MessageRenderer
         public string Subject => e.SubjectKey;
         public string Severity => e.Severity.ToString().ToLowerInvariant();
         public string? Link => e.Link;
-        public IReadOnlyDictionary<string, string> Fields => FieldsOf(e).ToDictionary(f => f.Name, f => f.Value);
+        public IDictionary<string, object> Fields => FieldsOf(e).ToDictionary(f => f.Name, f => (object)f.Value);
         public DateTime OccurredAt => e.OccurredAt;
     }
 }

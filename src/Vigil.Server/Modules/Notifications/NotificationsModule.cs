@@ -23,6 +23,10 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();
+        services.Configure<NotificationTemplates>(t =>
+        {
+            t.Kinds["notifications.channel_failing"] = new KindTemplate(Title: "Channel \"{{ event.fields.channel }}\" is failing");
+        });
         services.AddSingleton<DestinationLimiter>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxDelivery>();

@@ -217,6 +217,7 @@ public sealed class OutboxDelivery(
             Severity = Severity.Warning,
             Title = $"Channel \"{failing.Name}\" is failing",
             Body = $"Messages to {failing.Type} channel \"{failing.Name}\" ({failing.MaskedTarget}) could not be delivered: {result.Error}. Check or test it in Vigil.",
+            Fields = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["channel"] = failing.Name, ["type"] = failing.Type.ToString(), ["error"] = result.Error ?? "" }),
             OccurredAt = now,
         };
         db.Set<AlertEvent>().Add(alert);

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Vigil.Server.Modules.Notifications;
+using Vigil.Server.Modules.Notifications.Channels;
+
+namespace Vigil.UnitTests.Notifications;
+
+public sealed class RenderingTests
+{
+    static AlertEvent Event(string title, string body = "", Dictionary<string, string>? fields = null, string kind = "restock.back_in_stock") => new()
+    {
+        Kind = kind,
+        SubjectKey = "ovh:vps:" + title,
+        GroupKey = "vps",
+        Title = title,
+        Body = body,
+        Fields = fields is null ? null : JsonSerializer.Serialize(fields),
+        OccurredAt = new DateTime(2026, 3, 1, 9, 0, 0, DateTimeKind.Utc),
+        Severity = Severity.Info,
+    };
+
+    static MessageRenderer Renderer(params (string Kind, KindTemplate Template)[] kinds)
+    {
+        var templates = new NotificationTemplates();
+        foreach (var (kind, template) in kinds)
+        {
+            templates.Kinds[kind] = template;
+        }
+        return new MessageRenderer(Options.Create(templates));
+    }
+
+    static ChannelConfig Config(params (string, string)[] settings) =>
+        new(ChannelType.Webhook, "https://example.com/", settings.ToDictionary(s => s.Item1, s => s.Item2));
+
+    [Fact]
+    public void One_event_keeps_its_own_words_and_fields()
+    {
+        var message = Renderer().Render([Event("VPS-1 back in GRA", "Linux stock returned", new() { ["Datacenter"] = "GRA" })], "evt_1", null);
+        message.Title.ShouldBe("VPS-1 back in GRA");
+        message.Text.ShouldBe("Linux stock returned");
+        message.Fields.ShouldHaveSingleItem().Value.ShouldBe("GRA");
+        message.Markdown.ShouldContain("**Datacenter**: GRA");
+        message.Items.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Several_events_become_one_message_listing_each()
+    {
+        var events = new[] { Event("GRA"), Event("SBG"), Event("BHS") };
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i].OccurredAt = events[i].OccurredAt.AddSeconds(i);
+        }
+        var message = Renderer().Render(events.Reverse().ToList(), "evt_1", null);
+        message.Items.Count.ShouldBe(3);
+        message.Title.ShouldBe("GRA (+2 more)");
+        message.Text.Split('\n').Length.ShouldBe(3);
+    }
+
+    [Fact]
+    public void Kind_defaults_and_user_templates_apply_in_that_order()
+    {
+        var renderer = Renderer(("restock.back_in_stock", new KindTemplate(GroupTitle: "{{ count }} datacenters back for {{ event.fields.Plan }}")));
+        var events = new[] { Event("GRA", fields: new() { ["Plan"] = "vps-le-2" }), Event("SBG", fields: new() { ["Plan"] = "vps-le-2" }) };
+
+        renderer.Render(events, "evt_1", null).Title.ShouldBe("2 datacenters back for vps-le-2");
+        renderer.Render(events, "evt_1", Config((MessageRenderer.TitleTemplate, "{{ event.title | upcase }}!"))).Title.ShouldBe("GRA!");
+    }
+
+    [Fact]
+    public void Runaway_or_broken_templates_fall_back_to_the_default()
+    {
+        var loop = Config((MessageRenderer.BodyTemplate, "{% for i in (1..100000000) %}x{% endfor %}"));
+        Renderer().Render([Event("GRA", "body")], "evt_1", loop).Text.ShouldBe("body");
+        MessageRenderer.Validate("{% if %}").ShouldNotBeNull();
+        MessageRenderer.Validate("{{ event.title }}").ShouldBeNull();
+    }
+
+    [Fact]
+    public void Html_is_encoded_and_links_are_http_only()
+    {
+        var e = Event("<script>alert(1)</script>", "a & b");
+        e.Link = "javascript:alert(1)";
+        var html = Renderer().Render([e], "evt_1", null).Html;
+        html.ShouldNotContain("<script>");
+        html.ShouldContain("&lt;script&gt;");
+        html.ShouldNotContain("javascript:");
+    }
+
+    [Theory]
+    [InlineData("restock.*", "restock.back_in_stock", true)]
+    [InlineData("restock.back_in_stock", "restock.back_in_stock", true)]
+    [InlineData("restock.*", "inventory.low_stock", false)]
+    [InlineData("ovh:vps-le-2-2:*", "ovh:vps-le-2-2:gra", true)]
+    [InlineData("ovh:vps-le-2-?:gra", "ovh:vps-le-2-2:gra", true)]
+    [InlineData("ovh:vps-le-2-2:*", "ovh:vps-le-2-20:gra", false)]
+    [InlineData("*", "anything", true)]
+    [InlineData("a.b", "aXb", false)]
+    public void Subscription_patterns_are_globs(string pattern, string value, bool matches) =>
+        AlertPublisher.Matches(pattern, value).ShouldBe(matches);
+
+    [Fact]
+    public void Quiet_hours_spanning_midnight_end_the_next_morning_in_the_users_zone()
+    {
+        var preference = new NotificationPreference { QuietStart = new TimeOnly(22, 0), QuietEnd = new TimeOnly(7, 0), TimeZone = "Europe/Paris" };
+        // 23:30 in Paris (UTC+1 in March) is 22:30 UTC: quiet until 07:00 Paris = 06:00 UTC next day.
+        QuietHours.EndOf(preference, new DateTime(2026, 3, 1, 22, 30, 0, DateTimeKind.Utc)).ShouldBe(new DateTime(2026, 3, 2, 6, 0, 0, DateTimeKind.Utc));
+        QuietHours.EndOf(preference, new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc)).ShouldBeNull();
+        QuietHours.EndOf(preference, new DateTime(2026, 3, 2, 5, 0, 0, DateTimeKind.Utc)).ShouldBe(new DateTime(2026, 3, 2, 6, 0, 0, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void Digests_go_out_at_the_next_hour_or_next_morning()
+    {
+        var hourly = new NotificationPreference { Digest = DigestMode.Hourly };
+        QuietHours.NextDigest(hourly, new DateTime(2026, 3, 1, 9, 20, 0, DateTimeKind.Utc)).ShouldBe(new DateTime(2026, 3, 1, 10, 0, 0, DateTimeKind.Utc));
+        var daily = new NotificationPreference { Digest = DigestMode.Daily, TimeZone = "UTC" };
+        QuietHours.NextDigest(daily, new DateTime(2026, 3, 1, 9, 20, 0, DateTimeKind.Utc)).ShouldBe(new DateTime(2026, 3, 2, 8, 0, 0, DateTimeKind.Utc));
+    }
+
+    [Fact]
+    public void The_destination_limiter_paces_bursts_and_honours_retry_after()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new DestinationLimiter(clock);
+        var limit = new RateLimit(5, TimeSpan.FromSeconds(2));
+        for (var i = 0; i < 5; i++)
+        {
+            limiter.TryAcquire("d", limit).ShouldBeNull();
+        }
+        limiter.TryAcquire("d", limit).ShouldBe(TimeSpan.FromSeconds(2));
+        limiter.TryAcquire("other", limit).ShouldBeNull();
+        clock.Advance(TimeSpan.FromSeconds(2));
+        limiter.TryAcquire("d", limit).ShouldBeNull();
+        limiter.Block("d", TimeSpan.FromSeconds(30));
+        limiter.TryAcquire("d", limit).ShouldBe(TimeSpan.FromSeconds(30));
+    }
+}
