@@ -232,6 +232,7 @@ public static class PlatformSetup
             .AddPolicy(AdminEndpoints.Policy, p => p.RequireAuthenticatedUser().RequireClaim(VigilClaims.Admin, "true"));
 
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<SessionCache>();
         services.AddScoped<TokenService>();
         services.AddScoped<AuthService>();
         services.AddScoped<AdminBootstrap>();
@@ -286,17 +287,20 @@ public static class PlatformSetup
             context.Fail("Token lacks subject or session.");
             return;
         }
-        var db = context.HttpContext.RequestServices.GetRequiredService<VigilDb>();
-        var ct = context.HttpContext.RequestAborted;
-        var state = await db.Users.AsNoTracking()
-            .Where(u => u.Id == userId)
-            .Select(u => new
+        var services = context.HttpContext.RequestServices;
+        var cache = services.GetRequiredService<SessionCache>();
+        if (!cache.TryGet(userId.Value, session.Value, out var state))
+        {
+            var db = services.GetRequiredService<VigilDb>();
+            state = await db.Users.AsNoTracking()
+                .Where(u => u.Id == userId)
+                .Select(u => new SessionState(u.IsDisabled, u.IsAdmin, db.RefreshTokens.Any(t => t.FamilyId == session && t.RevokedAt != null)))
+                .SingleOrDefaultAsync(context.HttpContext.RequestAborted);
+            if (state is not null)
             {
-                u.IsDisabled,
-                u.IsAdmin,
-                Revoked = db.RefreshTokens.Any(t => t.FamilyId == session && t.RevokedAt != null),
-            })
-            .SingleOrDefaultAsync(ct);
+                cache.Set(userId.Value, session.Value, state);
+            }
+        }
         if (state is null || state.IsDisabled || state.Revoked)
         {
             context.Fail("The session has ended.");

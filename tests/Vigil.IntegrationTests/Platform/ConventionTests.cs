@@ -80,7 +80,16 @@ public abstract class ConventionTests(VigilHost host)
             foreach (var (name, content) in cases)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = content };
-                var response = await admin.Client.SendAsync(request, Ct);
+                HttpResponseMessage response;
+                try
+                {
+                    response = await admin.Client.SendAsync(request, Ct);
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Add($"{route.Method} {route.Pattern} [{name}] → connection failed: {e.Message}");
+                    continue;
+                }
                 var status = (int)response.StatusCode;
                 var type = response.Content.Headers.ContentType?.MediaType;
                 if (status is < 400 or >= 500 || type != "application/problem+json")
@@ -91,9 +100,16 @@ public abstract class ConventionTests(VigilHost host)
 
             // A body with nothing in it may be fine (all-optional PATCH) but must never be a 500.
             using var empty = new HttpRequestMessage(new HttpMethod(route.Method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-            if ((int)(await admin.Client.SendAsync(empty, Ct)).StatusCode >= 500)
+            try
             {
-                failures.Add($"{route.Method} {route.Pattern} [empty object] → 5xx");
+                if ((int)(await admin.Client.SendAsync(empty, Ct)).StatusCode >= 500)
+                {
+                    failures.Add($"{route.Method} {route.Pattern} [empty object] → 5xx");
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                failures.Add($"{route.Method} {route.Pattern} [empty object] → connection failed: {e.Message}");
             }
             before = await CompareAsync(before, failures, route);
         }

@@ -35,7 +35,7 @@ public sealed class UserListQuery
 }
 
 /// <summary>What system admins do to accounts. The last enabled admin cannot be demoted, disabled or deleted.</summary>
-public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService tokens, AuditLog audit, TimeProvider clock)
+public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService tokens, AuditLog audit, TimeProvider clock, SessionCache sessions)
 {
     public Task<Page<UserDto>> ListAsync(string? search, PageQuery page, CancellationToken ct)
     {
@@ -90,6 +90,7 @@ public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService
         }
         audit.Record("user.updated", "user", user.Id, null, before, new { user.IsAdmin, user.IsDisabled });
         await db.SaveChangesAsync(ct);
+        sessions.ForgetUser(user.Id);
         return UserDto.From(user);
     }
 
@@ -119,6 +120,7 @@ public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService
         audit.Record("user.deleted", "user", user.Id, null, before: new { user.UserName, user.Email, user.IsAdmin });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        sessions.ForgetUser(id);
         return true;
     }
 

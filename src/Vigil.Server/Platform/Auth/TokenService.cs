@@ -11,7 +11,7 @@ namespace Vigil.Server.Platform.Auth;
 public sealed record TokenPair(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn);
 
 /// <summary>Issues access tokens and rotates refresh tokens with reuse detection.</summary>
-public sealed class TokenService(VigilDb db, JwtKey key, IOptions<AuthOptions> options, TimeProvider clock)
+public sealed class TokenService(VigilDb db, JwtKey key, IOptions<AuthOptions> options, TimeProvider clock, SessionCache sessions)
 {
     readonly AuthOptions _options = options.Value;
 
@@ -87,6 +87,7 @@ public sealed class TokenService(VigilDb db, JwtKey key, IOptions<AuthOptions> o
     public Task<int> RevokeFamilyAsync(Guid familyId, string reason, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        sessions.ForgetSession(familyId);
         return db.RefreshTokens.Where(t => t.FamilyId == familyId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, reason), ct);
     }
@@ -95,6 +96,7 @@ public sealed class TokenService(VigilDb db, JwtKey key, IOptions<AuthOptions> o
     public Task<int> RevokeAllAsync(Guid userId, Guid? keep, string reason, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        sessions.ForgetUser(userId);
         return db.RefreshTokens.Where(t => t.UserId == userId && t.RevokedAt == null && (keep == null || t.FamilyId != keep))
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RevokedReason, reason), ct);
     }
