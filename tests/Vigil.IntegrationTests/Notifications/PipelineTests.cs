@@ -249,6 +249,52 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_digest_collects_everything_into_one_message_at_the_next_hour()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("digest-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "d", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", ct: Ct);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "hourly" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        await host.RaiseAsync(new AlertInput("ops.disk", null, path + "-1", Severity.Warning, "Disk", "80%"), Ct);
+        await host.RaiseAsync(new AlertInput("ops.cpu", null, path + "-2", Severity.Warning, "CPU", "90%"), Ct);
+        await host.RaiseAsync(new AlertInput("ops.mem", null, path + "-3", Severity.Critical, "Memory", "95%"), Ct);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(0);
+
+        host.Clock.Advance(TimeSpan.FromHours(1));
+        await host.FlushAsync(Ct);
+        var body = fakes.Webhook.Requests.Where(r => r.Path == "/" + path).ShouldHaveSingleItem().BodyText;
+        body.ShouldContain("Disk");
+        body.ShouldContain("CPU");
+        body.ShouldContain("Memory");
+        body.ShouldContain("\"severity\":\"critical\"");
+    }
+
+    [Fact]
+    public async Task Custom_events_come_in_through_the_api_once_per_dedup_key_and_not_from_viewers()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var viewer = await host.RegisterAsync(ct: Ct);
+        await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = viewer.Id, role = "viewer" }, Ct);
+        var path = Unique("custom-");
+        await NotificationsHost.AddChannelAsync(owner, new { name = "c", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString(), scope = "workspace" }, Ct);
+
+        var first = await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.backup_failed", subject = "backup:db1", title = "Backup failed", dedup_key = path }, Ct);
+        first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var again = await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.backup_failed", subject = "backup:db1", title = "Backup failed", dedup_key = path }, Ct);
+        (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("duplicate").GetBoolean().ShouldBeTrue();
+        using var asViewer = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events") { Content = JsonContent.Create(new { kind = "custom.x", subject = "s", title = "t" }) };
+        asViewer.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
+        (await viewer.Client.SendAsync(asViewer, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "restock.back_in_stock", subject = "s", title = "spoof" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Quiet_hours_hold_messages_and_drop_low_ones_when_asked()
     {
         var user = await host.RegisterAsync(ct: Ct);
