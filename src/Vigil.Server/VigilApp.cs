@@ -1,6 +1,8 @@
 using Vigil.Server.Modules.Notifications;
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Configuration;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Jobs;
 using Vigil.Server.Platform.Modules;
 using Vigil.Server.Ui;
 
@@ -32,6 +34,7 @@ public static class VigilApp
         var catalog = ModuleCatalog.Select(modules ?? AvailableModules(), platform.Modules);
         builder.Services.AddSingleton(catalog);
         builder.Services.AddSingleton(new ServerRoleInfo(roles));
+        builder.AddJobs(DatabaseUrl.Parse(builder.Configuration["Database:Url"]), roles);
         if (roles.HasFlag(ServerRoles.Api))
         {
             builder.AddUi();

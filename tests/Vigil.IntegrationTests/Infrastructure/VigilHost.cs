@@ -44,6 +44,9 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
     /// <summary>Extra settings a derived fixture wants (e.g. ALLOW_REGISTRATION=false).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Run on the real clock (for what only real time can show, e.g. a Quartz cluster's database locks).</summary>
+    protected virtual bool RealClock => false;
+
     /// <summary>Share a database with another host (several replicas); null creates a fresh one.</summary>
     protected virtual string? FixedDatabaseUrl => null;
 
@@ -76,7 +79,10 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
         args.AddRange(Settings.Select(s => $"--{s.Key}={s.Value}"));
         _app = VigilApp.Build([.. args], builder =>
         {
-            builder.Services.AddSingleton<TimeProvider>(Clock);
+            if (!RealClock)
+            {
+                builder.Services.AddSingleton<TimeProvider>(Clock);
+            }
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(Logs);
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
