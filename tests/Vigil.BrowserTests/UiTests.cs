@@ -151,6 +151,35 @@ public sealed class UiTests(VigilServer server, Browser browser)
         api.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
     }
 
+    [Fact]
+    public async Task An_invited_user_opens_the_link_accepts_and_lands_in_the_workspace()
+    {
+        await server.AllowRegistrationAsync(true, Ct);
+        using var admin = await server.CreateAdminClientAsync(Ct);
+        var team = "Team " + Guid.NewGuid().ToString("N")[..6];
+        var created = await admin.PostAsync("/api/v1/workspaces", JsonBody(new { name = team }), Ct);
+        var workspaceId = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("id").GetGuid();
+        var name = "inv" + Guid.NewGuid().ToString("N")[..8];
+        using (var anonymous = server.CreateClient())
+        {
+            (await anonymous.PostAsync("/api/v1/auth/register", JsonBody(new { email = $"{name}@example.com", username = name, password = "correct horse battery" }), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+        var invite = await admin.PostAsync($"/api/v1/workspaces/{workspaceId}/invitations", JsonBody(new { email = $"{name}@example.com", role = "member" }), Ct);
+        var token = JsonDocument.Parse(await invite.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("token").GetString();
+
+        var page = await browser.NewPageAsync(server.BaseAddress);
+        await SignInAsync(page, name, "correct horse battery");
+        await GotoAsync(page, $"/invitations/{token}");
+        await page.GetByTestId("invitation-accept").ClickAsync();
+
+        await Expect(page.GetByTestId("workspace-title")).ToHaveTextAsync(team);
+        await GotoAsync(page, $"/invitations/{token}");
+        await page.GetByTestId("invitation-accept").ClickAsync();
+        await Expect(page.GetByTestId("invitation-error")).ToBeVisibleAsync();
+    }
+
+    static StringContent JsonBody(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
     static async Task SignInAsync(IPage page, string login, string password)
     {
         await page.GotoAsync("/login");
