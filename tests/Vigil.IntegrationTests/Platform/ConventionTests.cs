@@ -282,6 +282,10 @@ public abstract class ConventionTests(VigilHost host)
         (await admin.Client.PostAsync($"/api/v1/admin/users/{user.Id}/demote", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await user.Client.GetAsync("/api/v1/admin/users", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/admin/users/{user.Id}", new { is_active = false }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/admin/users/{user.Id}", Ct)).GetProperty("is_disabled").GetBoolean().ShouldBeTrue();
+        (await admin.Client.GetAsync("/api/v1/admin/audit?format=csv", Ct)).Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+
         (await admin.Client.DeleteAsync($"/api/v1/admin/users/{user.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await admin.Client.GetAsync($"/api/v1/admin/users/{user.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await user.Client.GetAsync("/api/v1/auth/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);

@@ -27,7 +27,7 @@ public static class AdminEndpoints
         admin.MapPost("/users/{id:guid}/demote", (Guid id, AdminUsersService s, ClaimsPrincipal u, CancellationToken ct) => Apply(id, new() { IsAdmin = false }, s, u, ct)).WithSummary("Take system admin away from a user");
         admin.MapDelete("/users/{id:guid}", DeleteUser).WithSummary("Delete a user and the workspaces only they belong to").ProducesProblem(404).ProducesProblem(409);
 
-        admin.MapGet("/audit", Audit).WithSummary("The whole audit log");
+        admin.MapGet("/audit", Audit).WithSummary("The whole audit log; ?format=csv for CSV").Produces<Page<AuditEntryDto>>().Produces(200, contentType: "text/csv");
         admin.MapGet("/audit.csv", AuditCsv).WithSummary("The whole audit log as CSV").Produces(200, contentType: "text/csv");
         return admin;
     }
@@ -56,8 +56,10 @@ public static class AdminEndpoints
     static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteUser(Guid id, AdminUsersService users, CancellationToken ct) =>
         (await users.DeleteAsync(id, ct)).ToNoContent();
 
-    static async Task<Ok<Page<AuditEntryDto>>> Audit([AsParameters] AuditQuery query, [AsParameters] PageQuery page, AuditService audit, CancellationToken ct) =>
-        TypedResults.Ok(await audit.ListAllAsync(query, page, ct));
+    static async Task<IResult> Audit([AsParameters] AuditQuery query, [AsParameters] PageQuery page, AuditService audit, CancellationToken ct) =>
+        string.Equals(query.Format, "csv", StringComparison.OrdinalIgnoreCase)
+            ? AuditCsv(query, audit)
+            : TypedResults.Ok(await audit.ListAllAsync(query, page, ct));
 
     static CsvResult AuditCsv([AsParameters] AuditQuery query, AuditService audit) =>
         new("audit.csv", audit.ExportAll(query));

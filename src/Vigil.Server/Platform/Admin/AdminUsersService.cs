@@ -12,6 +12,14 @@ public sealed record UpdateUserRequest : IValidatableRequest
 {
     public bool? IsAdmin { get; init; }
     public bool? IsDisabled { get; init; }
+
+    /// <summary>Accepted in place of <c>is_disabled</c> (its opposite).</summary>
+    public bool? IsActive { get; init; }
+
+    /// <summary>Accepted in place of <c>is_disabled</c> (its opposite).</summary>
+    public bool? Enabled { get; init; }
+
+    public bool? ResolveDisabled() => IsDisabled ?? (IsActive ?? Enabled) switch { null => null, var on => !on };
 }
 
 public sealed record AdminCreateUserRequest : IValidatableRequest
@@ -75,15 +83,15 @@ public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService
         {
             return Outcome.Missing<UserDto>("No such user.");
         }
-        var losesAdmin = user.IsAdmin && !user.IsDisabled && (request.IsAdmin == false || request.IsDisabled == true);
+        var losesAdmin = user.IsAdmin && !user.IsDisabled && (request.IsAdmin == false || request.ResolveDisabled() == true);
         if (losesAdmin && await IsLastAdminAsync(ct))
         {
             return Outcome.Conflict<UserDto>("The last enabled admin cannot be demoted or disabled.");
         }
         var before = new { user.IsAdmin, user.IsDisabled };
         user.IsAdmin = request.IsAdmin ?? user.IsAdmin;
-        var disabling = request.IsDisabled == true && !user.IsDisabled;
-        user.IsDisabled = request.IsDisabled ?? user.IsDisabled;
+        var disabling = request.ResolveDisabled() == true && !user.IsDisabled;
+        user.IsDisabled = request.ResolveDisabled() ?? user.IsDisabled;
         if (disabling)
         {
             await tokens.RevokeAllAsync(user.Id, keep: null, "user_disabled", ct);

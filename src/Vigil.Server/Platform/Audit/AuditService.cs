@@ -22,6 +22,9 @@ public sealed class AuditQuery
 
     /// <summary>Only entries before this instant.</summary>
     public DateTime? Until { get; set; }
+
+    /// <summary><c>csv</c> answers with the CSV export instead of JSON.</summary>
+    public string? Format { get; set; }
 }
 
 /// <summary>Reading the audit log: a workspace's for its owners and managers, everything for admins.</summary>

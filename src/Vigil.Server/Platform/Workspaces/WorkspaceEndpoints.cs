@@ -26,7 +26,8 @@ public static class WorkspaceEndpoints
         group.MapPost("/{id:guid}/invitations", Invite).WithSummary("Invite someone by email (owner); the token is shown once").ProducesProblem(404);
         group.MapDelete("/{id:guid}/invitations/{invitationId:guid}", RevokeInvitation).WithSummary("Revoke an invitation (owner)").ProducesProblem(404);
 
-        group.MapGet("/{id:guid}/audit", Audit).WithSummary("The workspace's audit log (owner or manager)").ProducesProblem(404);
+        group.MapGet("/{id:guid}/audit", Audit).WithSummary("The workspace's audit log (owner or manager); ?format=csv for CSV")
+            .Produces<Page<AuditEntryDto>>().Produces(200, contentType: "text/csv").ProducesProblem(404);
         group.MapGet("/{id:guid}/audit.csv", AuditCsv).WithSummary("The workspace's audit log as CSV (owner or manager)").Produces(200, contentType: "text/csv").ProducesProblem(404);
 
         api.MapPost("/invitations/{token}/accept", Accept).WithTags("Workspaces")
@@ -75,8 +76,10 @@ public static class WorkspaceEndpoints
     static async Task<Results<Ok<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Accept(string token, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.AcceptAsync(Me(user), token, ct)).ToHttp();
 
-    static async Task<Results<Ok<Page<AuditEntryDto>>, ValidationProblem, ProblemHttpResult>> Audit(Guid id, [AsParameters] AuditQuery query, [AsParameters] PageQuery page, AuditService audit, ClaimsPrincipal user, CancellationToken ct) =>
-        (await audit.ListForWorkspaceAsync(Me(user), id, query, page, ct)).ToHttp();
+    static async Task<IResult> Audit(Guid id, [AsParameters] AuditQuery query, [AsParameters] PageQuery page, AuditService audit, ClaimsPrincipal user, CancellationToken ct) =>
+        string.Equals(query.Format, "csv", StringComparison.OrdinalIgnoreCase)
+            ? await AuditCsv(id, query, audit, user, ct)
+            : (await audit.ListForWorkspaceAsync(Me(user), id, query, page, ct)).ToHttp();
 
     static async Task<IResult> AuditCsv(Guid id, [AsParameters] AuditQuery query, AuditService audit, ClaimsPrincipal user, CancellationToken ct)
     {
