@@ -1,3 +1,4 @@
+using Vigil.Server.Modules.Inventory;
 using Vigil.Server.Modules.Notifications;
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Configuration;
@@ -12,7 +13,7 @@ namespace Vigil.Server;
 public static class VigilApp
 {
     /// <summary>Every module this build knows; <c>VIGIL_MODULES</c> picks among them.</summary>
-    public static IReadOnlyList<VigilModule> AvailableModules() => [new NotificationsModule()];
+    public static IReadOnlyList<VigilModule> AvailableModules() => [new NotificationsModule(), new InventoryModule()];
 
     /// <param name="args">Command-line arguments; settings may be passed as <c>--KEY=value</c>.</param>
     /// <param name="configure">Runs after every service is registered and before the app is built: tests swap the clock here.</param>

@@ -144,13 +144,13 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         await host.FlushAsync(Ct);            // 429, asks for 120 s
         host.Clock.Advance(TimeSpan.FromSeconds(60));
         await host.FlushAsync(Ct);            // too early: nothing sent
-        fakes.Webhook.Requests.Count(r => r.Path == "/" + path).ShouldBe(2);
+        fakes.Webhook.Requests.Count(r => r.Path == "/" + path).ShouldBe(2, string.Join(", ", fakes.Webhook.Requests.Select(r => r.Path)));
         host.Clock.Advance(TimeSpan.FromSeconds(60));
         await host.FlushAsync(Ct);            // delivered
 
         var delivery = (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}", Ct)).GetProperty("items")[0];
-        delivery.GetProperty("status").GetString().ShouldBe("sent");
-        delivery.GetProperty("attempts").GetInt32().ShouldBe(3);
+        delivery.GetProperty("status").GetString().ShouldBe("sent", delivery.ToString());
+        delivery.GetProperty("attempts").GetInt32().ShouldBe(3, delivery.ToString());
         delivery.GetProperty("attempt_log").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()).ShouldBe([503, 429, 200]);
         fakes.Webhook.Deliveries.Keys.Count(k => k.StartsWith("evt_", StringComparison.Ordinal)).ShouldBeGreaterThan(0);
     }

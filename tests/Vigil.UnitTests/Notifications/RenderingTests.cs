@@ -63,6 +63,7 @@ public sealed class RenderingTests
     {
         var renderer = Renderer(("restock.back_in_stock", new KindTemplate(GroupTitle: "{{ count }} datacenters back for {{ event.fields.Plan }}")));
         var events = new[] { Event("GRA", fields: new() { ["Plan"] = "vps-le-2" }), Event("SBG", fields: new() { ["Plan"] = "vps-le-2" }) };
+        events[1].OccurredAt = events[0].OccurredAt.AddSeconds(1);
 
         renderer.Render(events, "evt_1", null).Title.ShouldBe("2 datacenters back for vps-le-2");
         renderer.Render(events, "evt_1", Config((MessageRenderer.TitleTemplate, "{{ event.title | upcase }}!"))).Title.ShouldBe("GRA!");

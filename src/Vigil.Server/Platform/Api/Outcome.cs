@@ -16,14 +16,15 @@ public sealed record Outcome<T>(
     T? Value,
     OutcomeKind Kind = OutcomeKind.Ok,
     Dictionary<string, string[]>? Errors = null,
-    string? Detail = null)
+    string? Detail = null,
+    Dictionary<string, object?>? Extensions = null)
 {
     public bool IsOk => Kind == OutcomeKind.Ok;
 
     public static implicit operator Outcome<T>(T value) => new(value);
 
     /// <summary>Carries a failure over to another value type.</summary>
-    public Outcome<TOut> As<TOut>() => new(default, Kind, Errors, Detail);
+    public Outcome<TOut> As<TOut>() => new(default, Kind, Errors, Detail, Extensions);
 }
 
 public static class Outcome
@@ -37,7 +38,8 @@ public static class Outcome
 
     public static Outcome<T> Invalid<T>(Dictionary<string, string[]> errors) => new(default, OutcomeKind.Invalid, errors);
 
-    public static Outcome<T> Conflict<T>(string detail) => new(default, OutcomeKind.Conflict, Detail: detail);
+    public static Outcome<T> Conflict<T>(string detail, Dictionary<string, object?>? extensions = null) =>
+        new(default, OutcomeKind.Conflict, Detail: detail, Extensions: extensions);
 
     public static Outcome<T> Forbidden<T>(string detail) => new(default, OutcomeKind.Forbidden, Detail: detail);
 }
@@ -72,7 +74,7 @@ public static class OutcomeHttp
     public static ProblemHttpResult ToProblem<T>(this Outcome<T> o) => o.Kind switch
     {
         OutcomeKind.Missing => TypedResults.Problem(o.Detail ?? "The resource does not exist.", statusCode: 404, title: "Not Found"),
-        OutcomeKind.Conflict => TypedResults.Problem(o.Detail, statusCode: 409, title: "Conflict"),
+        OutcomeKind.Conflict => TypedResults.Problem(o.Detail, statusCode: 409, title: "Conflict", extensions: o.Extensions),
         OutcomeKind.Forbidden => TypedResults.Problem(o.Detail, statusCode: 403, title: "Forbidden"),
         _ => throw new InvalidOperationException($"{o.Kind} has no problem mapping."),
     };

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Vigil.Server.Platform;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Modules.Inventory;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on stock-moving POSTs: the first request with a key is claimed (a row keyed by workspace and
+/// key) before it runs, and its answer stored; a repeat with the same body gets that answer again without moving
+/// stock; the same key with another body is a 422; a repeat while the first still runs is a 409.
+/// </summary>
+public sealed class IdempotencyFilter : IEndpointFilter
+{
+    public const string Header = "Idempotency-Key";
+    const int InProgress = 0;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = http.Request.Headers[Header].ToString();
+        if (key.Length == 0)
+        {
+            return await next(context);
+        }
+        if (key.Length > 200)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["idempotency_key"] = ["At most 200 characters."] });
+        }
+        var services = http.RequestServices;
+        var db = services.GetRequiredService<VigilDb>();
+        var workspace = services.GetRequiredService<ICurrentWorkspace>().Id;
+        var hash = Hash(http, context.Arguments);
+        var clock = services.GetRequiredService<TimeProvider>();
+        var existing = await db.Set<IdempotencyRecord>().AsNoTracking().SingleOrDefaultAsync(r => r.Key == key, http.RequestAborted);
+        if (existing is not null)
+        {
+            return Replay(existing, hash);
+        }
+        db.Set<IdempotencyRecord>().Add(new IdempotencyRecord { WorkspaceId = workspace, Key = key, RequestHash = hash, StatusCode = InProgress, ResponseBody = "", CreatedAt = clock.GetUtcNow().UtcDateTime });
+        try
+        {
+            await db.SaveChangesAsync(http.RequestAborted);
+        }
+        catch (DbUpdateException)
+        {
+            // Someone claimed the key at the same moment.
+            db.ChangeTracker.Clear();
+            var winner = await db.Set<IdempotencyRecord>().AsNoTracking().SingleAsync(r => r.Key == key, http.RequestAborted);
+            return Replay(winner, hash);
+        }
+        db.ChangeTracker.Clear();
+        var result = await next(context);
+        // Typed result unions wrap the result that carries the status and value.
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? 200;
+        var value = (inner as IValueHttpResult)?.Value;
+        var body = value is null ? "" : JsonSerializer.Serialize(value, value.GetType(), PlatformSetup.Json);
+        await db.Set<IdempotencyRecord>().Where(r => r.Key == key)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, status).SetProperty(r => r.ResponseBody, body), http.RequestAborted);
+        return result;
+    }
+
+    static IResult Replay(IdempotencyRecord record, string hash)
+    {
+        if (record.RequestHash != hash)
+        {
+            return TypedResults.Problem("This Idempotency-Key was used with a different request.", statusCode: 422, title: "Unprocessable Entity");
+        }
+        if (record.StatusCode == InProgress)
+        {
+            return TypedResults.Problem("A request with this Idempotency-Key is still being processed.", statusCode: 409, title: "Conflict");
+        }
+        var contentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json";
+        return Results.Text(record.ResponseBody, contentType, Encoding.UTF8, record.StatusCode);
+    }
+
+    static string Hash(HttpContext http, IList<object?> arguments)
+    {
+        var body = arguments.Where(a => a is IValidatableRequest).Select(a => JsonSerializer.Serialize(a, a!.GetType(), PlatformSetup.Json));
+        var text = http.Request.Method + " " + http.Request.Path + "\n" + string.Join("\n", body);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using Vigil.Server.Platform.Api;
+
+namespace Vigil.Server.Modules.Inventory;
+
+public sealed record ItemDto(
+    Guid Id, string Name, string? Sku, string? Barcode, string Unit, int Quantity, int Threshold, int EffectiveThreshold, bool LowStock,
+    Guid? DepartmentId, Guid? CategoryId, string? Notes, bool Archived, DateTime CreatedAt, DateTime UpdatedAt);
+
+public sealed record MovementDto(
+    long Id, Guid ItemId, MovementKind Kind, int Delta, int QuantityAfter, Guid? DepartmentId, string? To, string? Note, string? Reason,
+    Guid? CorrelationId, long? ReversesMovementId, Guid? ActorUserId, string ActorName, DateTime At)
+{
+    public static MovementDto From(StockMovement m) => new(m.Id, m.ItemId, m.Kind, m.Delta, m.QuantityAfter, m.DepartmentId, m.Person, m.Note, m.Reason,
+        m.CorrelationId, m.ReversesMovementId, m.ActorUserId, m.ActorName, m.At);
+}
+
+/// <summary>The item as it now is, with the movement(s) that made it so.</summary>
+public sealed record MoveResultDto(ItemDto Item, MovementDto Movement, MovementDto? Counterpart = null)
+{
+    public int Quantity => Item.Quantity;
+}
+
+public sealed record CreateItemRequest : IValidatableRequest
+{
+    [Required, StringLength(200, MinimumLength = 1)]
+    public string? Name { get; init; }
+
+    /// <summary>Initial stock.</summary>
+    [Required, Range(0, 1_000_000_000)]
+    public int? Quantity { get; init; }
+
+    /// <summary>Low-stock threshold: an alert when available stock falls below it.</summary>
+    [Range(0, 1_000_000_000)]
+    public int? Threshold { get; init; }
+
+    [StringLength(100)]
+    public string? Sku { get; init; }
+
+    [StringLength(100)]
+    public string? Barcode { get; init; }
+
+    [StringLength(20, MinimumLength = 1)]
+    public string? Unit { get; init; }
+
+    public Guid? DepartmentId { get; init; }
+
+    public Guid? CategoryId { get; init; }
+
+    [StringLength(2000)]
+    public string? Notes { get; init; }
+}
+
+public sealed record MoveRequest : IValidatableRequest
+{
+    [Required, Range(1, 1_000_000_000)]
+    public int? Quantity { get; init; }
+
+    /// <summary>Who receives (issue) or brings back (return) the items.</summary>
+    [StringLength(200)]
+    public string? To { get; init; }
+
+    [StringLength(1000)]
+    public string? Note { get; init; }
+
+    /// <summary>Target department (transfer).</summary>
+    public Guid? DepartmentId { get; init; }
+
+    /// <summary>Why (adjust: the stock-take correction's reason).</summary>
+    [StringLength(500)]
+    public string? Reason { get; init; }
+}
+
+public sealed record AdjustRequest : IValidatableRequest
+{
+    /// <summary>The counted quantity (stock-take); the movement records the difference.</summary>
+    [Range(0, 1_000_000_000)]
+    public int? CountedQuantity { get; init; }
+
+    /// <summary>Or a signed correction.</summary>
+    [Range(-1_000_000_000, 1_000_000_000)]
+    public int? Quantity { get; init; }
+
+    [Required, StringLength(500, MinimumLength = 1)]
+    public string? Reason { get; init; }
+
+    [StringLength(1000)]
+    public string? Note { get; init; }
+}

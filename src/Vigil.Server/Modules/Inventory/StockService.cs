@@ -1,0 +1,242 @@
+using Microsoft.EntityFrameworkCore;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Modules.Inventory;
+
+/// <summary>
+/// Store-room stock in the current workspace. Quantities change only through moves: one conditional UPDATE
+/// (<c>… WHERE Quantity &gt;= n</c>) plus the movement row, in one transaction, so concurrent issues can never take
+/// more than there is; the database's CHECK is the last line.
+/// </summary>
+public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor actor, AuditLog audit, TimeProvider clock)
+{
+    static Outcome<T> Denied<T>(WorkspaceRole needed) =>
+        Outcome.Forbidden<T>($"This needs the {needed.ToString().ToLowerInvariant()} role or higher in this workspace.");
+
+    bool Has(WorkspaceRole role) => workspace.Role >= role;
+
+    public async Task<Outcome<ItemDto>> CreateItemAsync(CreateItemRequest request, CancellationToken ct)
+    {
+        if (!Has(WorkspaceRole.Manager))
+        {
+            return Denied<ItemDto>(WorkspaceRole.Manager);
+        }
+        var name = request.Name!.Trim();
+        var normalized = name.ToUpperInvariant();
+        if (await db.Set<InventoryItem>().AnyAsync(i => i.NormalizedName == normalized && !i.Archived, ct))
+        {
+            return Outcome.Conflict<ItemDto>($"An item named '{name}' already exists in this workspace.");
+        }
+        if (await CheckReferencesAsync<ItemDto>(request.DepartmentId, request.CategoryId, ct) is { } invalid)
+        {
+            return invalid;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var item = new InventoryItem
+        {
+            WorkspaceId = workspace.Id,
+            Name = name,
+            NormalizedName = normalized,
+            Sku = request.Sku?.Trim(),
+            Barcode = request.Barcode?.Trim(),
+            Unit = request.Unit?.Trim() ?? "pcs",
+            Quantity = request.Quantity!.Value,
+            Threshold = request.Threshold ?? 0,
+            DepartmentId = request.DepartmentId,
+            CategoryId = request.CategoryId,
+            Notes = request.Notes,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Set<InventoryItem>().Add(item);
+        db.Set<StockMovement>().Add(Movement(item.Id, MovementKind.Add, item.Quantity, item.Quantity, now, departmentId: item.DepartmentId));
+        audit.Record("inventory.item.created", "inventory_item", item.Id, workspace.Id, after: new { item.Name, item.Quantity, item.Threshold });
+        await db.SaveChangesAsync(ct);
+        return await ToDtoAsync(item, ct);
+    }
+
+    /// <summary>Issue, return or restock: one conditional update and one movement, atomically.</summary>
+    public async Task<Outcome<MoveResultDto>> MoveAsync(Guid itemId, MovementKind kind, MoveRequest request, CancellationToken ct)
+    {
+        var needed = kind == MovementKind.Restock ? WorkspaceRole.Manager : WorkspaceRole.Member;
+        if (!Has(needed))
+        {
+            return Denied<MoveResultDto>(needed);
+        }
+        var delta = kind == MovementKind.Issue ? -request.Quantity!.Value : request.Quantity!.Value;
+        return await ApplyAsync(itemId, delta, kind, request.To, request.Note, null, null, ct);
+    }
+
+    /// <summary>Stock-take correction: to a counted quantity or by a signed amount, with a reason.</summary>
+    public async Task<Outcome<MoveResultDto>> AdjustAsync(Guid itemId, AdjustRequest request, CancellationToken ct)
+    {
+        if (!Has(WorkspaceRole.Manager))
+        {
+            return Denied<MoveResultDto>(WorkspaceRole.Manager);
+        }
+        if ((request.CountedQuantity is null) == (request.Quantity is null))
+        {
+            return Outcome.Invalid<MoveResultDto>("counted_quantity", "Give counted_quantity (what is on the shelf) or quantity (a signed correction), not both.");
+        }
+        int delta;
+        if (request.CountedQuantity is { } counted)
+        {
+            var current = await db.Set<InventoryItem>().AsNoTracking().Where(i => i.Id == itemId && !i.Archived).Select(i => (int?)i.Quantity).SingleOrDefaultAsync(ct);
+            if (current is null)
+            {
+                return Outcome.Missing<MoveResultDto>("No such item.");
+            }
+            delta = counted - current.Value;
+        }
+        else
+        {
+            delta = request.Quantity!.Value;
+        }
+        if (delta == 0)
+        {
+            return Outcome.Invalid<MoveResultDto>("quantity", "The stock is already at that quantity.");
+        }
+        return await ApplyAsync(itemId, delta, MovementKind.Adjust, null, request.Note, request.Reason, null, ct);
+    }
+
+    /// <summary>Moves an item to another department: two movements sharing a correlation id.</summary>
+    public async Task<Outcome<MoveResultDto>> TransferAsync(Guid itemId, MoveRequest request, CancellationToken ct)
+    {
+        if (!Has(WorkspaceRole.Manager))
+        {
+            return Denied<MoveResultDto>(WorkspaceRole.Manager);
+        }
+        if (request.DepartmentId is not { } target)
+        {
+            return Outcome.Invalid<MoveResultDto>("department_id", "Name the department to transfer to.");
+        }
+        if (!await db.Set<Department>().AnyAsync(d => d.Id == target, ct))
+        {
+            return Outcome.Invalid<MoveResultDto>("department_id", "No such department.");
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var item = await db.Set<InventoryItem>().SingleOrDefaultAsync(i => i.Id == itemId && !i.Archived, ct);
+        if (item is null)
+        {
+            return Outcome.Missing<MoveResultDto>("No such item.");
+        }
+        if (item.DepartmentId == target)
+        {
+            return Outcome.Invalid<MoveResultDto>("department_id", "The item is already in that department.");
+        }
+        var quantity = request.Quantity!.Value;
+        if (quantity > item.Quantity)
+        {
+            return Unavailable(item.Quantity);
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var correlation = Guid.CreateVersion7();
+        // The store room tracks one quantity per item: a transfer moves the item's stock to the new department.
+        var from = item.DepartmentId;
+        var outgoing = Movement(item.Id, MovementKind.TransferOut, -quantity, item.Quantity - quantity, now, from, request.To, request.Note, correlation: correlation);
+        var incoming = Movement(item.Id, MovementKind.TransferIn, quantity, item.Quantity, now, target, request.To, request.Note, correlation: correlation);
+        item.DepartmentId = target;
+        item.Version++;
+        item.UpdatedAt = now;
+        db.Set<StockMovement>().AddRange(outgoing, incoming);
+        audit.Record("inventory.item.transferred", "inventory_item", item.Id, workspace.Id, new { DepartmentId = from }, new { DepartmentId = target, Quantity = quantity });
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(outgoing), MovementDto.From(incoming));
+    }
+
+    async Task<Outcome<MoveResultDto>> ApplyAsync(Guid itemId, int delta, MovementKind kind, string? person, string? note, string? reason, long? reverses, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var items = db.Set<InventoryItem>().Where(i => i.Id == itemId && !i.Archived);
+        // Never below zero: the condition is part of the update, so a lost race changes nothing.
+        var changed = delta >= 0
+            ? await items.ExecuteUpdateAsync(s => s.SetProperty(i => i.Quantity, i => i.Quantity + delta).SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.UpdatedAt, now), ct)
+            : await items.Where(i => i.Quantity >= -delta)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Quantity, i => i.Quantity + delta).SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.UpdatedAt, now), ct);
+        var item = await db.Set<InventoryItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && !i.Archived, ct);
+        if (item is null)
+        {
+            return Outcome.Missing<MoveResultDto>("No such item.");
+        }
+        if (changed == 0)
+        {
+            return Unavailable(item.Quantity);
+        }
+        var movement = Movement(itemId, kind, delta, item.Quantity, now, item.DepartmentId, person, note, reason, reverses: reverses);
+        db.Set<StockMovement>().Add(movement);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(movement));
+    }
+
+    static Outcome<MoveResultDto> Unavailable(int available) =>
+        Outcome.Conflict<MoveResultDto>($"Only {available} available.", new Dictionary<string, object?> { ["available"] = available });
+
+    StockMovement Movement(Guid itemId, MovementKind kind, int delta, int after, DateTime at, Guid? departmentId = null, string? person = null,
+        string? note = null, string? reason = null, Guid? correlation = null, long? reverses = null) => new()
+        {
+            WorkspaceId = workspace.Id,
+            ItemId = itemId,
+            Kind = kind,
+            Delta = delta,
+            QuantityAfter = after,
+            DepartmentId = departmentId,
+            Person = person?.Trim(),
+            Note = note,
+            Reason = reason,
+            CorrelationId = correlation,
+            ReversesMovementId = reverses,
+            ActorUserId = actor.UserId,
+            ActorName = actor.Name,
+            At = at,
+        };
+
+    public async Task<Outcome<ItemDto>> GetItemAsync(Guid id, CancellationToken ct)
+    {
+        var item = await db.Set<InventoryItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, ct);
+        return item is null ? Outcome.Missing<ItemDto>("No such item.") : await ToDtoAsync(item, ct);
+    }
+
+    public async Task<Outcome<Page<MovementDto>>> MovementsAsync(Guid? itemId, PageQuery page, CancellationToken ct)
+    {
+        if (itemId is { } id && !await db.Set<InventoryItem>().AnyAsync(i => i.Id == id, ct))
+        {
+            return Outcome.Missing<Page<MovementDto>>("No such item.");
+        }
+        var query = db.Set<StockMovement>().AsNoTracking();
+        if (itemId is { } only)
+        {
+            query = query.Where(m => m.ItemId == only);
+        }
+        var rows = await query.OrderByDescending(m => m.Id).ToPageAsync(page, ct);
+        return rows.Map(MovementDto.From);
+    }
+
+    async Task<Outcome<T>?> CheckReferencesAsync<T>(Guid? departmentId, Guid? categoryId, CancellationToken ct)
+    {
+        if (departmentId is { } d && !await db.Set<Department>().AnyAsync(x => x.Id == d, ct))
+        {
+            return Outcome.Invalid<T>("department_id", "No such department.");
+        }
+        if (categoryId is { } c && !await db.Set<Category>().AnyAsync(x => x.Id == c, ct))
+        {
+            return Outcome.Invalid<T>("category_id", "No such category.");
+        }
+        return null;
+    }
+
+    async Task<ItemDto> ToDtoAsync(InventoryItem i, CancellationToken ct)
+    {
+        var minimum = i.DepartmentId is { } d
+            ? await db.Set<Department>().AsNoTracking().Where(x => x.Id == d).Select(x => x.MinimumOverride).SingleOrDefaultAsync(ct)
+            : null;
+        var threshold = minimum ?? i.Threshold;
+        return new ItemDto(i.Id, i.Name, i.Sku, i.Barcode, i.Unit, i.Quantity, i.Threshold, threshold, i.Quantity < threshold,
+            i.DepartmentId, i.CategoryId, i.Notes, i.Archived, i.CreatedAt, i.UpdatedAt);
+    }
+}

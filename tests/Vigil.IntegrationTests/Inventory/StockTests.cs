@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Vigil.IntegrationTests.Infrastructure;
+
+namespace Vigil.IntegrationTests.Inventory;
+
+public abstract class StockTests(VigilHost host)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    static async Task<Guid> AddItemAsync(TestUser user, string name, int quantity, int threshold = 0)
+    {
+        var response = await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name, quantity, threshold }, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync(Ct));
+        var item = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        item.GetProperty("quantity").GetInt32().ShouldBe(quantity);
+        return item.GetProperty("id").GetGuid();
+    }
+
+    [Fact]
+    public async Task Fifty_parallel_issues_of_one_against_twenty_give_exactly_twenty()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(user, "headphones", 20);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(async _ =>
+        {
+            using var client = host.CreateClient(user.AccessToken);
+            return await client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/issue", new { quantity = 1, to = "someone" }, Ct);
+        }));
+
+        answers.Count(a => a.StatusCode == HttpStatusCode.OK).ShouldBe(20);
+        answers.Count(a => a.StatusCode == HttpStatusCode.Conflict).ShouldBe(30);
+        foreach (var conflict in answers.Where(a => a.StatusCode == HttpStatusCode.Conflict))
+        {
+            (await conflict.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("available").GetInt32().ShouldBe(0);
+        }
+        var item = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}", Ct);
+        item.GetProperty("quantity").GetInt32().ShouldBe(0);
+        var movements = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}/movements?limit=100", Ct);
+        movements.GetProperty("items").EnumerateArray().Count(m => m.GetProperty("kind").GetString() == "issue").ShouldBe(20);
+    }
+
+    [Fact]
+    public async Task An_issue_larger_than_the_stock_is_a_409_with_the_available_amount_and_never_clamps()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(user, "cables", 3, threshold: 2);
+
+        var issue = await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/issue", new { quantity = 5 }, Ct);
+        issue.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await issue.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("available").GetInt32().ShouldBe(3);
+
+        var ok = await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/issue", new { quantity = 2, to = "ann", note = "desk 4" }, Ct);
+        var result = await ok.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        result.GetProperty("quantity").GetInt32().ShouldBe(1);
+        result.GetProperty("item").GetProperty("low_stock").GetBoolean().ShouldBeTrue();
+        result.GetProperty("movement").GetProperty("delta").GetInt32().ShouldBe(-2);
+        result.GetProperty("movement").GetProperty("to").GetString().ShouldBe("ann");
+
+        var back = await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/return", new { quantity = 1 }, Ct);
+        (await back.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("quantity").GetInt32().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_repeated_idempotency_key_replays_and_a_changed_body_is_refused()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(user, "mice", 10);
+        var key = Guid.NewGuid().ToString();
+
+        async Task<HttpResponseMessage> IssueAsync(int quantity)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/items/{id}/issue") { Content = JsonContent.Create(new { quantity }) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await user.Client.SendAsync(request, Ct);
+        }
+
+        var first = await IssueAsync(3);
+        var again = await IssueAsync(3);
+        var changed = await IssueAsync(4);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        again.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("quantity").GetInt32().ShouldBe(7);
+        changed.StatusCode.ShouldBe((HttpStatusCode)422);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}", Ct)).GetProperty("quantity").GetInt32().ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task Duplicate_names_conflict_and_viewers_cannot_move_stock()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var viewer = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(owner, "chairs", 4);
+        (await owner.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "CHAIRS", quantity = 1, threshold = 0 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = viewer.Id, role = "viewer" }, Ct);
+
+        using var issue = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/items/{id}/issue") { Content = JsonContent.Create(new { quantity = 1 }) };
+        issue.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
+        (await viewer.Client.SendAsync(issue, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await viewer.Client.GetAsync($"/api/v1/inventory/items/{id}?workspace_id={owner.PersonalWorkspaceId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await viewer.Client.GetAsync($"/api/v1/inventory/items/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound, "in the viewer's own workspace the item does not exist");
+    }
+
+    [Fact]
+    public async Task Stock_takes_adjust_to_the_counted_quantity_with_a_reason()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(user, "toner", 9);
+        var adjust = await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/adjust", new { counted_quantity = 7, reason = "stock-take" }, Ct);
+        var result = await adjust.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        result.GetProperty("quantity").GetInt32().ShouldBe(7);
+        result.GetProperty("movement").GetProperty("kind").GetString().ShouldBe("adjust");
+        result.GetProperty("movement").GetProperty("delta").GetInt32().ShouldBe(-2);
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/adjust", new { quantity = -8, reason = "lost" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+    }
+}
+
+[Trait("Database", "Sqlite")]
+public sealed class StockTestsOnSqlite(SqliteHost host) : StockTests(host), IClassFixture<SqliteHost>;
+
+[Trait("Database", "Postgres")]
+public sealed class StockTestsOnPostgres(PostgresHost host) : StockTests(host), IClassFixture<PostgresHost>;
