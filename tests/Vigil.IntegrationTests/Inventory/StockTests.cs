@@ -105,6 +105,45 @@ public abstract class StockTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Departments_categories_transfers_lists_lookup_status_and_archive_work_together()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        async Task<Guid> CreateAsync(string path, object body)
+        {
+            var r = await user.Client.PostAsJsonAsync(path, body, Ct);
+            r.StatusCode.ShouldBe(HttpStatusCode.Created, await r.Content.ReadAsStringAsync(Ct));
+            return (await r.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        }
+        var it = await CreateAsync("/api/v1/inventory/departments", new { name = "IT" });
+        var facilities = await CreateAsync("/api/v1/inventory/departments", new { name = "Facilities", minimum_override = 50 });
+        var hardware = await CreateAsync("/api/v1/inventory/categories", new { name = "Hardware" });
+        var cables = await CreateAsync("/api/v1/inventory/categories", new { name = "Cables", parent_id = hardware });
+        (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/categories/{hardware}", new { name = "Hardware", parent_id = cables }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var id = await CreateAsync("/api/v1/inventory/items", new { name = "HDMI cable", quantity = 12, threshold = 5, barcode = "4006381333931", department_id = it, category_id = cables });
+
+        var transfer = await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/transfer", new { quantity = 12, department_id = facilities }, Ct);
+        var moved = await transfer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        moved.GetProperty("movement").GetProperty("correlation_id").GetGuid().ShouldBe(moved.GetProperty("counterpart").GetProperty("correlation_id").GetGuid());
+        moved.GetProperty("item").GetProperty("effective_threshold").GetInt32().ShouldBe(50);
+        moved.GetProperty("item").GetProperty("low_stock").GetBoolean().ShouldBeTrue();
+
+        var low = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items?low_stock=true&department_id={facilities}", Ct);
+        low.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(id);
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items?search=hdmi", Ct)).GetProperty("items").GetArrayLength().ShouldBe(1);
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/lookup?barcode=4006381333931", Ct)).GetProperty("id").GetGuid().ShouldBe(id);
+        (await user.Client.GetAsync("/api/v1/inventory/lookup?barcode=000", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var status = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/status", Ct);
+        status.GetProperty("low_stock_count").GetInt32().ShouldBe(1);
+        (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{facilities}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+
+        (await user.Client.DeleteAsync($"/api/v1/inventory/items/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items", Ct)).GetProperty("items").GetArrayLength().ShouldBe(0);
+        var history = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}/movements", Ct);
+        history.GetProperty("items").GetArrayLength().ShouldBe(3, "add + transfer out + transfer in survive the archive");
+        await CreateAsync("/api/v1/inventory/items", new { name = "HDMI cable", quantity = 1 });
+    }
+
+    [Fact]
     public async Task Stock_takes_adjust_to_the_counted_quantity_with_a_reason()
     {
         var user = await host.RegisterAsync(ct: Ct);

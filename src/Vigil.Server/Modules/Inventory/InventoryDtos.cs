@@ -87,3 +87,69 @@ public sealed record AdjustRequest : IValidatableRequest
     [StringLength(1000)]
     public string? Note { get; init; }
 }
+
+public sealed record DepartmentDto(Guid Id, string Name, int? MinimumOverride, DateTime CreatedAt);
+
+public sealed record CategoryDto(Guid Id, string Name, Guid? ParentId, DateTime CreatedAt);
+
+public sealed record DepartmentRequest : IValidatableRequest
+{
+    [Required, StringLength(100, MinimumLength = 1)]
+    public string? Name { get; init; }
+
+    /// <summary>A low-stock threshold for this department's items that wins over each item's own.</summary>
+    [Range(0, 1_000_000_000)]
+    public int? MinimumOverride { get; init; }
+}
+
+public sealed record CategoryRequest : IValidatableRequest
+{
+    [Required, StringLength(100, MinimumLength = 1)]
+    public string? Name { get; init; }
+
+    public Guid? ParentId { get; init; }
+}
+
+public sealed record UpdateItemRequest : IValidatableRequest
+{
+    [StringLength(200, MinimumLength = 1)]
+    public string? Name { get; init; }
+
+    [Range(0, 1_000_000_000)]
+    public int? Threshold { get; init; }
+
+    [StringLength(100)]
+    public string? Sku { get; init; }
+
+    [StringLength(100)]
+    public string? Barcode { get; init; }
+
+    [StringLength(20, MinimumLength = 1)]
+    public string? Unit { get; init; }
+
+    public Guid? CategoryId { get; init; }
+
+    [StringLength(2000)]
+    public string? Notes { get; init; }
+}
+
+public sealed class ItemQuery
+{
+    /// <summary>Matches name, SKU or barcode.</summary>
+    public string? Search { get; set; }
+
+    public Guid? DepartmentId { get; set; }
+
+    public Guid? CategoryId { get; set; }
+
+    /// <summary>Only items below their threshold.</summary>
+    public bool? LowStock { get; set; }
+
+    /// <summary>Include archived items.</summary>
+    public bool? Archived { get; set; }
+}
+
+/// <summary>The CLI's status view: every item with its available stock and a low-stock flag.</summary>
+public sealed record StatusDto(IReadOnlyList<StatusLine> Items, int LowStockCount);
+
+public sealed record StatusLine(Guid Id, string Name, int Quantity, int Threshold, bool LowStock, string? Department, string Unit);

@@ -25,7 +25,44 @@ public static class InventoryEndpoints
             .WithSummary("Stock-take correction with a reason (managers)").ProducesProblem(404).ProducesProblem(409);
         inventory.MapGet("/items/{id:guid}/movements", ItemMovements).WithSummary("An item's movements, newest first").ProducesProblem(404);
         inventory.MapGet("/movements", Movements).WithSummary("Every movement in the workspace, newest first");
+
+        inventory.MapGet("/items", ListItems).WithSummary("Items: search (name, SKU, barcode), filter by department, category, low stock; paged");
+        inventory.MapPatch("/items/{id:guid}", UpdateItem).WithSummary("Change an item's details and threshold (managers); quantities change only through moves").ProducesProblem(404).ProducesProblem(409);
+        inventory.MapDelete("/items/{id:guid}", ArchiveItem).WithSummary("Archive an item (managers); its history stays").ProducesProblem(404);
+        inventory.MapGet("/lookup", Lookup).WithSummary("Find an item by barcode (or SKU)").ProducesProblem(404);
+        inventory.MapGet("/status", Status).WithSummary("Every item with available stock and a low-stock flag (the CLI's status view)");
+
+        inventory.MapGet("/departments", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.DepartmentsAsync(page, ct)).WithSummary("Departments");
+        inventory.MapPost("/departments", async (DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(null, r, ct)).ToCreated(d => $"/api/v1/inventory/departments/{d.Id}"))
+            .WithSummary("Add a department (managers)").ProducesProblem(409);
+        inventory.MapPatch("/departments/{id:guid}", async (Guid id, DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(id, r, ct)).ToHttp())
+            .WithSummary("Rename a department or set its minimum (managers)").ProducesProblem(404);
+        inventory.MapDelete("/departments/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DeleteDepartmentAsync(id, ct)).ToNoContent())
+            .WithSummary("Delete an empty department (managers)").ProducesProblem(404).ProducesProblem(409);
+        inventory.MapGet("/categories", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.CategoriesAsync(page, ct)).WithSummary("Categories (nested through parent_id)");
+        inventory.MapPost("/categories", async (CategoryRequest r, CatalogService c, CancellationToken ct) => (await c.SaveCategoryAsync(null, r, ct)).ToCreated(x => $"/api/v1/inventory/categories/{x.Id}"))
+            .WithSummary("Add a category, optionally inside another (managers)").ProducesProblem(409);
+        inventory.MapPatch("/categories/{id:guid}", async (Guid id, CategoryRequest r, CatalogService c, CancellationToken ct) => (await c.SaveCategoryAsync(id, r, ct)).ToHttp())
+            .WithSummary("Rename or move a category (managers)").ProducesProblem(404);
+        inventory.MapDelete("/categories/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DeleteCategoryAsync(id, ct)).ToNoContent())
+            .WithSummary("Delete an empty category (managers)").ProducesProblem(404).ProducesProblem(409);
     }
+
+    static async Task<Ok<Page<ItemDto>>> ListItems([AsParameters] ItemQuery query, [AsParameters] PageQuery page, CatalogService catalog, CancellationToken ct) =>
+        TypedResults.Ok(await catalog.ItemsAsync(query, page, ct));
+
+    static async Task<Results<Ok<ItemDto>, ValidationProblem, ProblemHttpResult>> UpdateItem(Guid id, UpdateItemRequest request, CatalogService catalog, CancellationToken ct) =>
+        (await catalog.UpdateItemAsync(id, request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ArchiveItem(Guid id, CatalogService catalog, CancellationToken ct) =>
+        (await catalog.ArchiveItemAsync(id, ct)).ToNoContent();
+
+    static async Task<Results<Ok<ItemDto>, ValidationProblem, ProblemHttpResult>> Lookup(string? barcode, CatalogService catalog, CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(barcode)
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["barcode"] = ["Give ?barcode=."] })
+            : (await catalog.LookupAsync(barcode, ct)).ToHttp();
+
+    static async Task<Ok<StatusDto>> Status(CatalogService catalog, CancellationToken ct) => TypedResults.Ok(await catalog.StatusAsync(ct));
 
     static async Task<Results<Created<ItemDto>, ValidationProblem, ProblemHttpResult>> CreateItem(CreateItemRequest request, StockService stock, CancellationToken ct) =>
         (await stock.CreateItemAsync(request, ct)).ToCreated(i => $"/api/v1/inventory/items/{i.Id}");

@@ -7,7 +7,11 @@ public sealed class InventoryModule : VigilModule
 {
     public override string Name => "inventory";
 
-    public override void AddServices(IHostApplicationBuilder builder) => builder.Services.AddScoped<StockService>();
+    public override void AddServices(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<StockService>();
+        builder.Services.AddScoped<CatalogService>();
+    }
 
     public override void MapEndpoints(RouteGroupBuilder api) => api.MapInventory();
 }

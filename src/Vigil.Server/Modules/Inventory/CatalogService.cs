@@ -1,0 +1,279 @@
+using Microsoft.EntityFrameworkCore;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
+
+namespace Vigil.Server.Modules.Inventory;
+
+/// <summary>Departments, categories and item details (never quantities) in the current workspace; the readers' views too.</summary>
+public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, AuditLog audit, TimeProvider clock)
+{
+    bool IsManager => workspace.Role >= WorkspaceRole.Manager;
+
+    static Outcome<T> ManagersOnly<T>() => Outcome.Forbidden<T>("This needs the manager role or higher in this workspace.");
+
+    public async Task<Page<DepartmentDto>> DepartmentsAsync(PageQuery page, CancellationToken ct) =>
+        (await db.Set<Department>().AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Id).ToPageAsync(page, ct))
+            .Map(d => new DepartmentDto(d.Id, d.Name, d.MinimumOverride, d.CreatedAt));
+
+    public async Task<Outcome<DepartmentDto>> SaveDepartmentAsync(Guid? id, DepartmentRequest request, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<DepartmentDto>();
+        }
+        var name = request.Name!.Trim();
+        if (await db.Set<Department>().AnyAsync(d => d.Name == name && d.Id != id, ct))
+        {
+            return Outcome.Conflict<DepartmentDto>($"A department named '{name}' already exists.");
+        }
+        Department? department;
+        if (id is { } existing)
+        {
+            department = await db.Set<Department>().SingleOrDefaultAsync(d => d.Id == existing, ct);
+            if (department is null)
+            {
+                return Outcome.Missing<DepartmentDto>("No such department.");
+            }
+        }
+        else
+        {
+            department = new Department { WorkspaceId = workspace.Id, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            db.Set<Department>().Add(department);
+        }
+        var before = id is null ? null : new { department.Name, department.MinimumOverride };
+        department.Name = name;
+        department.MinimumOverride = request.MinimumOverride;
+        audit.Record(id is null ? "inventory.department.created" : "inventory.department.updated", "inventory_department", department.Id, workspace.Id, before, new { department.Name, department.MinimumOverride });
+        await db.SaveChangesAsync(ct);
+        return new DepartmentDto(department.Id, department.Name, department.MinimumOverride, department.CreatedAt);
+    }
+
+    public async Task<Outcome<bool>> DeleteDepartmentAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<bool>();
+        }
+        var department = await db.Set<Department>().SingleOrDefaultAsync(d => d.Id == id, ct);
+        if (department is null)
+        {
+            return Outcome.Missing<bool>("No such department.");
+        }
+        if (await db.Set<InventoryItem>().AnyAsync(i => i.DepartmentId == id, ct))
+        {
+            return Outcome.Conflict<bool>("The department still holds items; transfer them first.");
+        }
+        db.Set<Department>().Remove(department);
+        audit.Record("inventory.department.deleted", "inventory_department", id, workspace.Id, before: new { department.Name });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task<Page<CategoryDto>> CategoriesAsync(PageQuery page, CancellationToken ct) =>
+        (await db.Set<Category>().AsNoTracking().OrderBy(c => c.Name).ThenBy(c => c.Id).ToPageAsync(page, ct))
+            .Map(c => new CategoryDto(c.Id, c.Name, c.ParentId, c.CreatedAt));
+
+    public async Task<Outcome<CategoryDto>> SaveCategoryAsync(Guid? id, CategoryRequest request, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<CategoryDto>();
+        }
+        var name = request.Name!.Trim();
+        if (request.ParentId is { } parent)
+        {
+            if (!await db.Set<Category>().AnyAsync(c => c.Id == parent, ct))
+            {
+                return Outcome.Invalid<CategoryDto>("parent_id", "No such category.");
+            }
+            if (id is { } self && await IsDescendantAsync(parent, self, ct))
+            {
+                return Outcome.Invalid<CategoryDto>("parent_id", "A category cannot sit inside itself.");
+            }
+        }
+        if (await db.Set<Category>().AnyAsync(c => c.Name == name && c.ParentId == request.ParentId && c.Id != id, ct))
+        {
+            return Outcome.Conflict<CategoryDto>($"A category named '{name}' already exists there.");
+        }
+        Category? category;
+        if (id is { } existing)
+        {
+            category = await db.Set<Category>().SingleOrDefaultAsync(c => c.Id == existing, ct);
+            if (category is null)
+            {
+                return Outcome.Missing<CategoryDto>("No such category.");
+            }
+        }
+        else
+        {
+            category = new Category { WorkspaceId = workspace.Id, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
+            db.Set<Category>().Add(category);
+        }
+        category.Name = name;
+        category.ParentId = request.ParentId;
+        audit.Record(id is null ? "inventory.category.created" : "inventory.category.updated", "inventory_category", category.Id, workspace.Id, after: new { category.Name, category.ParentId });
+        await db.SaveChangesAsync(ct);
+        return new CategoryDto(category.Id, category.Name, category.ParentId, category.CreatedAt);
+    }
+
+    async Task<bool> IsDescendantAsync(Guid candidate, Guid ancestor, CancellationToken ct)
+    {
+        var parents = await db.Set<Category>().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.ParentId, ct);
+        for (Guid? at = candidate; at is { } node; at = parents.GetValueOrDefault(node))
+        {
+            if (node == ancestor)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public async Task<Outcome<bool>> DeleteCategoryAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<bool>();
+        }
+        var category = await db.Set<Category>().SingleOrDefaultAsync(c => c.Id == id, ct);
+        if (category is null)
+        {
+            return Outcome.Missing<bool>("No such category.");
+        }
+        if (await db.Set<InventoryItem>().AnyAsync(i => i.CategoryId == id, ct) || await db.Set<Category>().AnyAsync(c => c.ParentId == id, ct))
+        {
+            return Outcome.Conflict<bool>("The category still has items or sub-categories.");
+        }
+        db.Set<Category>().Remove(category);
+        audit.Record("inventory.category.deleted", "inventory_category", id, workspace.Id, before: new { category.Name });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task<Page<ItemDto>> ItemsAsync(ItemQuery query, PageQuery page, CancellationToken ct)
+    {
+        var items = db.Set<InventoryItem>().AsNoTracking().Where(i => query.Archived == true || !i.Archived);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            var s = query.Search.Trim().ToUpperInvariant();
+            var raw = query.Search.Trim();
+            items = items.Where(i => i.NormalizedName.Contains(s) || i.Sku == raw || i.Barcode == raw);
+        }
+        if (query.DepartmentId is { } d)
+        {
+            items = items.Where(i => i.DepartmentId == d);
+        }
+        if (query.CategoryId is { } c)
+        {
+            items = items.Where(i => i.CategoryId == c);
+        }
+        var departments = db.Set<Department>();
+        var rows = items.Select(i => new
+        {
+            Item = i,
+            Effective = departments.Where(x => x.Id == i.DepartmentId).Select(x => x.MinimumOverride).FirstOrDefault() ?? i.Threshold,
+        });
+        if (query.LowStock == true)
+        {
+            rows = rows.Where(r => r.Item.Quantity < r.Effective);
+        }
+        var page1 = await rows.OrderBy(r => r.Item.NormalizedName).ThenBy(r => r.Item.Id).ToPageAsync(page, ct);
+        return page1.Map(r => ToDto(r.Item, r.Effective));
+    }
+
+    public async Task<Outcome<ItemDto>> LookupAsync(string barcode, CancellationToken ct)
+    {
+        var code = barcode.Trim();
+        var item = await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived && (i.Barcode == code || i.Sku == code)).FirstOrDefaultAsync(ct);
+        return item is null ? Outcome.Missing<ItemDto>("No item has that barcode.") : ToDto(item, await EffectiveThresholdAsync(item, ct));
+    }
+
+    public async Task<StatusDto> StatusAsync(CancellationToken ct)
+    {
+        var rows = await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived)
+            .OrderBy(i => i.NormalizedName)
+            .Select(i => new
+            {
+                i.Id,
+                i.Name,
+                i.Quantity,
+                i.Unit,
+                Department = db.Set<Department>().Where(d => d.Id == i.DepartmentId).Select(d => new { d.Name, d.MinimumOverride }).FirstOrDefault(),
+                i.Threshold,
+            })
+            .ToListAsync(ct);
+        var lines = rows.Select(r =>
+        {
+            var threshold = r.Department?.MinimumOverride ?? r.Threshold;
+            return new StatusLine(r.Id, r.Name, r.Quantity, threshold, r.Quantity < threshold, r.Department?.Name, r.Unit);
+        }).ToList();
+        return new StatusDto(lines, lines.Count(l => l.LowStock));
+    }
+
+    public async Task<Outcome<ItemDto>> UpdateItemAsync(Guid id, UpdateItemRequest request, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<ItemDto>();
+        }
+        var item = await db.Set<InventoryItem>().SingleOrDefaultAsync(i => i.Id == id && !i.Archived, ct);
+        if (item is null)
+        {
+            return Outcome.Missing<ItemDto>("No such item.");
+        }
+        if (request.CategoryId is { } category && !await db.Set<Category>().AnyAsync(c => c.Id == category, ct))
+        {
+            return Outcome.Invalid<ItemDto>("category_id", "No such category.");
+        }
+        var before = new { item.Name, item.Threshold, item.Sku, item.Barcode, item.Unit, item.CategoryId };
+        if (request.Name is { } name)
+        {
+            var normalized = name.Trim().ToUpperInvariant();
+            if (await db.Set<InventoryItem>().AnyAsync(i => i.NormalizedName == normalized && i.Id != id && !i.Archived, ct))
+            {
+                return Outcome.Conflict<ItemDto>($"An item named '{name.Trim()}' already exists in this workspace.");
+            }
+            item.Name = name.Trim();
+            item.NormalizedName = normalized;
+        }
+        item.Threshold = request.Threshold ?? item.Threshold;
+        item.Sku = request.Sku ?? item.Sku;
+        item.Barcode = request.Barcode ?? item.Barcode;
+        item.Unit = request.Unit ?? item.Unit;
+        item.CategoryId = request.CategoryId ?? item.CategoryId;
+        item.Notes = request.Notes ?? item.Notes;
+        item.Version++;
+        item.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Record("inventory.item.updated", "inventory_item", id, workspace.Id, before, new { item.Name, item.Threshold, item.Sku, item.Barcode, item.Unit, item.CategoryId });
+        await db.SaveChangesAsync(ct);
+        return ToDto(item, await EffectiveThresholdAsync(item, ct));
+    }
+
+    /// <summary>Deleting an item archives it: its movements and history stay.</summary>
+    public async Task<Outcome<bool>> ArchiveItemAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return ManagersOnly<bool>();
+        }
+        var item = await db.Set<InventoryItem>().SingleOrDefaultAsync(i => i.Id == id && !i.Archived, ct);
+        if (item is null)
+        {
+            return Outcome.Missing<bool>("No such item.");
+        }
+        item.Archived = true;
+        item.Version++;
+        item.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Record("inventory.item.archived", "inventory_item", id, workspace.Id, before: new { item.Name, item.Quantity });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    async Task<int> EffectiveThresholdAsync(InventoryItem item, CancellationToken ct) =>
+        (item.DepartmentId is { } d ? await db.Set<Department>().AsNoTracking().Where(x => x.Id == d).Select(x => x.MinimumOverride).SingleOrDefaultAsync(ct) : null) ?? item.Threshold;
+
+    static ItemDto ToDto(InventoryItem i, int threshold) => new(i.Id, i.Name, i.Sku, i.Barcode, i.Unit, i.Quantity, i.Threshold, threshold, i.Quantity < threshold,
+        i.DepartmentId, i.CategoryId, i.Notes, i.Archived, i.CreatedAt, i.UpdatedAt);
+}
