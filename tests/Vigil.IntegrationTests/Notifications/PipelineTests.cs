@@ -163,7 +163,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         var backup = Unique("backup-");
         var broken = await NotificationsHost.AddChannelAsync(user, new { name = "broken", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
         await NotificationsHost.AddChannelAsync(user, new { name = "backup", url = new Uri(fakes.Webhook.BaseAddress, "/" + backup).ToString() }, Ct);
-        await NotificationsHost.SubscribeAsync(user, "ops.*", path, channels: [broken], ct: Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", channels: [broken], ct: Ct);
         fakes.Webhook.Enqueue(new ScriptedResponse(400, "{\"error\":\"bad\"}"));
         await host.RaiseAsync(new AlertInput("ops.cpu", null, path, Severity.Warning, "CPU high", "95%"), Ct);
 
@@ -184,6 +184,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         fakes.Webhook.Enqueue(new ScriptedResponse(400, "{}"));
         await host.RaiseAsync(new AlertInput("ops.cpu", null, path + "-2", Severity.Warning, "CPU high", "96%"), Ct);
         await host.FlushAsync(Ct);
+        Count(path).ShouldBe(2, "the second message was tried (and failed)");
         Count(backup).ShouldBe(1);
     }
 

@@ -20,6 +20,8 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, DiscordDriver>();
         services.AddTransient<ChannelDriver, SlackDriver>();
         services.AddTransient<ChannelDriver, WebhookDriver>();
+        services.AddTransient<ChannelDriver, NtfyDriver>();
+        services.AddTransient<ChannelDriver, GotifyDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

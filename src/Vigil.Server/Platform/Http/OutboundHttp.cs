@@ -37,13 +37,13 @@ public static class OutboundHttp
 
     /// <summary>
     /// A guarded client for user URLs whose caller owns retries (the notification dispatcher): one attempt, bounded by
-    /// <paramref name="timeout"/>, no retry or circuit breaker of its own.
+    /// <paramref name="timeout"/>, no retry or circuit breaker of its own, and no redirects followed (a signed
+    /// delivery must not be replayed to wherever a 3xx points; the caller sees the 3xx).
     /// </summary>
     public static IHttpClientBuilder AddUserUrlClientSingleAttempt<TClient>(this IServiceCollection services, TimeSpan timeout)
         where TClient : class
     {
         var builder = services.AddHttpClient<TClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
-        builder.AddHttpMessageHandler(sp => new GuardedRedirectHandler(sp.GetRequiredService<UrlGuard>()));
         builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>()));
         builder.AddResilienceHandler("single-attempt", b => b.AddTimeout(timeout));
         return builder;

@@ -1,0 +1,251 @@
+using System.Text.Json.Nodes;
+using Vigil.Fakes;
+using Vigil.Server.Modules.Notifications.Channels;
+using static Vigil.IntegrationTests.Notifications.Drivers.DriverHarness;
+
+namespace Vigil.IntegrationTests.Notifications.Drivers;
+
+public sealed class DiscordDriverTests : IAsyncLifetime
+{
+    readonly FakeDiscord _fake = new();
+    readonly DiscordDriver _driver = Create<DiscordDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    ChannelConfig Config(string id = "123456789012345678") => _driver.Parse(_fake.WebhookUrl(id, "tok").ToString(), new Dictionary<string, string>());
+
+    [Fact]
+    public async Task Sends_embeds_with_wait_true_and_reads_the_message_id()
+    {
+        var result = await _driver.SendAsync(Config(), Message(), Ct);
+
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        result.RemoteId.ShouldNotBeNullOrEmpty();
+        var request = _fake.Requests.Last();
+        request.Query.ShouldContain("wait=true");
+        request.Header("Content-Type")!.ShouldStartWith("application/json");
+        var body = JsonNode.Parse(request.BodyText)!;
+        body["embeds"]![0]!["title"]!.ToString().ShouldBe("VPS-1 back in stock");
+        body["embeds"]![0]!["fields"]![0]!["name"]!.ToString().ShouldBe("Datacenter");
+        body["allowed_mentions"]!["parse"]!.AsArray().Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Huge_messages_are_truncated_within_discords_limits()
+    {
+        var items = Enumerable.Range(0, 8).Select(i => new MessageItem(new string('t', 400), new string('d', 5000), [new MessageField(new string('n', 300), new string('v', 2000))], null, DateTime.UtcNow)).ToList();
+        var result = await _driver.SendAsync(Config(), Message(new string('x', 3000), new string('y', 9000), items: items), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent, result.Response);
+    }
+
+    [Fact]
+    public async Task Rate_limits_are_retried_after_the_bodys_retry_after()
+    {
+        _fake.Enqueue(new ScriptedResponse(429, "{\"message\":\"You are being rate limited.\",\"retry_after\":1.5,\"global\":false}", Headers: new Dictionary<string, string> { ["Retry-After"] = "2" }));
+        var result = await _driver.SendAsync(Config(), Message(), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        result.RetryAfter.ShouldBe(TimeSpan.FromSeconds(1.5));
+    }
+
+    [Fact]
+    public async Task Server_errors_retry_bad_requests_fail_and_deleted_webhooks_are_gone()
+    {
+        _fake.Enqueue(new ScriptedResponse(502, "bad gateway", "text/plain"), new ScriptedResponse(400, "{\"message\":\"Invalid Form Body\",\"code\":50035}"));
+        (await _driver.SendAsync(Config(), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Retry);
+        (await _driver.SendAsync(Config(), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        _fake.DeleteWebhook("999999999999999999");
+        (await _driver.SendAsync(Config("999999999999999999"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Gone);
+    }
+
+    [Fact]
+    public void Apprise_and_native_forms_round_trip_and_masks_hide_the_token()
+    {
+        var config = _driver.Parse("discord://Vigil%20Bot@123456789012345678/secret-token?thread=42", new Dictionary<string, string>());
+        config.Url.ShouldBe("https://discord.com/api/webhooks/123456789012345678/secret-token");
+        config.Setting("username").ShouldBe("Vigil Bot");
+        config.Setting("thread_id").ShouldBe("42");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("secret-token");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("discord://not-a-number/x", new Dictionary<string, string>()));
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("https://discord.com/api/nothing", new Dictionary<string, string>()));
+    }
+}
+
+public sealed class SlackDriverTests : IAsyncLifetime
+{
+    readonly FakeSlack _fake = new();
+    readonly SlackDriver _driver = Create<SlackDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Sends_text_and_blocks_in_mrkdwn_and_knows_a_revoked_webhook()
+    {
+        var config = _driver.Parse(_fake.WebhookUrl("abcdefghijklmnopqrstuvwx").ToString(), new Dictionary<string, string>());
+        var result = await _driver.SendAsync(config, Message("A <b> & C"), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var body = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
+        body["text"]!.ToString().ShouldStartWith("A &lt;b&gt; &amp; C".Replace("&lt;b&gt; &amp;", "<b> &", StringComparison.Ordinal));
+        body["blocks"]!.AsArray().Count.ShouldBeGreaterThan(1);
+
+        _fake.Revoke("revokedrevokedrevokedrev");
+        var gone = await _driver.SendAsync(_driver.Parse(_fake.WebhookUrl("revokedrevokedrevokedrev").ToString(), new Dictionary<string, string>()), Message(), Ct);
+        gone.Outcome.ShouldBe(DeliveryOutcome.Gone);
+        _fake.Enqueue(new ScriptedResponse(429, "rate_limited", "text/plain", new Dictionary<string, string> { ["Retry-After"] = "30" }));
+        var limited = await _driver.SendAsync(config, Message(), Ct);
+        limited.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        limited.RetryAfter.ShouldBe(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void Apprise_urls_round_trip_and_bot_tokens_are_refused()
+    {
+        var config = _driver.Parse("slack://T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx", new Dictionary<string, string>());
+        config.Url.ShouldBe("https://hooks.slack.com/services/T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("abcdefghijklmnopqrstuvwx");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("slack://xoxb-123-456/#general", new Dictionary<string, string>()));
+    }
+}
+
+public sealed class WebhookDriverTests : IAsyncLifetime
+{
+    readonly FakeWebhookReceiver _fake = new();
+    readonly WebhookDriver _driver = Create<WebhookDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public void The_signature_matches_the_standard_webhooks_vector()
+    {
+        const string body = "{\"type\":\"restock.available\",\"timestamp\":\"2026-01-01T00:00:00Z\",\"data\":{\"title\":\"VPS-1 back in stock\",\"message\":\"GRA is available\"}}";
+        WebhookDriver.Sign("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "evt_01HZX3K9Q7", 1767225600, body)
+            .ShouldBe("v1,cgGvbHxBw0hx+ar1oaZveYL/zHFvDK8zHh7LgGFnMGY=");
+    }
+
+    [Fact]
+    public async Task Signed_deliveries_verify_at_the_receiver_and_carry_the_idempotency_key()
+    {
+        var secret = WebhookDriver.NewSecret();
+        _fake.Secret = secret;
+        var config = _driver.Parse(new Uri(_fake.BaseAddress, "/hook").ToString(), new Dictionary<string, string> { ["secret"] = secret });
+        var message = Message();
+
+        (await _driver.SendAsync(config, message, Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+
+        _fake.SignatureFailures.ShouldBe(0);
+        _fake.Deliveries.Keys.ShouldContain(message.IdempotencyKey);
+        var envelope = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
+        envelope["type"]!.ToString().ShouldBe("restock.back_in_stock");
+        envelope["data"]!["title"]!.ToString().ShouldBe("VPS-1 back in stock");
+    }
+
+    [Fact]
+    public async Task Gone_redirects_and_throttles_are_told_apart()
+    {
+        var config = _driver.Parse(new Uri(_fake.BaseAddress, "/hook").ToString(), new Dictionary<string, string>());
+        _fake.Enqueue(new ScriptedResponse(410), new ScriptedResponse(301, Headers: new Dictionary<string, string> { ["Location"] = "http://127.0.0.1:1/elsewhere" }),
+            new ScriptedResponse(503, Headers: new Dictionary<string, string> { ["Retry-After"] = "7" }));
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Gone);
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        var throttled = await _driver.SendAsync(config, Message(), Ct);
+        throttled.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        throttled.RetryAfter.ShouldBe(TimeSpan.FromSeconds(7));
+    }
+
+    [Fact]
+    public async Task Apprise_json_urls_send_apprises_body_with_extra_headers()
+    {
+        var config = _driver.Parse($"json://{_fake.BaseAddress.Authority}/apprise?+X-Custom=yes&:message=text", new Dictionary<string, string>());
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var request = _fake.Requests.Last();
+        request.Header("X-Custom").ShouldBe("yes");
+        var body = JsonNode.Parse(request.BodyText)!;
+        body["version"]!.ToString().ShouldBe("1.0");
+        body["text"]!.ToString().ShouldBe("GRA is available");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+    }
+}
+
+public sealed class NtfyDriverTests : IAsyncLifetime
+{
+    readonly FakeNtfy _fake = new() { RequiredToken = "tk_abc123" };
+    readonly NtfyDriver _driver = Create<NtfyDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Publishes_json_to_the_root_with_a_bearer_token_and_maps_severity_to_priority()
+    {
+        var config = _driver.Parse($"ntfy://tk_abc123@{_fake.BaseAddress.Authority}/vigil-alerts", new Dictionary<string, string>());
+        (await _driver.SendAsync(config, Message("Überhitzt", severity: Severity.Critical), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var request = _fake.Requests.Last();
+        request.Path.ShouldBe("/");
+        request.Header("Authorization").ShouldBe("Bearer tk_abc123");
+        var body = JsonNode.Parse(request.BodyText)!;
+        body["topic"]!.ToString().ShouldBe("vigil-alerts");
+        body["title"]!.ToString().ShouldBe("Überhitzt");
+        body["priority"]!.GetValue<int>().ShouldBe(5);
+    }
+
+    [Fact]
+    public async Task Errors_are_read_from_ntfys_json_and_rate_limits_retry()
+    {
+        var wrong = _driver.Parse($"ntfy://tk_wrong@{_fake.BaseAddress.Authority}/vigil-alerts", new Dictionary<string, string>());
+        (await _driver.SendAsync(wrong, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        var right = _driver.Parse($"ntfy://tk_abc123@{_fake.BaseAddress.Authority}/vigil-alerts", new Dictionary<string, string>());
+        _fake.Enqueue(FakeNtfy.RateLimited);
+        var limited = await _driver.SendAsync(right, Message(), Ct);
+        limited.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        limited.Error!.ShouldContain("limit reached");
+    }
+
+    [Fact]
+    public void Apprise_forms_parse_and_round_trip()
+    {
+        _driver.Parse("ntfy://vigil-alerts", new Dictionary<string, string>()).Url.ShouldBe("https://ntfy.sh/vigil-alerts");
+        var config = _driver.Parse("ntfys://bob:pw@ntfy.example.com/ops?priority=high&tags=warning,disk", new Dictionary<string, string>());
+        config.Url.ShouldBe("https://ntfy.example.com/ops");
+        config.Setting("password").ShouldBe("pw");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("ntfy://bad topic!", new Dictionary<string, string>()));
+    }
+}
+
+public sealed class GotifyDriverTests : IAsyncLifetime
+{
+    readonly FakeGotify _fake = new();
+    readonly GotifyDriver _driver = Create<GotifyDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Posts_markdown_with_the_app_token_header_and_a_bad_token_fails_permanently()
+    {
+        var config = _driver.Parse($"gotify://{_fake.BaseAddress.Authority}/{_fake.AppToken}?priority=high", new Dictionary<string, string>());
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var request = _fake.Requests.Last();
+        request.Path.ShouldBe("/message");
+        request.Header("X-Gotify-Key").ShouldBe(_fake.AppToken);
+        var body = JsonNode.Parse(request.BodyText)!;
+        body["priority"]!.GetValue<int>().ShouldBe(8);
+        body["extras"]!["client::display"]!["contentType"]!.ToString().ShouldBe("text/markdown");
+
+        var wrong = _driver.Parse($"gotify://{_fake.BaseAddress.Authority}/nope", new Dictionary<string, string>());
+        var failed = await _driver.SendAsync(wrong, Message(), Ct);
+        failed.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        failed.Error!.ShouldContain("valid access token");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.SecretSettings.ShouldContain("token");
+    }
+}
