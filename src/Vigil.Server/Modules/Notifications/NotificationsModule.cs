@@ -22,6 +22,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, WebhookDriver>();
         services.AddTransient<ChannelDriver, NtfyDriver>();
         services.AddTransient<ChannelDriver, GotifyDriver>();
+        services.AddTransient<ChannelDriver, TeamsDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

@@ -249,3 +249,44 @@ public sealed class GotifyDriverTests : IAsyncLifetime
         _driver.SecretSettings.ShouldContain("token");
     }
 }
+
+public sealed class TeamsDriverTests : IAsyncLifetime
+{
+    readonly FakeTeams _fake = new();
+    readonly TeamsDriver _driver = Create<TeamsDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Posts_an_adaptive_card_and_a_bad_signature_fails()
+    {
+        var config = _driver.Parse(_fake.TriggerUrl().ToString(), new Dictionary<string, string>());
+        var sent = await _driver.SendAsync(config, Message(), Ct);
+        sent.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        sent.StatusCode.ShouldBe(202);
+        var card = _fake.Cards.Last()["attachments"]![0]!["content"]!;
+        card["version"]!.ToString().ShouldBe("1.4");
+        card["body"]![0]!["text"]!.ToString().ShouldBe("VPS-1 back in stock");
+        card["body"]![2]!["facts"]![0]!["title"]!.ToString().ShouldBe("Datacenter");
+        card["actions"]![0]!["url"]!.ToString().ShouldBe("https://www.ovhcloud.com/fr/vps/");
+        _driver.Mask(config).ShouldNotContain(_fake.Signature);
+
+        var wrong = _driver.Parse(_fake.TriggerUrl().ToString().Replace(_fake.Signature, "forged", StringComparison.Ordinal), new Dictionary<string, string>());
+        (await _driver.SendAsync(wrong, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+    }
+
+    [Fact]
+    public void Apprise_workflow_urls_expand_and_round_trip()
+    {
+        var config = _driver.Parse("workflows://prod-161.westeurope.logic.azure.com:443/wf123/SIG456", new Dictionary<string, string>());
+        config.Url.ShouldBe("https://prod-161.westeurope.logic.azure.com/workflows/wf123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SIG456");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        var pa = _driver.Parse("workflows://host.example/wf9/S?pa=yes", new Dictionary<string, string>());
+        pa.Url.ShouldContain("/powerautomate/automations/direct/workflows/wf9/");
+        pa.Url.ShouldContain("api-version=2022-03-01-preview");
+        _driver.Parse(_driver.ToAppriseUrl(pa), new Dictionary<string, string>()).ShouldBeEquivalentTo(pa);
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("https://example.com/not-a-workflow", new Dictionary<string, string>()));
+    }
+}
