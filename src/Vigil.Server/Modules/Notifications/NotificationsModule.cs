@@ -23,6 +23,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, NtfyDriver>();
         services.AddTransient<ChannelDriver, GotifyDriver>();
         services.AddTransient<ChannelDriver, TeamsDriver>();
+        services.AddTransient<ChannelDriver, TelegramDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

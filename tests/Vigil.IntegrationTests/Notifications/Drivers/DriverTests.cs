@@ -290,3 +290,62 @@ public sealed class TeamsDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse("https://example.com/not-a-workflow", new Dictionary<string, string>()));
     }
 }
+
+public sealed class TelegramDriverTests : IAsyncLifetime
+{
+    readonly FakeTelegram _fake = new();
+    readonly TelegramDriver _driver = Create<TelegramDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    ChannelConfig Config(string chats) =>
+        _driver.Parse(new Uri(_fake.BaseAddress, "/bot" + _fake.Token).ToString(), new Dictionary<string, string> { ["chat_id"] = chats });
+
+    [Fact]
+    public async Task Sends_html_to_every_chat_with_a_numeric_id()
+    {
+        var result = await _driver.SendAsync(Config("-1001234567890,@vigil_channel"), Message("A & B"), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Count.ShouldBe(2);
+        var first = _fake.Messages.First();
+        first["chat_id"]!.GetValue<long>().ShouldBe(-1001234567890);
+        first["parse_mode"]!.ToString().ShouldBe("HTML");
+        first["text"]!.ToString().ShouldStartWith("<b>A &amp; B</b>");
+        _fake.Requests.Last().Path.ShouldBe("/bot" + _fake.Token + "/sendMessage");
+    }
+
+    [Fact]
+    public async Task Honours_retry_after_falls_back_to_plain_text_and_follows_a_migration()
+    {
+        _fake.Enqueue(FakeTelegram.TooManyRequests(35));
+        var limited = await _driver.SendAsync(Config("42"), Message(), Ct);
+        limited.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        limited.RetryAfter.ShouldBe(TimeSpan.FromSeconds(35));
+
+        _fake.Enqueue(new ScriptedResponse(400, "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: can't parse entities: Unsupported start tag\"}"));
+        (await _driver.SendAsync(Config("42"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Last()["parse_mode"].ShouldBeNull();
+
+        _fake.Migrated["-100777"] = 42;
+        var migrated = await _driver.SendAsync(Config("-100777"), Message(), Ct);
+        migrated.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        migrated.Error!.ShouldContain("moved to 42");
+
+        (await _driver.SendAsync(Config("999"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+    }
+
+    [Fact]
+    public void The_apprise_form_with_a_colon_in_the_token_parses_and_round_trips()
+    {
+        var config = _driver.Parse("tgram://123456789:AAHfake_Token-x/-1001234567890/@vigil_channel?silent=yes&topic=7", new Dictionary<string, string>());
+        config.Url.ShouldBe("https://api.telegram.org/bot123456789:AAHfake_Token-x");
+        config.Setting("chat_id").ShouldBe("-1001234567890,@vigil_channel");
+        config.Setting("thread_id").ShouldBe("7");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("AAHfake");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://nope/1", new Dictionary<string, string>()));
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://123456789:AAH/not a chat", new Dictionary<string, string>()));
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Vigil.Server.Modules.Notifications.Channels;
+
+/// <summary>
+/// Telegram Bot API <c>sendMessage</c>, HTML parse mode, to one or more chats. Url: the bot's API base
+/// (<c>https://api.telegram.org/bot{token}</c>) with setting <c>chat_id</c> (comma-separated for several); Apprise form
+/// <c>tgram://{bot_token}/{chat_id}[/{chat_id}…]</c> with <c>?silent=yes</c>, <c>?preview=yes</c>, <c>?topic=</c>/<c>?thread=</c>.
+/// Honours 429 <c>parameters.retry_after</c>, resends as plain text when the HTML cannot be parsed, and follows a
+/// group's migration to a supergroup once.
+/// </summary>
+public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
+{
+    public const int TextLimit = 4096;
+
+    public override ChannelType Type => ChannelType.Telegram;
+
+    public override IReadOnlyList<string> AppriseSchemes => ["tgram"];
+
+    public override RateLimit RateLimit => new(1, TimeSpan.FromSeconds(1));
+
+    public override bool RecognizesNativeUrl(Uri url) => url.Host == "api.telegram.org";
+
+    [GeneratedRegex(@"^tgram://(?:bot)?(\d+):([\w-]+)/?([^?]*)(?:\?(.*))?$", RegexOptions.IgnoreCase)]
+    private static partial Regex AppriseForm();
+
+    [GeneratedRegex(@"/bot(\d+:[\w-]+)/?")]
+    private static partial Regex TokenInPath();
+
+    public override ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings)
+    {
+        var merged = new Dictionary<string, string>(settings, StringComparer.Ordinal);
+        string baseUrl;
+        if (url.StartsWith("tgram://", StringComparison.OrdinalIgnoreCase))
+        {
+            var m = AppriseForm().Match(url);
+            if (!m.Success)
+            {
+                throw new ChannelConfigException("url", "Write it as tgram://{bot_token}/{chat_id}.");
+            }
+            baseUrl = $"https://api.telegram.org/bot{m.Groups[1].Value}:{m.Groups[2].Value}";
+            var chats = m.Groups[3].Value.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList();
+            if (chats.Count > 0)
+            {
+                merged["chat_id"] = string.Join(',', chats);
+            }
+            foreach (var pair in m.Groups[4].Value.Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var kv = pair.Split('=', 2);
+                var key = kv[0].ToLowerInvariant();
+                var value = kv.Length == 2 ? Uri.UnescapeDataString(kv[1]) : "";
+                switch (key)
+                {
+                    case "silent" or "preview" or "format":
+                        merged[key] = value;
+                        break;
+                    case "topic" or "thread":
+                        merged["thread_id"] = value;
+                        break;
+                }
+            }
+        }
+        else if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && TokenInPath().Match(uri.AbsolutePath) is { Success: true } token)
+        {
+            baseUrl = uri.GetLeftPart(UriPartial.Authority) + uri.AbsolutePath[..(token.Index + token.Length)].TrimEnd('/');
+        }
+        else
+        {
+            throw new ChannelConfigException("url", "Use https://api.telegram.org/bot{token} with a chat_id setting, or tgram://{token}/{chat_id}.");
+        }
+        if (!merged.TryGetValue("chat_id", out var ids) || ids.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 0)
+        {
+            throw new ChannelConfigException("settings.chat_id", "Name the chat: a numeric id (groups are negative) or @channelname.");
+        }
+        if (ids.Split(',').Select(i => i.Trim()).FirstOrDefault(i => !(long.TryParse(i, out _) || (i.StartsWith('@') && i.Length > 1))) is { } bad)
+        {
+            throw new ChannelConfigException("settings.chat_id", $"'{bad}' is neither a numeric chat id nor @channelname.");
+        }
+        return new ChannelConfig(Type, baseUrl, merged);
+    }
+
+    public override string ToAppriseUrl(ChannelConfig config)
+    {
+        var token = TokenInPath().Match(new Uri(config.Url).AbsolutePath).Groups[1].Value;
+        var chats = string.Join('/', (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Escape));
+        var query = new List<string>();
+        foreach (var key in new[] { "silent", "preview", "format" })
+        {
+            if (config.Setting(key) is { } v)
+            {
+                query.Add(key + "=" + Escape(v));
+            }
+        }
+        if (config.Setting("thread_id") is { } thread)
+        {
+            query.Add("thread=" + Escape(thread));
+        }
+        return $"tgram://{token}/{chats}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+    }
+
+    public override string Mask(ChannelConfig config)
+    {
+        var uri = new Uri(config.Url);
+        return $"{uri.Scheme}://{uri.Authority}/bot••••••";
+    }
+
+    public override string DestinationKey(ChannelConfig config) => config.Url + "#" + config.Setting("chat_id");
+
+    public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
+    {
+        var html = "<b>" + WebUtility.HtmlEncode(message.Title) + "</b>\n" + WebUtility.HtmlEncode(message.Text)
+            + string.Concat(message.Fields.Select(f => "\n<b>" + WebUtility.HtmlEncode(f.Name) + ":</b> " + WebUtility.HtmlEncode(f.Value)))
+            + (message.Link is { } link ? "\n<a href=\"" + WebUtility.HtmlEncode(link) + "\">Open</a>" : "");
+        SendResult last = SendResult.Sent(200);
+        foreach (var chat in (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(html, TextLimit), "HTML", ct);
+            if (last.Outcome == DeliveryOutcome.Failed && last.Error?.Contains("can't parse entities", StringComparison.Ordinal) == true)
+            {
+                var plain = message.Title + "\n" + message.Text;
+                last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(plain, TextLimit), null, ct);
+            }
+            if (last.Outcome != DeliveryOutcome.Sent)
+            {
+                return last;
+            }
+        }
+        return last;
+    }
+
+    async Task<SendResult> SendToChatAsync(ChannelConfig config, string chat, string text, string? parseMode, CancellationToken ct, bool migrated = false)
+    {
+        var body = new JsonObject
+        {
+            ["chat_id"] = long.TryParse(chat, out var numeric) ? JsonValue.Create(numeric) : JsonValue.Create(chat),
+            ["text"] = text,
+            ["disable_notification"] = config.Setting("silent") is "yes" or "true",
+            ["link_preview_options"] = new JsonObject { ["is_disabled"] = config.Setting("preview") is not ("yes" or "true") },
+        };
+        if (parseMode is not null)
+        {
+            body["parse_mode"] = parseMode;
+        }
+        if (config.Setting("thread_id") is { } thread && int.TryParse(thread, out var threadId))
+        {
+            body["message_thread_id"] = threadId;
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/sendMessage") { Content = JsonContent.Create(body) };
+        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
+        using var response = await http.Http.SendAsync(request, ct);
+        var answer = await response.Content.ReadAsStringAsync(ct);
+        JsonNode? json = null;
+        try
+        {
+            json = JsonNode.Parse(answer);
+        }
+        catch (JsonException)
+        {
+        }
+        if (response.IsSuccessStatusCode && json?["ok"]?.GetValue<bool>() == true)
+        {
+            return SendResult.Sent((int)response.StatusCode, answer, json["result"]?["message_id"]?.ToString());
+        }
+        var description = json?["description"]?.ToString() ?? $"HTTP {(int)response.StatusCode}";
+        if (json?["parameters"]?["migrate_to_chat_id"] is { } newChat && !migrated)
+        {
+            // The group became a supergroup: deliver there, and say so, so the owner updates the channel.
+            var result = await SendToChatAsync(config, newChat.ToString(), text, parseMode, ct, migrated: true);
+            return result with { Error = $"Chat {chat} moved to {newChat}; update the channel's chat_id." };
+        }
+        var retryAfter = json?["parameters"]?["retry_after"] is { } seconds ? TimeSpan.FromSeconds(seconds.GetValue<double>()) : (TimeSpan?)null;
+        return SendResult.FromStatus(response.StatusCode, answer, retryAfter, "Telegram: " + description);
+    }
+}
