@@ -24,6 +24,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, GotifyDriver>();
         services.AddTransient<ChannelDriver, TeamsDriver>();
         services.AddTransient<ChannelDriver, TelegramDriver>();
+        services.AddTransient<ChannelDriver, PushoverDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

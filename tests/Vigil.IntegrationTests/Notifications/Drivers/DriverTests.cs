@@ -349,3 +349,44 @@ public sealed class TelegramDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://123456789:AAH/not a chat", new Dictionary<string, string>()));
     }
 }
+
+public sealed class PushoverDriverTests : IAsyncLifetime
+{
+    readonly FakePushover _fake = new();
+    readonly PushoverDriver _driver = Create<PushoverDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    ChannelConfig Config(string? user = null) => _driver.Parse(_fake.BaseAddress.ToString(), new Dictionary<string, string> { ["token"] = _fake.AppToken, ["user"] = user ?? _fake.UserKey });
+
+    [Fact]
+    public async Task Sends_the_form_and_reads_status_zero_errors_as_permanent()
+    {
+        (await _driver.SendAsync(Config(), Message(severity: Severity.Critical), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var sent = _fake.Messages.Last();
+        sent["title"].ShouldBe("VPS-1 back in stock");
+        sent["priority"].ShouldBe("1");
+        sent["html"].ShouldBe("1");
+        sent["url"].ShouldBe("https://www.ovhcloud.com/fr/vps/");
+
+        var bad = await _driver.SendAsync(Config("nobody"), Message(), Ct);
+        bad.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        bad.Error!.ShouldContain("user identifier");
+        _fake.Enqueue(new ScriptedResponse(500, "oops", "text/plain"));
+        var down = await _driver.SendAsync(Config(), Message(), Ct);
+        down.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        down.RetryAfter.ShouldBe(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public void Apprise_form_round_trips_and_hides_keys()
+    {
+        var config = _driver.Parse("pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi/phone?priority=1&sound=siren", new Dictionary<string, string>());
+        config.Setting("device").ShouldBe("phone");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("uQiRzpo4");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
+    }
+}
