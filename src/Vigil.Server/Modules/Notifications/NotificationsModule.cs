@@ -25,6 +25,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, TeamsDriver>();
         services.AddTransient<ChannelDriver, TelegramDriver>();
         services.AddTransient<ChannelDriver, PushoverDriver>();
+        services.AddTransient<ChannelDriver, TwilioDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

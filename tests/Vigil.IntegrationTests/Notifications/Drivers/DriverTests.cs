@@ -390,3 +390,58 @@ public sealed class PushoverDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
     }
 }
+
+public sealed class TwilioDriverTests : IAsyncLifetime
+{
+    readonly FakeTwilio _fake = new();
+    readonly TwilioDriver _driver = Create<TwilioDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    ChannelConfig Config(string to, string? token = null) => _driver.Parse(_fake.BaseAddress.ToString(), new Dictionary<string, string>
+    {
+        ["account_sid"] = _fake.AccountSid,
+        ["auth_token"] = token ?? _fake.AuthToken,
+        ["from"] = "+15005550006",
+        ["to"] = to,
+    });
+
+    [Fact]
+    public async Task Sends_one_form_per_recipient_with_basic_auth_and_reads_the_sid()
+    {
+        var result = await _driver.SendAsync(Config("+821012345678,+821098765432"), Message(), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        result.RemoteId!.ShouldStartWith("SM");
+        _fake.Messages.Count.ShouldBe(2);
+        _fake.Messages.First()["Body"].ShouldBe("VPS-1 back in stock: GRA is available");
+        _fake.Messages.First()["From"].ShouldBe("+15005550006");
+        _fake.Requests.Last().Header("Content-Type")!.ShouldStartWith("application/x-www-form-urlencoded");
+    }
+
+    [Fact]
+    public async Task Bad_credentials_fail_bad_numbers_fail_alone_and_throttling_retries()
+    {
+        (await _driver.SendAsync(Config("+821012345678", "wrong-token"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        _fake.BadNumbers["+821000000000"] = 21211;
+        var mixed = await _driver.SendAsync(Config("+821000000000,+821012345678"), Message(), Ct);
+        mixed.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        mixed.Error!.ShouldContain("21211");
+        (await _driver.SendAsync(Config("+821000000000"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        _fake.Enqueue(FakeTwilio.TooManyRequests);
+        var limited = await _driver.SendAsync(Config("+821012345678"), Message(), Ct);
+        limited.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        limited.RetryAfter.ShouldBe(TimeSpan.FromSeconds(3));
+    }
+
+    [Fact]
+    public void The_apprise_form_round_trips_and_numbers_are_checked()
+    {
+        var config = _driver.Parse("twilio://AC0123:tok3n@+15005550006/+821012345678/+821098765432", new Dictionary<string, string>());
+        config.Setting("to").ShouldBe("+821012345678,+821098765432");
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("tok3n");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("twilio://AC0123:t@+15005550006/01012345678", new Dictionary<string, string>()));
+    }
+}
