@@ -26,6 +26,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, TelegramDriver>();
         services.AddTransient<ChannelDriver, PushoverDriver>();
         services.AddTransient<ChannelDriver, TwilioDriver>();
+        services.AddTransient<ChannelDriver, SolapiDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

@@ -445,3 +445,56 @@ public sealed class TwilioDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse("twilio://AC0123:t@+15005550006/01012345678", new Dictionary<string, string>()));
     }
 }
+
+public sealed class SolapiDriverTests : IAsyncLifetime
+{
+    readonly FakeSolapi _fake = new();
+    readonly SolapiDriver _driver = Create<SolapiDriver>();
+
+    public async ValueTask InitializeAsync() => await _fake.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
+
+    ChannelConfig Config(string to, string? from = null, string? secret = null) => _driver.Parse(_fake.BaseAddress.ToString(), new Dictionary<string, string>
+    {
+        ["api_key"] = _fake.ApiKey,
+        ["api_secret"] = secret ?? _fake.ApiSecret,
+        ["from"] = from ?? "0212345678",
+        ["to"] = to,
+    });
+
+    [Fact]
+    public void The_signature_matches_the_documented_vector()
+    {
+        SolapiDriver.AuthorizationHeader("KEY", "vigil-test-secret", "2026-01-01T00:00:00Z", "k3N9xQ2mP7vL4tR8")
+            .ShouldEndWith("signature=d749b0806725ed6ae80d7253780691db94f11e4adeb0498819359ef04b5369c8");
+    }
+
+    [Fact]
+    public async Task Sends_signed_batches_and_treats_failed_lists_under_200_as_failures()
+    {
+        var ok = await _driver.SendAsync(Config("01012345678,01098765432"), Message("서버 만료"), Ct);
+        ok.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Count.ShouldBe(2);
+        _fake.Messages.First()["text"]!.ToString().ShouldStartWith("[Vigil] 서버 만료");
+
+        var unregistered = await _driver.SendAsync(Config("01012345678", from: "0299999999"), Message(), Ct);
+        unregistered.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        unregistered.Error!.ShouldContain("1062");
+
+        var badSecret = await _driver.SendAsync(Config("01012345678", secret: "wrong"), Message(), Ct);
+        badSecret.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        badSecret.Error!.ShouldContain("SignatureDoesNotMatch");
+        _fake.Enqueue(new ScriptedResponse(500, "{\"errorCode\":\"InternalError\",\"errorMessage\":\"oops\"}"));
+        (await _driver.SendAsync(Config("01012345678"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Retry);
+    }
+
+    [Fact]
+    public void The_url_form_round_trips_and_hides_the_secret()
+    {
+        var config = _driver.Parse("solapi://NCSKEY:s3cr3t@0212345678/01012345678/01098765432", new Dictionary<string, string>());
+        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Mask(config).ShouldNotContain("s3cr3t");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("solapi://k:s@02-1234/010-1234-5678", new Dictionary<string, string>()));
+    }
+}
