@@ -27,6 +27,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddTransient<ChannelDriver, PushoverDriver>();
         services.AddTransient<ChannelDriver, TwilioDriver>();
         services.AddTransient<ChannelDriver, SolapiDriver>();
+        services.AddTransient<ChannelDriver, EmailDriver>();
         services.AddTransient<ChannelCodec>();
         services.AddScoped<AlertPublisher>();
         services.AddSingleton<MessageRenderer>();

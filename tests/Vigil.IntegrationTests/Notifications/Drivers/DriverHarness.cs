@@ -7,11 +7,11 @@ namespace Vigil.IntegrationTests.Notifications.Drivers;
 /// <summary>A driver wired as the server wires it (guarded single-attempt client), allowed to reach loopback fakes.</summary>
 public static class DriverHarness
 {
-    public static TDriver Create<TDriver>() where TDriver : ChannelDriver
+    public static TDriver Create<TDriver>(string allowlist = "127.0.0.0/8") where TDriver : ChannelDriver
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddOptions<OutboundOptions>().Configure(o => o.Allowlist = "127.0.0.0/8");
+        services.AddOptions<OutboundOptions>().Configure(o => o.Allowlist = allowlist);
         services.AddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<UrlGuard>();
         services.AddSingleton(TimeProvider.System);

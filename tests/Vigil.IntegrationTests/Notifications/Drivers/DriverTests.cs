@@ -498,3 +498,87 @@ public sealed class SolapiDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse("solapi://k:s@02-1234/010-1234-5678", new Dictionary<string, string>()));
     }
 }
+
+public sealed class EmailDriverTests : IAsyncLifetime
+{
+    readonly FakeSmtpServer _smtp = new();
+    readonly FakeSmtpServer _smtps = new() { ImplicitTls = true };
+    readonly EmailDriver _driver = Create<EmailDriver>();
+
+    public async ValueTask InitializeAsync()
+    {
+        await _smtp.StartAsync();
+        await _smtps.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _smtp.DisposeAsync();
+        await _smtps.DisposeAsync();
+    }
+
+    ChannelConfig Config(FakeSmtpServer server, string scheme = "smtp", string? password = null) => _driver.Parse(
+        $"{scheme}://{server.User}:{Uri.EscapeDataString(password ?? server.Password)}@127.0.0.1:{server.Port}?verify=no",
+        new Dictionary<string, string> { ["to"] = "ops@example.com, lead@example.com", ["from"] = "vigil@example.com" });
+
+    [Fact]
+    public async Task Sends_multipart_mail_over_starttls_with_auth_and_a_message_id_from_the_idempotency_key()
+    {
+        var message = Message("Serveur «cust-42» expire", "dans 3 jours");
+        var result = await _driver.SendAsync(Config(_smtp), message, Ct);
+
+        result.Outcome.ShouldBe(DeliveryOutcome.Sent, result.Error);
+        var mail = _smtp.Messages.ShouldHaveSingleItem();
+        mail.Subject.ShouldBe("Serveur «cust-42» expire");
+        mail.MessageId.ShouldBe(message.IdempotencyKey + "@vigil");
+        mail.Headers["Auto-Submitted"].ShouldBe("auto-generated");
+        mail.To.Mailboxes.Select(m => m.Address).ShouldBe(["ops@example.com", "lead@example.com"]);
+        mail.TextBody!.ShouldContain("dans 3 jours");
+        mail.HtmlBody!.ShouldContain("<b>");
+    }
+
+    [Fact]
+    public async Task Implicit_tls_works_too()
+    {
+        (await _driver.SendAsync(Config(_smtps, "smtps"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _smtps.Messages.Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Temporary_replies_retry_permanent_ones_and_bad_passwords_fail()
+    {
+        _smtp.FailNext("MAIL", "451 4.3.0 Try again later");
+        (await _driver.SendAsync(Config(_smtp), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Retry);
+        _smtp.FailNext("RCPT", "550 5.1.1 No such user");
+        (await _driver.SendAsync(Config(_smtp), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+        var wrong = await _driver.SendAsync(Config(_smtp, password: "nope"), Message(), Ct);
+        wrong.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        wrong.Error!.ShouldContain("authentication");
+    }
+
+    [Fact]
+    public async Task A_self_signed_server_is_refused_unless_verify_is_off_and_private_hosts_need_the_allowlist()
+    {
+        var strict = _driver.Parse($"smtp://{_smtp.User}:{_smtp.Password}@127.0.0.1:{_smtp.Port}", new Dictionary<string, string> { ["to"] = "a@example.com", ["from"] = "b@example.com" });
+        (await _driver.SendAsync(strict, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
+
+        var guarded = Create<EmailDriver>(allowlist: "");
+        await Should.ThrowAsync<Vigil.Server.Platform.Http.BlockedDestinationException>(() => guarded.SendAsync(Config(_smtp), Message(), Ct));
+    }
+
+    [Fact]
+    public void Apprise_mailto_forms_parse_with_their_defaults_and_round_trip()
+    {
+        var plain = _driver.Parse("mailto://user:pw@example.com", new Dictionary<string, string>());
+        plain.Url.ShouldBe("smtp://example.com:25");
+        plain.Setting("to").ShouldBe("user@example.com");
+        var secure = _driver.Parse("mailtos://user:pw@example.com/ops@example.com?smtp=smtp.example.com&from=alerts@example.com&name=Vigil", new Dictionary<string, string>());
+        secure.Url.ShouldBe("smtp://smtp.example.com:587");
+        secure.Setting("mode").ShouldBe("starttls");
+        secure.Setting("from_name").ShouldBe("Vigil");
+        _driver.Parse(_driver.ToAppriseUrl(secure), new Dictionary<string, string>()).ShouldBeEquivalentTo(secure);
+        _driver.Parse("mailtos://u:p@example.com/a@example.com?mode=ssl", new Dictionary<string, string>()).Url.ShouldBe("smtp://example.com:465");
+        _driver.Mask(secure).ShouldNotContain("pw");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("smtp://host", new Dictionary<string, string> { ["to"] = "not an address", ["from"] = "a@b.c" }));
+    }
+}
