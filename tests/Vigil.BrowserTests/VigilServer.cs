@@ -45,6 +45,8 @@ public sealed partial class VigilServer : IAsyncLifetime
         start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
         start.Environment["DATABASE_URL"] = $"sqlite:///{Path.Combine(_dataDir, "vigil.db")}";
         start.Environment["DATA_DIR"] = _dataDir;
+        // Notification tests deliver to receivers the test runs on loopback.
+        start.Environment["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";

@@ -46,6 +46,12 @@ public sealed class NotificationsModule : VigilModule
 
     public override void MapEndpoints(RouteGroupBuilder api) => api.MapNotifications();
 
+    public override IEnumerable<NavItem> Navigation =>
+    [
+        new("Channels", "/notifications/channels", MudBlazor.Icons.Material.Filled.Campaign, 20),
+        new("Deliveries", "/notifications/deliveries", MudBlazor.Icons.Material.Filled.History, 22),
+    ];
+
     public override void AddWorkers(IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<NotificationDispatcher>();
