@@ -186,4 +186,17 @@ public abstract class ChannelDriver
     }
 
     protected static string Escape(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>A top-level property of a JSON answer as text, or null when the answer is not JSON or lacks it.</summary>
+    protected static string? ReadJson(string body, string property)
+    {
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(body)?[property]?.ToString();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

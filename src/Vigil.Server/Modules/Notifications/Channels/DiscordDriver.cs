@@ -108,21 +108,21 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         var body = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)
         {
-            return SendResult.Sent((int)response.StatusCode, body, TryRead(body, "id"));
+            return SendResult.Sent((int)response.StatusCode, body, ReadJson(body, "id"));
         }
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
             // The body's retry_after (float seconds) is more precise than the header.
-            var wait = TryRead(body, "retry_after") is { } s && double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            var wait = ReadJson(body, "retry_after") is { } s && double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
                 ? TimeSpan.FromSeconds(seconds)
                 : SendResult.ReadRetryAfter(response, clock.GetUtcNow());
             return SendResult.FromStatus(response.StatusCode, body, wait, "Discord rate limit");
         }
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized && TryRead(body, "code") is "10015" or "50027")
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Unauthorized && ReadJson(body, "code") is "10015" or "50027")
         {
-            return new SendResult(DeliveryOutcome.Gone, (int)response.StatusCode, Error: "The webhook no longer exists (Discord " + TryRead(body, "code") + ")", Response: SendResult.Excerpt(body));
+            return new SendResult(DeliveryOutcome.Gone, (int)response.StatusCode, Error: "The webhook no longer exists (Discord " + ReadJson(body, "code") + ")", Response: SendResult.Excerpt(body));
         }
-        return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), "Discord: " + (TryRead(body, "message") ?? $"HTTP {(int)response.StatusCode}"));
+        return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), "Discord: " + (ReadJson(body, "message") ?? $"HTTP {(int)response.StatusCode}"));
     }
 
     /// <summary>
@@ -218,15 +218,4 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
     public static string Truncate(string text, int limit) =>
         text.Length <= limit ? text : limit <= 1 ? text[..Math.Max(limit, 0)] : text[..(limit - 1)] + "…";
 
-    static string? TryRead(string body, string property)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?[property]?.ToString();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

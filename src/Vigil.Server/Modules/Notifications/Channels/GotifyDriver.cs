@@ -112,21 +112,10 @@ public sealed class GotifyDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)
         {
-            return SendResult.Sent((int)response.StatusCode, text, Read(text, "id"));
+            return SendResult.Sent((int)response.StatusCode, text, ReadJson(text, "id"));
         }
         return SendResult.FromStatus(response.StatusCode, text, SendResult.ReadRetryAfter(response, clock.GetUtcNow()),
-            "Gotify: " + (Read(text, "errorDescription") ?? Read(text, "error") ?? $"HTTP {(int)response.StatusCode}"));
+            "Gotify: " + (ReadJson(text, "errorDescription") ?? ReadJson(text, "error") ?? $"HTTP {(int)response.StatusCode}"));
     }
 
-    static string? Read(string body, string property)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?[property]?.ToString();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

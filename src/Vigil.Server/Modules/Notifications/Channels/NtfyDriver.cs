@@ -153,9 +153,9 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
         var text = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)
         {
-            return SendResult.Sent((int)response.StatusCode, text, Read(text, "id"));
+            return SendResult.Sent((int)response.StatusCode, text, ReadJson(text, "id"));
         }
-        var error = Read(text, "error") ?? $"HTTP {(int)response.StatusCode}";
+        var error = ReadJson(text, "error") ?? $"HTTP {(int)response.StatusCode}";
         return SendResult.FromStatus(response.StatusCode, text, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), "ntfy: " + error);
     }
 
@@ -176,15 +176,4 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
         return cut + "…";
     }
 
-    static string? Read(string body, string property)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?[property]?.ToString();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -106,11 +106,11 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             var body = await response.Content.ReadAsStringAsync(ct);
             if (response.IsSuccessStatusCode)
             {
-                last = SendResult.Sent((int)response.StatusCode, body, Read(body, "sid"));
+                last = SendResult.Sent((int)response.StatusCode, body, ReadJson(body, "sid"));
                 continue;
             }
-            var code = Read(body, "code");
-            var error = $"Twilio {code}: {Read(body, "message") ?? $"HTTP {(int)response.StatusCode}"}";
+            var code = ReadJson(body, "code");
+            var error = $"Twilio {code}: {ReadJson(body, "message") ?? $"HTTP {(int)response.StatusCode}"}";
             // Bad or opted-out numbers fail for that recipient only; the rest still get the message.
             if (code is "21211" or "21610" or "21612" or "21614")
             {
@@ -124,15 +124,4 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             : SendResult.Permanent(string.Join("; ", failures), 400);
     }
 
-    static string? Read(string body, string property)
-    {
-        try
-        {
-            return JsonNode.Parse(body)?[property]?.ToString();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }
