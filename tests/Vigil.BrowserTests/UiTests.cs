@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Vigil.BrowserTests.PageSteps;
 
 namespace Vigil.BrowserTests;
 
@@ -150,23 +151,4 @@ public sealed class UiTests(VigilServer server, Browser browser)
         api.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         api.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
     }
-
-    static async Task SignInAsync(IPage page, string login, string password)
-    {
-        await page.GotoAsync("/login");
-        await page.Locator("#login").FillAsync(login);
-        await page.Locator("#password").FillAsync(password);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await WaitForAppAsync(page);
-    }
-
-    static async Task GotoAsync(IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await WaitForAppAsync(page);
-    }
-
-    /// <summary>The layout marks itself once the circuit is live; before that, clicks would reach nothing.</summary>
-    static Task WaitForAppAsync(IPage page) =>
-        Expect(page.GetByTestId("app")).ToHaveAttributeAsync("data-interactive", "true");
 }
