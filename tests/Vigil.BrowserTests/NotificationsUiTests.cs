@@ -68,8 +68,14 @@ public sealed class NotificationsUiTests(VigilServer server, Browser browser)
         await page.GetByTestId("channel-add").ClickAsync();
         await page.GetByRole(AriaRole.Tab, new() { Name = "Apprise URL" }).ClickAsync();
         await page.Locator("#channel-apprise-name").FillAsync(name);
+        // The service's field error shows under the field it is about, and the dialog stays open.
+        await page.Locator("#channel-apprise-url").FillAsync("nope://127.0.0.1/hook");
+        await page.GetByTestId("channel-save").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog).GetByText("Cannot tell the channel type")).ToBeVisibleAsync();
+
         await page.Locator("#channel-apprise-url").FillAsync($"json://127.0.0.1:{receiver.BaseAddress.Port}/hook");
         await page.GetByTestId("channel-save").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
 
         var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByTestId("channel-name").GetByText(name, new() { Exact = true }) });
         await Expect(row.GetByTestId("channel-type")).ToHaveTextAsync("webhook");
@@ -77,6 +83,36 @@ public sealed class NotificationsUiTests(VigilServer server, Browser browser)
         await Expect(row.GetByTestId("channel-health")).ToHaveTextAsync("unknown");
         // Apprise-format webhooks are not signed, so no secret is made for them.
         await Expect(page.GetByTestId("channel-secret")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_workspace_channel_shows_only_while_its_workspace_is_selected()
+    {
+        var team = "Alerts " + Guid.NewGuid().ToString("N")[..6];
+        using (var http = await server.CreateAdminClientAsync(Ct))
+        {
+            using var created = await http.PostAsJsonAsync("/api/v1/workspaces", new { name = team }, Ct);
+            created.EnsureSuccessStatusCode();
+        }
+        var page = await browser.NewPageAsync(server.BaseAddress);
+        await SignInAsync(page, VigilServer.AdminUsername, server.AdminPassword);
+        var name = "team-" + Guid.NewGuid().ToString("N")[..6];
+
+        await GotoAsync(page, "/notifications/channels");
+        await SwitchWorkspaceAsync(page, team);
+        await page.GetByTestId("channel-add").ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Apprise URL" }).ClickAsync();
+        await page.Locator("#channel-apprise-name").FillAsync(name);
+        await page.Locator("#channel-apprise-url").FillAsync("json://127.0.0.1:9/team");
+        await PickAsync(page, page.GetByTestId("channel-scope-select"), $"the workspace ({team})");
+        await page.GetByTestId("channel-save").ClickAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByTestId("channel-name").GetByText(name, new() { Exact = true }) });
+        await Expect(row.GetByTestId("channel-scope")).ToHaveTextAsync("workspace");
+
+        await SwitchWorkspaceAsync(page, "admin's workspace");
+        await Expect(row).ToHaveCountAsync(0);
+        await SwitchWorkspaceAsync(page, team);
+        await Expect(row).ToHaveCountAsync(1);
     }
 
     [Fact]
@@ -139,6 +175,13 @@ public sealed class NotificationsUiTests(VigilServer server, Browser browser)
         await page.GetByTestId("default-channel-remove").ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Remove" }).ClickAsync();
         await Expect(page.GetByTestId("default-channel-none")).ToBeVisibleAsync();
+    }
+
+    static async Task SwitchWorkspaceAsync(IPage page, string workspace)
+    {
+        await page.GetByTestId("workspace-switcher").GetByRole(AriaRole.Button).First.ClickAsync();
+        await page.GetByTestId("workspace-option").Filter(new() { HasText = workspace }).ClickAsync();
+        await Expect(page.GetByTestId("workspace-switcher")).ToHaveTextAsync(workspace);
     }
 
     /// <summary>Opens a MudSelect and picks the option with this text.</summary>

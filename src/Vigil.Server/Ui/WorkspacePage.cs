@@ -80,7 +80,7 @@ public abstract class WorkspacePage<TService> : SignedInPage<TService> where TSe
                 StateHasChanged();
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             // The page went away meanwhile.
         }
