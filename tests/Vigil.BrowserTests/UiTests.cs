@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Vigil.BrowserTests.PageSteps;
 
 namespace Vigil.BrowserTests;
 
@@ -179,23 +180,4 @@ public sealed class UiTests(VigilServer server, Browser browser)
     }
 
     static StringContent JsonBody(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
-
-    static async Task SignInAsync(IPage page, string login, string password)
-    {
-        await page.GotoAsync("/login");
-        await page.Locator("#login").FillAsync(login);
-        await page.Locator("#password").FillAsync(password);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await WaitForAppAsync(page);
-    }
-
-    static async Task GotoAsync(IPage page, string path)
-    {
-        await page.GotoAsync(path);
-        await WaitForAppAsync(page);
-    }
-
-    /// <summary>The layout marks itself once the circuit is live; before that, clicks would reach nothing.</summary>
-    static Task WaitForAppAsync(IPage page) =>
-        Expect(page.GetByTestId("app")).ToHaveAttributeAsync("data-interactive", "true");
 }

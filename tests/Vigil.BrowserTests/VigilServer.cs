@@ -50,6 +50,8 @@ public sealed partial class VigilServer : IAsyncLifetime
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
+        // Channels under test point at receivers the tests run on loopback, which the server refuses by default.
+        start.Environment["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8";
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);

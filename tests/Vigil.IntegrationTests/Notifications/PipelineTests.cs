@@ -322,6 +322,24 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         var delivered = fakes.Webhook.Requests.Where(r => r.Path == "/" + path).Select(r => r.BodyText).ToList();
         delivered.ShouldHaveSingleItem().ShouldContain("Down");
     }
+
+    [Fact]
+    public async Task Quiet_hours_are_removed_with_quiet_hours_false_and_kept_when_left_out()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { quiet_start = "22:00", quiet_end = "07:00", time_zone = "UTC" }, Ct)).EnsureSuccessStatusCode();
+
+        var kept = await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "daily" }, Ct);
+        (await kept.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("quiet_start").GetString().ShouldStartWith("22:00");
+
+        var both = await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { quiet_hours = false, quiet_start = "22:00", quiet_end = "07:00" }, Ct);
+        both.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        var cleared = await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { quiet_hours = false }, Ct);
+        var body = await cleared.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        body.GetProperty("quiet_start").ValueKind.ShouldBe(JsonValueKind.Null);
+        body.GetProperty("digest").GetString().ShouldBe("daily");
+    }
 }
 
 [Trait("Database", "Sqlite")]

@@ -340,7 +340,8 @@ public sealed class ChannelService(
         var since = clock.GetUtcNow().UtcDateTime.AddDays(-1);
         var outbox = db.Set<OutboxMessage>();
         return await db.Set<Channel>().AsNoTracking()
-            .OrderByDescending(c => c.Health).ThenBy(c => c.Name).ThenBy(c => c.Id)
+            .OrderBy(c => c.Health == ChannelHealth.Broken ? 0 : c.Health == ChannelHealth.Unhealthy ? 1 : c.Health == ChannelHealth.Unknown ? 2 : 3)
+            .ThenBy(c => c.Name).ThenBy(c => c.Id)
             .Select(c => new ChannelHealthDto(c.Id, c.Name, c.Type, c.Scope, c.WorkspaceId, c.OwnerUserId, c.Health, c.ConsecutiveFailures,
                 c.LastSuccessAt, c.LastFailureAt, c.LastError,
                 outbox.Count(o => o.ChannelId == c.Id && o.Status == OutboxStatus.Pending),

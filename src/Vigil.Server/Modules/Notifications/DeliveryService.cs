@@ -59,7 +59,12 @@ public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clo
         }
         var before = new PreferencesDto(p.MinSeverity, p.QuietStart, p.QuietEnd, p.TimeZone, p.QuietMode, p.Digest);
         p.MinSeverity = request.MinSeverity ?? p.MinSeverity;
-        if (request.QuietStart is not null || request.QuietEnd is not null)
+        if (request.QuietHours == false)
+        {
+            p.QuietStart = null;
+            p.QuietEnd = null;
+        }
+        else if (request.QuietStart is not null || request.QuietEnd is not null)
         {
             p.QuietStart = request.QuietStart;
             p.QuietEnd = request.QuietEnd;

@@ -136,6 +136,9 @@ public sealed record UpdatePreferencesRequest : IValidatableRequest, IValidatabl
 
     public TimeOnly? QuietEnd { get; init; }
 
+    /// <summary>false removes quiet hours; leaving quiet_start and quiet_end out keeps them as they are.</summary>
+    public bool? QuietHours { get; init; }
+
     /// <summary>IANA time zone, e.g. Europe/Paris.</summary>
     [MaxLength(64)]
     public string? TimeZone { get; init; }
@@ -149,6 +152,10 @@ public sealed record UpdatePreferencesRequest : IValidatableRequest, IValidatabl
         if ((QuietStart is null) != (QuietEnd is null))
         {
             yield return new ValidationResult("Give both quiet_start and quiet_end, or neither.", [nameof(QuietStart)]);
+        }
+        if (QuietHours == false && QuietStart is not null)
+        {
+            yield return new ValidationResult("quiet_hours false removes quiet hours; leave quiet_start and quiet_end out.", [nameof(QuietHours)]);
         }
         if (TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
         {

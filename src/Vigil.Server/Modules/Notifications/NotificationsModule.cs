@@ -1,3 +1,4 @@
+using MudBlazor;
 using Vigil.Server.Modules.Notifications.Channels;
 using Vigil.Server.Platform.Http;
 using Vigil.Server.Platform.Modules;
@@ -44,13 +45,15 @@ public sealed class NotificationsModule : VigilModule
         services.AddScoped<Platform.Admin.IDefaultChannel, DefaultChannelSeam>();
     }
 
-    public override void MapEndpoints(RouteGroupBuilder api) => api.MapNotifications();
-
     public override IEnumerable<NavItem> Navigation =>
     [
-        new("Channels", "/notifications/channels", MudBlazor.Icons.Material.Filled.Campaign, 20),
-        new("Deliveries", "/notifications/deliveries", MudBlazor.Icons.Material.Filled.History, 22),
+        new("Channels", "/notifications/channels", Icons.Material.Filled.Campaign, Order: 20),
+        new("Subscriptions", "/notifications/subscriptions", Icons.Material.Filled.NotificationsActive, Order: 21),
+        new("Deliveries", "/notifications/deliveries", Icons.Material.Filled.Outbox, Order: 22),
+        new("Default channel", "/admin/default-channel", Icons.Material.Filled.Podcasts, Order: 23, AdminOnly: true),
     ];
+
+    public override void MapEndpoints(RouteGroupBuilder api) => api.MapNotifications();
 
     public override void AddWorkers(IHostApplicationBuilder builder)
     {
