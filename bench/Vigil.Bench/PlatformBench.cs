@@ -105,7 +105,7 @@ public static class PlatformBench
         return request;
     }
 
-    static async Task<string> LogInAsync(HttpClient client, string username, string password, CancellationToken ct)
+    internal static async Task<string> LogInAsync(HttpClient client, string username, string password, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(Login, new { login = username, password }, ct);
         await EnsureAsync(response, HttpStatusCode.OK, "log in", ct);
@@ -140,7 +140,7 @@ public static class PlatformBench
         }
     }
 
-    static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected, string what, CancellationToken ct)
+    internal static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected, string what, CancellationToken ct)
     {
         if (response.StatusCode != expected)
         {
@@ -149,7 +149,7 @@ public static class PlatformBench
         }
     }
 
-    static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         if (sorted.Length == 0)

@@ -24,7 +24,95 @@ root.SetAction((result, ct) => RunAsync(
         result.GetValue(workspaces), MaxRequestsPerRun: 20_000_000),
     result.GetValue(serverDll) ?? DefaultServerDll(),
     ct));
+
+var events = Positive(new Option<int>("--events") { Description = "Events per throughput run, spread over the destinations.", DefaultValueFactory = _ => 10_000 });
+var destinations = Positive(new Option<int>("--destinations") { Description = "Webhook channels, one subscription each.", DefaultValueFactory = _ => 1_000 });
+var rate = Positive(new Option<int>("--rate") { Description = "Events per second in the latency run.", DefaultValueFactory = _ => 100 });
+var latencySeconds = Positive(new Option<int>("--latency-seconds") { Description = "Length of the latency run.", DefaultValueFactory = _ => 20 });
+var clients = Positive(new Option<int>("--clients") { Description = "Concurrent API clients raising events.", DefaultValueFactory = _ => 16 });
+var concurrency = Positive(new Option<int>("--concurrency") { Description = "Dispatcher concurrency, and the bare loop's.", DefaultValueFactory = _ => 32 });
+var notify = new Command("notify", "Notification pipeline: events over the API to webhook destinations, against a bare HttpClient loop; latency at a steady rate.");
+foreach (var option in (Option[])[db, events, destinations, rate, latencySeconds, repeat, clients, concurrency, serverDll])
+{
+    notify.Options.Add(option);
+}
+notify.SetAction((result, ct) => NotifyAsync(
+    result.GetValue(db)!,
+    new NotifySettings(result.GetValue(events), result.GetValue(destinations), result.GetValue(rate), result.GetValue(latencySeconds),
+        result.GetValue(repeat), result.GetValue(clients), result.GetValue(concurrency)),
+    result.GetValue(serverDll) ?? DefaultServerDll(),
+    ct));
+root.Subcommands.Add(notify);
 return await root.Parse(args).InvokeAsync();
+
+static async Task<int> NotifyAsync(string db, NotifySettings settings, string serverDll, CancellationToken ct)
+{
+    Console.WriteLine($"vigil bench notify: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+    Console.WriteLine($"settings: {settings.Events} events over {settings.Destinations} webhook destinations, {settings.Clients} API clients, " +
+        $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
+    Console.WriteLine("ceiling: the same number of POSTs to the same receiver with a bare HttpClient at the same concurrency");
+    var results = new List<NotifySummary>();
+    try
+    {
+        await ForEachDatabaseAsync(db, async (name, url, dir) =>
+        {
+            var summary = await NotifyBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct);
+            Console.WriteLine(summary.Line());
+            results.Add(summary);
+        }, ct);
+    }
+    catch (ServerStartException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    Console.WriteLine();
+    Console.WriteLine("summary (medians over the runs):");
+    Console.WriteLine("| db | deliveries/s | bare HttpClient/s | ratio | p50 ms | p95 ms | p99 ms | duplicates | missing |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Database} | {r.DeliveriesPerSecond:F0} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.LatencyP50Ms:F0} | {r.LatencyP95Ms:F0} | {r.LatencyP99Ms:F0} | {r.Duplicates} | {r.Missing} |");
+    }
+    return 0;
+}
+
+// Runs the body once per selected database, each on a fresh, throwaway database and data directory.
+static async Task ForEachDatabaseAsync(string db, Func<string, string, string, Task> body, CancellationToken ct)
+{
+    if (db is "sqlite" or "both")
+    {
+        var dir = Directory.CreateTempSubdirectory("vigil-bench.");
+        try
+        {
+            // sqlite:/// then an absolute path: four slashes in all.
+            await body("sqlite", "sqlite:///" + Path.Combine(dir.FullName, "vigil.db"), dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+    if (db is "postgres" or "both")
+    {
+        await using var postgres = await Postgres.StartAsync(ct);
+        Console.Error.WriteLine($"[postgres] {postgres.Description}");
+        var dir = Directory.CreateTempSubdirectory("vigil-bench.");
+        try
+        {
+            await body("postgres", await postgres.CreateDatabaseAsync(ct), dir.FullName);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}
 
 static Option<int> Positive(Option<int> option)
 {
@@ -48,34 +136,8 @@ static async Task<int> RunAsync(string db, BenchSettings settings, string server
     var results = new List<WorkloadSummary>();
     try
     {
-        if (db is "sqlite" or "both")
-        {
-            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
-            try
-            {
-                // sqlite:/// then an absolute path: four slashes in all.
-                var url = "sqlite:///" + Path.Combine(dir.FullName, "vigil.db");
-                results.AddRange(await RunOneAsync("sqlite", url, dir.FullName, serverDll, settings, ct));
-            }
-            finally
-            {
-                dir.Delete(recursive: true);
-            }
-        }
-        if (db is "postgres" or "both")
-        {
-            await using var postgres = await Postgres.StartAsync(ct);
-            Console.Error.WriteLine($"[postgres] {postgres.Description}");
-            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
-            try
-            {
-                results.AddRange(await RunOneAsync("postgres", await postgres.CreateDatabaseAsync(ct), dir.FullName, serverDll, settings, ct));
-            }
-            finally
-            {
-                dir.Delete(recursive: true);
-            }
-        }
+        await ForEachDatabaseAsync(db, async (name, url, dir) =>
+            results.AddRange(await RunOneAsync(name, url, dir, serverDll, settings, ct)), ct);
     }
     catch (ServerStartException e)
     {

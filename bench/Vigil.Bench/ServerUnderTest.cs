@@ -27,11 +27,15 @@ public sealed class ServerUnderTest : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>VIGIL_BENCH_SERVER_LOG=1 copies the server's output to stderr, to see what went wrong in a run.</summary>
+    static bool EchoOutput => Environment.GetEnvironmentVariable("VIGIL_BENCH_SERVER_LOG") == "1";
+
     public string AdminUsername { get; private set; } = "admin";
 
     public string AdminPassword { get; private set; } = "";
 
-    public static async Task<ServerUnderTest> StartAsync(string serverDll, string databaseUrl, string dataDir, CancellationToken ct)
+    public static async Task<ServerUnderTest> StartAsync(
+        string serverDll, string databaseUrl, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -53,6 +57,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
         // Any 40+ characters; PostgreSQL replicas must share it, SQLite would otherwise keep one in DATA_DIR.
         start.Environment["JWT_SECRET"] = "vigil-bench-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = Process.Start(start) ?? throw new ServerStartException("dotnet did not start.");
         var server = new ServerUnderTest(process, new Uri($"http://127.0.0.1:{port}/"));
@@ -77,6 +85,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
         if (line is null)
         {
             return;
+        }
+        if (EchoOutput)
+        {
+            Console.Error.WriteLine("  | " + line);
         }
         lock (_recentOutput)
         {

@@ -149,6 +149,8 @@ public static class PlatformSetup
         }
     }
 
+    static readonly SqliteConnectionSetup SqliteSetup = new();
+
     static void AddDatabase(IServiceCollection services, DatabaseUrl database)
     {
         if (database.Provider == DatabaseProvider.Postgres)
@@ -159,7 +161,7 @@ public static class PlatformSetup
         else
         {
             services.AddDbContext<VigilDb, SqliteVigilDb>(o => o.UseSqlite(database.ConnectionString,
-                s => s.MigrationsHistoryTable("__ef_migrations_history")));
+                s => s.MigrationsHistoryTable("__ef_migrations_history")).AddInterceptors(SqliteSetup));
         }
     }
 

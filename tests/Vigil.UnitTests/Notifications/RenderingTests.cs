@@ -98,8 +98,34 @@ public sealed class RenderingTests
     [InlineData("ovh:vps-le-2-2:*", "ovh:vps-le-2-20:gra", false)]
     [InlineData("*", "anything", true)]
     [InlineData("a.b", "aXb", false)]
+    [InlineData("ovh:*:gra", "ovh:a:b:gra", true)]
+    [InlineData("OVH:*", "ovh:vps", true)]
+    [InlineData("a*b*c", "aXbYbZc", true)]
+    [InlineData("a*b", "a", false)]
+    [InlineData("?", "", false)]
+    [InlineData("**", "", true)]
+    [InlineData("*ab", "aab", true)]
     public void Subscription_patterns_are_globs(string pattern, string value, bool matches) =>
         AlertPublisher.Matches(pattern, value).ShouldBe(matches);
+
+    [Fact]
+    public void Globs_agree_with_the_equivalent_regular_expression_on_random_inputs()
+    {
+        var random = new Random(7);
+        string Draw(string alphabet, int max) => new([.. Enumerable.Range(0, random.Next(max + 1)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+        for (var i = 0; i < 5000; i++)
+        {
+            var pattern = Draw("ab*?:", 7);
+            var value = Draw("abAB:", 9);
+            var regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$";
+            var expected = System.Text.RegularExpressions.Regex.IsMatch(value, regex, System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.Singleline);
+            Glob.Matches(pattern, value).ShouldBe(expected, $"{pattern} ~ {value}");
+            if (expected)
+            {
+                value.ToLowerInvariant().ShouldStartWith(Glob.LiteralPrefix(pattern));
+            }
+        }
+    }
 
     [Fact]
     public void Quiet_hours_spanning_midnight_end_the_next_morning_in_the_users_zone()

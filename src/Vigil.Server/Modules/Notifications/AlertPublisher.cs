@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Vigil.Server.Modules.Notifications.Channels;
@@ -98,8 +97,10 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             }
         }
 
+        var subject = alert.SubjectKey.ToLowerInvariant();
         var candidates = await db.Set<Subscription>().AsNoTracking()
             .Where(s => s.WorkspaceId == alert.WorkspaceId && (s.KindPattern == alert.Kind || EF.Functions.Like(s.KindPattern, "%*")))
+            .Where(s => s.SubjectPrefix == "" || subject.StartsWith(s.SubjectPrefix))
             .ToListAsync(ct);
         var matching = candidates.Where(s => Matches(s.KindPattern, alert.Kind) && Matches(s.SubjectPattern, alert.SubjectKey)).ToList();
         if (matching.Count == 0)
@@ -115,7 +116,13 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             userIds = [.. userIds.Where(members.Contains)];
         }
         var enabledUsers = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id) && !u.IsDisabled).Select(u => u.Id).ToListAsync(ct);
-        var userChannels = await channels.Where(c => c.Scope == ChannelScope.User && c.OwnerUserId != null && enabledUsers.Contains(c.OwnerUserId.Value)).ToListAsync(ct);
+        // Only the channels these subscriptions reach: the named ones, or all of a user's where one names none.
+        var named = matching.SelectMany(s => s.ChannelIdList).Distinct().ToList();
+        var everyChannelOf = matching.Where(s => s.ChannelIdList.Count == 0).Select(s => s.UserId).Distinct().ToList();
+        var userChannels = await channels
+            .Where(c => c.Scope == ChannelScope.User && c.OwnerUserId != null && enabledUsers.Contains(c.OwnerUserId.Value))
+            .Where(c => named.Contains(c.Id) || everyChannelOf.Contains(c.OwnerUserId!.Value))
+            .ToListAsync(ct);
         var preferences = await db.Set<NotificationPreference>().AsNoTracking().Where(p => enabledUsers.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
         foreach (var subscription in matching.Where(s => enabledUsers.Contains(s.UserId)))
         {
@@ -123,8 +130,8 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             {
                 continue;
             }
-            var named = subscription.ChannelIdList;
-            var targets = userChannels.Where(c => c.OwnerUserId == subscription.UserId && (named.Count == 0 || named.Contains(c.Id)));
+            var chosen = subscription.ChannelIdList;
+            var targets = userChannels.Where(c => c.OwnerUserId == subscription.UserId && (chosen.Count == 0 || chosen.Contains(c.Id)));
             foreach (var channel in targets)
             {
                 result.Add(new Delivery(channel, subscription.UserId, subscription.CooldownSeconds, preferences.GetValueOrDefault(subscription.UserId)));
@@ -191,6 +198,10 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
     /// <summary>A group flushes at one time: the first message of a group sets it, later ones within the window join it.</summary>
     async Task<DateTime> GroupDueAtAsync(Guid channelId, string groupKey, DateTime now, CancellationToken ct)
     {
+        if (options.Value.GroupingWindow == TimeSpan.Zero)
+        {
+            return now;
+        }
         var local = db.ChangeTracker.Entries<OutboxMessage>()
             .Where(e => e.State == EntityState.Added && e.Entity.ChannelId == channelId && e.Entity.GroupKey == groupKey && e.Entity.Status == OutboxStatus.Pending && e.Entity.DueAt > now)
             .Select(e => (DateTime?)e.Entity.DueAt).Min();
@@ -205,8 +216,5 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
     }
 
     /// <summary>Glob match: <c>*</c> any run of characters, <c>?</c> one; case-insensitive.</summary>
-    public static bool Matches(string pattern, string value) =>
-        pattern == "*" || pattern == value
-        || Regex.IsMatch(value, "^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+    public static bool Matches(string pattern, string value) => Glob.Matches(pattern, value);
 }

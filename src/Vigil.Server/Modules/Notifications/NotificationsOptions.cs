@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Vigil.Server.Modules.Notifications;
 
-/// <summary>Delivery tuning (section <c>Notifications</c>; <c>NOTIFY_*</c> variables map onto it).</summary>
+/// <summary>Delivery tuning (section <c>Notifications</c>; environment variables <c>Notifications__*</c> map onto it).</summary>
 public sealed class NotificationsOptions
 {
     public const string Section = "Notifications";

@@ -20,7 +20,23 @@ public sealed class Subscription
     /// <summary>The module that created it, for listing in its own words.</summary>
     public required string Module { get; set; }
     public required string KindPattern { get; set; }
-    public required string SubjectPattern { get; set; }
+    public required string SubjectPattern
+    {
+        get => _subjectPattern;
+        set
+        {
+            _subjectPattern = value;
+            SubjectPrefix = Glob.LiteralPrefix(value);
+        }
+    }
+
+    string _subjectPattern = "";
+
+    /// <summary>
+    /// The pattern's text before its first wildcard, lower-cased: recipient lookup narrows candidates to those whose
+    /// prefix starts the subject in SQL, then matches the whole pattern in memory.
+    /// </summary>
+    public string SubjectPrefix { get; private set; } = "";
 
     /// <summary>Space-separated channel ids; empty means all of the user's channels.</summary>
     public string ChannelIds { get; set; } = "";
@@ -76,6 +92,7 @@ sealed class SubscriptionConfiguration : IEntityTypeConfiguration<Subscription>
         b.Property(s => s.Module).HasMaxLength(40);
         b.Property(s => s.KindPattern).HasMaxLength(100);
         b.Property(s => s.SubjectPattern).HasMaxLength(300);
+        b.Property(s => s.SubjectPrefix).HasMaxLength(300);
         b.Property(s => s.ChannelIds).HasMaxLength(2000);
         b.Property(s => s.Options).HasMaxLength(4000);
         b.Property(s => s.MinSeverity).HasConversion<string>().HasMaxLength(20);

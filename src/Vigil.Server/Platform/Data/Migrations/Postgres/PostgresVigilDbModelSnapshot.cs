@@ -698,6 +698,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .HasMaxLength(300)
                         .HasColumnType("character varying(300)");
 
+                    b.Property<string>("SubjectPrefix")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
                     b.Property<Guid>("UserId")
                         .HasColumnType("uuid");
 

@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Vigil.Bench;
+
+public sealed record NotifySettings(int Events, int Destinations, int Rate, int LatencySeconds, int Repeat, int Clients, int Concurrency);
+
+/// <summary>What the notifications bench measured on one database (medians over the repetitions).</summary>
+public sealed record NotifySummary(
+    string Database, int Events, int Destinations, double DeliveriesPerSecond, double CeilingPerSecond, double Ratio,
+    double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, int LatencyEvents, long Duplicates, long Missing)
+{
+    public string Line() =>
+        $"notify.fanout db={Database} events={Events} destinations={Destinations} deliveries_per_s={DeliveriesPerSecond:F0} " +
+        $"ceiling_per_s={CeilingPerSecond:F0} ratio={Ratio:F3} duplicates={Duplicates} missing={Missing}" + Environment.NewLine +
+        $"notify.latency db={Database} events={LatencyEvents} p50_ms={LatencyP50Ms:F0} p95_ms={LatencyP95Ms:F0} p99_ms={LatencyP99Ms:F0}";
+}
+
+/// <summary>
+/// The notification pipeline end to end: events raised over the API, recorded with their outbox rows, claimed by
+/// the dispatcher and posted as signed webhooks to a receiver in this process. Throughput is compared with a bare
+/// <see cref="HttpClient"/> loop posting the same number of messages to the same URLs at the dispatcher's
+/// concurrency; latency is from "the API answered 202" to "the receiver had the message", at a steady rate.
+/// </summary>
+public static partial class NotifyBench
+{
+    static readonly Uri Events = new("api/v1/events", UriKind.Relative);
+    static readonly Uri Channels = new("api/v1/channels", UriKind.Relative);
+    static readonly Uri Subscriptions = new("api/v1/subscriptions", UriKind.Relative);
+
+    public static async Task<NotifySummary> RunAsync(
+        string database, string databaseUrl, string dataDir, string serverDll, NotifySettings settings, TextWriter progress, CancellationToken ct)
+    {
+        await using var receiver = await Receiver.StartAsync(ct);
+        var environment = new Dictionary<string, string>
+        {
+            // Every event is its own message: grouping would merge them and the count would say nothing.
+            ["Notifications__GroupingWindow"] = "00:00:00",
+            ["Notifications__Concurrency"] = settings.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The receiver is on loopback, which user URLs may not reach unless the operator says so.
+            ["OUTBOUND_ALLOWLIST"] = "127.0.0.1/32",
+        };
+        await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, environment);
+        progress.WriteLine($"[{database}] server up at {server.BaseAddress}; receiver at {receiver.BaseAddress}");
+
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients, UseProxy = false, UseCookies = false };
+        using var client = new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization =
+            new AuthenticationHeaderValue("Bearer", await PlatformBench.LogInAsync(client, server.AdminUsername, server.AdminPassword, ct));
+        await CreateDestinationsAsync(client, receiver, settings.Destinations, ct);
+        progress.WriteLine($"[{database}] {settings.Destinations} webhook channels, one subscription each");
+
+        // Warm-up: a tenth of the load through both paths, not measured.
+        var seq = 0;
+        await FanOutAsync(client, receiver, seq, settings.Events / 10, settings, ct);
+        seq += settings.Events / 10;
+        await CeilingAsync(receiver, settings.Events / 10, settings, ct);
+
+        var ours = new List<double>();
+        var ceiling = new List<double>();
+        long duplicates = 0;
+        long missing = 0;
+        for (var rep = 1; rep <= settings.Repeat; rep++)
+        {
+            var run = await FanOutAsync(client, receiver, seq, settings.Events, settings, ct);
+            seq += settings.Events;
+            duplicates += run.Duplicates;
+            missing += run.Missing;
+            var bare = await CeilingAsync(receiver, settings.Events, settings, ct);
+            ours.Add(run.PerSecond);
+            ceiling.Add(bare);
+            progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: {run.PerSecond:F0} deliveries/s through Vigil, raised at {run.RaisedPerSecond:F0}/s " +
+                $"({run.Missing} missing, {run.Duplicates} duplicates), bare HttpClient {bare:F0}/s, ratio {run.PerSecond / bare:F3}");
+        }
+
+        var latency = await SteadyRateAsync(client, receiver, seq, settings, progress, database, ct);
+        duplicates += latency.Duplicates;
+        missing += latency.Missing;
+        return new NotifySummary(database, settings.Events, settings.Destinations,
+            PlatformBench.Median(ours), PlatformBench.Median(ceiling), PlatformBench.Median(ours.Select((o, i) => o / ceiling[i])),
+            latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
+    }
+
+    static async Task CreateDestinationsAsync(HttpClient client, Receiver receiver, int count, CancellationToken ct)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            using var channel = await client.PostAsJsonAsync(Channels, new { name = $"bench {i:D4}", type = "webhook", url = receiver.Url(i).ToString() }, ct);
+            await PlatformBench.EnsureAsync(channel, HttpStatusCode.Created, "create a webhook channel", ct);
+            var id = (await channel.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+            using var subscription = await client.PostAsJsonAsync(Subscriptions,
+                new { kind = "custom.bench", subject = $"dest-{i}:*", channel_ids = new[] { id }, cooldown_seconds = 0 }, ct);
+            await PlatformBench.EnsureAsync(subscription, HttpStatusCode.Created, "subscribe", ct);
+        }
+    }
+
+    sealed record FanOutRun(double PerSecond, double RaisedPerSecond, long Duplicates, long Missing);
+
+    /// <summary>Raises <paramref name="count"/> events as fast as the clients go and waits until each was received once.</summary>
+    static async Task<FanOutRun> FanOutAsync(HttpClient client, Receiver receiver, int firstSeq, int count, NotifySettings settings, CancellationToken ct)
+    {
+        receiver.Expect(firstSeq, count);
+        var started = Stopwatch.GetTimestamp();
+        var next = firstSeq - 1;
+        var last = firstSeq + count - 1;
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
+        {
+            int s;
+            while ((s = Interlocked.Increment(ref next)) <= last)
+            {
+                await RaiseAsync(client, s, settings.Destinations, ct);
+            }
+        }));
+        var raisedIn = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Console.Error.WriteLine($"  raised {count} events in {raisedIn:F1} s");
+        var complete = await receiver.WaitAllAsync(TimeSpan.FromMinutes(5), ct);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var received = count - receiver.Missing;
+        return new FanOutRun(received / seconds, count / raisedIn, receiver.Duplicates, complete ? 0 : receiver.Missing);
+    }
+
+    /// <summary>The same number of posts to the same URLs with a plain client at the dispatcher's concurrency.</summary>
+    static async Task<double> CeilingAsync(Receiver receiver, int count, NotifySettings settings, CancellationToken ct)
+    {
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false };
+        using var bare = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+        {
+            type = "custom.bench",
+            timestamp = DateTimeOffset.UtcNow,
+            data = new { title = "bench-0-", body = "", severity = "info", subject = "dest-0:0" },
+        }));
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                using var content = new ByteArrayContent(body);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                using var response = await bare.PostAsync(receiver.CeilingUrl(i % settings.Destinations), content, ct);
+                response.EnsureSuccessStatusCode();
+            }
+        }));
+        return count / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    sealed record LatencyRun(int Count, double P50Ms, double P95Ms, double P99Ms, long Duplicates, long Missing);
+
+    /// <summary>An open loop at a steady rate: each event's clock starts when the API has recorded it.</summary>
+    static async Task<LatencyRun> SteadyRateAsync(
+        HttpClient client, Receiver receiver, int firstSeq, NotifySettings settings, TextWriter progress, string database, CancellationToken ct)
+    {
+        var count = settings.Rate * settings.LatencySeconds;
+        receiver.Expect(firstSeq, count);
+        var recordedAt = new long[count];
+        var sends = new List<Task>(count);
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < count; i++)
+        {
+            var due = started + (long)(i * (double)Stopwatch.Frequency / settings.Rate);
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), ct);
+            }
+            var index = i;
+            sends.Add(Task.Run(async () =>
+            {
+                await RaiseAsync(client, firstSeq + index, settings.Destinations, ct);
+                recordedAt[index] = Stopwatch.GetTimestamp();
+            }, ct));
+        }
+        await Task.WhenAll(sends);
+        await receiver.WaitAllAsync(TimeSpan.FromMinutes(2), ct);
+        var latencies = Enumerable.Range(0, count)
+            .Select(i => receiver.ReceivedAt(firstSeq + i) is { } at ? (at - recordedAt[i]) * 1000.0 / Stopwatch.Frequency : double.NaN)
+            .Where(ms => !double.IsNaN(ms))
+            .Order()
+            .ToArray();
+        progress.WriteLine($"[{database}] {settings.Rate} events/s for {settings.LatencySeconds} s: {latencies.Length}/{count} received, " +
+            $"p50 {Percentile(latencies, 0.50):F0} ms, p95 {Percentile(latencies, 0.95):F0} ms");
+        return new LatencyRun(count, Percentile(latencies, 0.50), Percentile(latencies, 0.95), Percentile(latencies, 0.99),
+            receiver.Duplicates, receiver.Missing);
+    }
+
+    static async Task RaiseAsync(HttpClient client, int seq, int destinations, CancellationToken ct)
+    {
+        using var response = await client.PostAsJsonAsync(Events,
+            new { kind = "custom.bench", subject = $"dest-{seq % destinations}:{seq}", title = $"bench-{seq}-", severity = "warning" }, ct);
+        await PlatformBench.EnsureAsync(response, HttpStatusCode.Accepted, "raise an event", ct);
+    }
+
+    static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    [GeneratedRegex(@"bench-(\d+)-")]
+    private static partial Regex SeqPattern();
+
+    /// <summary>A Kestrel webhook receiver on loopback that notes when each numbered message first arrived.</summary>
+    sealed class Receiver : IAsyncDisposable
+    {
+        readonly WebApplication _app;
+        long[] _receivedAt = [];
+        int _first;
+        int _pending;
+        long _duplicates;
+        TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        Receiver(WebApplication app, Uri baseAddress)
+        {
+            _app = app;
+            BaseAddress = baseAddress;
+        }
+
+        public Uri BaseAddress { get; }
+
+        public long Duplicates => Interlocked.Read(ref _duplicates);
+
+        public int Missing => Volatile.Read(ref _pending);
+
+        public Uri Url(int destination) => new(BaseAddress, $"d/{destination}");
+
+        public Uri CeilingUrl(int destination) => new(BaseAddress, $"c/{destination}");
+
+        public static async Task<Receiver> StartAsync(CancellationToken ct)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            var port = ServerUnderTest.FreeLoopbackPort();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            var app = builder.Build();
+            var receiver = new Receiver(app, new Uri($"http://127.0.0.1:{port}/"));
+            app.MapPost("/d/{destination:int}", receiver.OnWebhookAsync);
+            app.MapPost("/c/{destination:int}", async (HttpRequest request) =>
+            {
+                await request.Body.CopyToAsync(Stream.Null);
+                return Results.NoContent();
+            });
+            await app.StartAsync(ct);
+            return receiver;
+        }
+
+        public void Expect(int first, int count)
+        {
+            _receivedAt = new long[count];
+            _first = first;
+            _pending = count;
+            _duplicates = 0;
+            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        public long? ReceivedAt(int seq) => _receivedAt[seq - _first] is var at and > 0 ? at : null;
+
+        public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken ct)
+        {
+            try
+            {
+                await _done.Task.WaitAsync(timeout, ct);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }
+
+        async Task<IResult> OnWebhookAsync(HttpRequest request)
+        {
+            var at = Stopwatch.GetTimestamp();
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            if (SeqPattern().Match(body) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, out var seq))
+            {
+                var index = seq - _first;
+                var slots = _receivedAt;
+                if (index >= 0 && index < slots.Length)
+                {
+                    if (Interlocked.CompareExchange(ref slots[index], at, 0) == 0)
+                    {
+                        if (Interlocked.Decrement(ref _pending) == 0)
+                        {
+                            _done.TrySetResult();
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _duplicates);
+                    }
+                }
+            }
+            return Results.NoContent();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
