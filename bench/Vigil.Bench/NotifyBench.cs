@@ -26,10 +26,11 @@ public sealed record NotifySummary(
 }
 
 /// <summary>
-/// The notification pipeline end to end: events raised over the API, recorded with their outbox rows, claimed by
-/// the dispatcher and posted as signed webhooks to a receiver in this process. Throughput is compared with a bare
-/// <see cref="HttpClient"/> loop posting the same number of messages to the same URLs at the dispatcher's
-/// concurrency; latency is from "the API answered 202" to "the receiver had the message", at a steady rate.
+/// The notification pipeline: events raised over the API are recorded with their outbox rows while the dispatcher is
+/// off; the server then restarts with it on, and the dispatcher claims, renders, signs and posts them as webhooks to
+/// a receiver in this process, recording each attempt. Throughput (first to last arrival of each run of events) is
+/// compared with a bare <see cref="HttpClient"/> loop posting as many messages to the same receiver at the same
+/// concurrency. Latency is from "the API answered 202" to "the receiver had the message", at a steady rate.
 /// </summary>
 public static partial class NotifyBench
 {
@@ -43,51 +44,92 @@ public static partial class NotifyBench
         await using var receiver = await Receiver.StartAsync(ct);
         var environment = new Dictionary<string, string>
         {
-            // Every event is its own message: grouping would merge them and the count would say nothing.
+            // Every event is its own message (each has its own group key too): a merged message would count once.
             ["Notifications__GroupingWindow"] = "00:00:00",
             ["Notifications__Concurrency"] = settings.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // The receiver is on loopback, which user URLs may not reach unless the operator says so.
             ["OUTBOUND_ALLOWLIST"] = "127.0.0.1/32",
+            // Both starts of the server must accept the same tokens.
+            ["JWT_SECRET"] = "vigil-bench-" + Convert.ToHexString(Guid.NewGuid().ToByteArray()),
         };
-        await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, environment);
-        progress.WriteLine($"[{database}] server up at {server.BaseAddress}; receiver at {receiver.BaseAddress}");
 
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Clients, UseProxy = false, UseCookies = false };
-        using var client = new HttpClient(handler) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization =
-            new AuthenticationHeaderValue("Bearer", await PlatformBench.LogInAsync(client, server.AdminUsername, server.AdminPassword, ct));
-        await CreateDestinationsAsync(client, receiver, settings.Destinations, ct);
-        progress.WriteLine($"[{database}] {settings.Destinations} webhook channels, one subscription each");
-
-        // Warm-up: a tenth of the load through both paths, not measured.
-        var seq = 0;
-        await FanOutAsync(client, receiver, seq, settings.Events / 10, settings, ct);
-        seq += settings.Events / 10;
-        await CeilingAsync(receiver, settings.Events / 10, settings, ct);
-
-        var ours = new List<double>();
-        var ceiling = new List<double>();
-        long duplicates = 0;
-        long missing = 0;
-        for (var rep = 1; rep <= settings.Repeat; rep++)
+        // 1. The backlog: events recorded over the API with the dispatcher off, so the delivery run below measures
+        //    the pipeline (claim, render, sign, send, record) and not how fast a client can raise events.
+        string admin, password;
+        var raised = 0;
+        var backlog = settings.Events * settings.Repeat;
+        await using (var recorder = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct,
+            new Dictionary<string, string>(environment) { ["Notifications__RunDispatcher"] = "false" }))
         {
-            var run = await FanOutAsync(client, receiver, seq, settings.Events, settings, ct);
-            seq += settings.Events;
-            duplicates += run.Duplicates;
-            missing += run.Missing;
-            var bare = await CeilingAsync(receiver, settings.Events, settings, ct);
-            ours.Add(run.PerSecond);
-            ceiling.Add(bare);
-            progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: {run.PerSecond:F0} deliveries/s through Vigil, raised at {run.RaisedPerSecond:F0}/s " +
-                $"({run.Missing} missing, {run.Duplicates} duplicates), bare HttpClient {bare:F0}/s, ratio {run.PerSecond / bare:F3}");
+            (admin, password) = (recorder.AdminUsername, recorder.AdminPassword);
+            using var client = await SignedInClientAsync(recorder, admin, password, settings.Clients, ct);
+            await CreateDestinationsAsync(client, receiver, settings.Destinations, ct);
+            progress.WriteLine($"[{database}] {settings.Destinations} webhook channels, one subscription each");
+            var started = Stopwatch.GetTimestamp();
+            await RaiseManyAsync(client, 0, backlog, settings, ct);
+            raised = backlog;
+            progress.WriteLine($"[{database}] {backlog} events recorded over the API in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s " +
+                $"({backlog / Stopwatch.GetElapsedTime(started).TotalSeconds:F0}/s, dispatcher off)");
         }
 
-        var latency = await SteadyRateAsync(client, receiver, seq, settings, progress, database, ct);
+        // 2. The same database with the dispatcher on: it drains the backlog in runs of settings.Events.
+        receiver.Expect(0, backlog);
+        await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, environment, freshDatabase: false);
+        progress.WriteLine($"[{database}] server restarted with the dispatcher on at {server.BaseAddress}");
+        await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
+        var drained = receiver.ArrivalsInOrder();
+        var ours = new List<double>();
+        for (var rep = 0; rep < settings.Repeat && drained.Length >= (rep + 1) * settings.Events; rep++)
+        {
+            // Each run is the time the receiver took to get the next settings.Events messages.
+            var first = drained[rep * settings.Events];
+            var last = drained[((rep + 1) * settings.Events) - 1];
+            ours.Add((settings.Events - 1) / ((last - first) / (double)Stopwatch.Frequency));
+        }
+        var duplicates = receiver.Duplicates;
+        var missing = (long)receiver.Missing;
+
+        var ceiling = new List<double>();
+        await CeilingAsync(receiver, settings.Events / 10, settings, ct); // warm-up
+        for (var rep = 0; rep < settings.Repeat; rep++)
+        {
+            ceiling.Add(await CeilingAsync(receiver, settings.Events, settings, ct));
+        }
+        for (var rep = 0; rep < ours.Count; rep++)
+        {
+            progress.WriteLine($"[{database}] run {rep + 1}/{settings.Repeat}: {ours[rep]:F0} deliveries/s through the pipeline, " +
+                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}");
+        }
+
+        using var live = await SignedInClientAsync(server, admin, password, settings.Clients, ct);
+        var latency = await SteadyRateAsync(live, receiver, raised, settings, progress, database, ct);
         duplicates += latency.Duplicates;
         missing += latency.Missing;
         return new NotifySummary(database, settings.Events, settings.Destinations,
             PlatformBench.Median(ours), PlatformBench.Median(ceiling), PlatformBench.Median(ours.Select((o, i) => o / ceiling[i])),
             latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
+    }
+
+    static async Task<HttpClient> SignedInClientAsync(ServerUnderTest server, string admin, string password, int connections, CancellationToken ct)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, UseCookies = false };
+        var client = new HttpClient(handler, disposeHandler: true) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await PlatformBench.LogInAsync(client, admin, password, ct));
+        return client;
+    }
+
+    static async Task RaiseManyAsync(HttpClient client, int firstSeq, int count, NotifySettings settings, CancellationToken ct)
+    {
+        var next = firstSeq - 1;
+        var last = firstSeq + count - 1;
+        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
+        {
+            int s;
+            while ((s = Interlocked.Increment(ref next)) <= last)
+            {
+                await RaiseAsync(client, s, settings.Destinations, ct);
+            }
+        }));
     }
 
     static async Task CreateDestinationsAsync(HttpClient client, Receiver receiver, int count, CancellationToken ct)
@@ -101,31 +143,6 @@ public static partial class NotifyBench
                 new { kind = "custom.bench", subject = $"dest-{i}:*", channel_ids = new[] { id }, cooldown_seconds = 0 }, ct);
             await PlatformBench.EnsureAsync(subscription, HttpStatusCode.Created, "subscribe", ct);
         }
-    }
-
-    sealed record FanOutRun(double PerSecond, double RaisedPerSecond, long Duplicates, long Missing);
-
-    /// <summary>Raises <paramref name="count"/> events as fast as the clients go and waits until each was received once.</summary>
-    static async Task<FanOutRun> FanOutAsync(HttpClient client, Receiver receiver, int firstSeq, int count, NotifySettings settings, CancellationToken ct)
-    {
-        receiver.Expect(firstSeq, count);
-        var started = Stopwatch.GetTimestamp();
-        var next = firstSeq - 1;
-        var last = firstSeq + count - 1;
-        await Task.WhenAll(Enumerable.Range(0, settings.Clients).Select(async _ =>
-        {
-            int s;
-            while ((s = Interlocked.Increment(ref next)) <= last)
-            {
-                await RaiseAsync(client, s, settings.Destinations, ct);
-            }
-        }));
-        var raisedIn = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        Console.Error.WriteLine($"  raised {count} events in {raisedIn:F1} s");
-        var complete = await receiver.WaitAllAsync(TimeSpan.FromMinutes(5), ct);
-        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var received = count - receiver.Missing;
-        return new FanOutRun(received / seconds, count / raisedIn, receiver.Duplicates, complete ? 0 : receiver.Missing);
     }
 
     /// <summary>The same number of posts to the same URLs with a plain client at the dispatcher's concurrency.</summary>
@@ -197,7 +214,7 @@ public static partial class NotifyBench
     static async Task RaiseAsync(HttpClient client, int seq, int destinations, CancellationToken ct)
     {
         using var response = await client.PostAsJsonAsync(Events,
-            new { kind = "custom.bench", subject = $"dest-{seq % destinations}:{seq}", title = $"bench-{seq}-", severity = "warning" }, ct);
+            new { kind = "custom.bench", subject = $"dest-{seq % destinations}:{seq}", title = $"bench-{seq}-", severity = "warning", group_key = $"g{seq}" }, ct);
         await PlatformBench.EnsureAsync(response, HttpStatusCode.Accepted, "raise an event", ct);
     }
 
@@ -261,6 +278,9 @@ public static partial class NotifyBench
         }
 
         public long? ReceivedAt(int seq) => _receivedAt[seq - _first] is var at and > 0 ? at : null;
+
+        /// <summary>When each expected message arrived, earliest first (those that never came are left out).</summary>
+        public long[] ArrivalsInOrder() => [.. _receivedAt.Where(at => at > 0).Order()];
 
         public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken ct)
         {

@@ -35,7 +35,8 @@ public sealed class ServerUnderTest : IAsyncDisposable
     public string AdminPassword { get; private set; } = "";
 
     public static async Task<ServerUnderTest> StartAsync(
-        string serverDll, string databaseUrl, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
+        string serverDll, string databaseUrl, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null,
+        bool freshDatabase = true)
     {
         if (!File.Exists(serverDll))
         {
@@ -70,7 +71,7 @@ public sealed class ServerUnderTest : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), ct);
+            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(90), freshDatabase, ct);
             return server;
         }
         catch
@@ -119,7 +120,7 @@ public sealed class ServerUnderTest : IAsyncDisposable
         return trimmed.StartsWith(label, StringComparison.Ordinal) ? trimmed[label.Length..].Trim() : null;
     }
 
-    async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+    async Task WaitUntilReadyAsync(TimeSpan timeout, bool expectBanner, CancellationToken ct)
     {
         using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
@@ -146,6 +147,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
                 // not listening yet
             }
             await Task.Delay(200, ct);
+        }
+        if (!expectBanner)
+        {
+            return;
         }
         // The banner is logged before Kestrel starts, but the console logger writes on its own thread.
         try

@@ -7,7 +7,7 @@ using Vigil.Server.Platform.Workspaces;
 namespace Vigil.Server.Modules.Inventory;
 
 /// <summary>Departments, categories and item details (never quantities) in the current workspace; the readers' views too.</summary>
-public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, AuditLog audit, TimeProvider clock)
+public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, AuditLog audit, TimeProvider clock, LowStockAlerts lowStock)
 {
     bool IsManager => workspace.Role >= WorkspaceRole.Manager;
 
@@ -46,7 +46,9 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         department.Name = name;
         department.MinimumOverride = request.MinimumOverride;
         audit.Record(id is null ? "inventory.department.created" : "inventory.department.updated", "inventory_department", department.Id, workspace.Id, before, new { department.Name, department.MinimumOverride });
-        await db.SaveChangesAsync(ct);
+        // A new minimum may start or end low-stock episodes for the department's items.
+        var affected = id is null ? [] : await db.Set<InventoryItem>().Where(i => i.DepartmentId == id && !i.Archived).Select(i => i.Id).ToListAsync(ct);
+        await SaveAndEvaluateAsync(affected, ct);
         return new DepartmentDto(department.Id, department.Name, department.MinimumOverride, department.CreatedAt);
     }
 
@@ -247,7 +249,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         item.Version++;
         item.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("inventory.item.updated", "inventory_item", id, workspace.Id, before, new { item.Name, item.Threshold, item.Sku, item.Barcode, item.Unit, item.CategoryId });
-        await db.SaveChangesAsync(ct);
+        await SaveAndEvaluateAsync([id], ct);
         return ToDto(item, await EffectiveThresholdAsync(item, ct));
     }
 
@@ -267,8 +269,29 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         item.Version++;
         item.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("inventory.item.archived", "inventory_item", id, workspace.Id, before: new { item.Name, item.Quantity });
-        await db.SaveChangesAsync(ct);
+        await SaveAndEvaluateAsync([id], ct);
         return true;
+    }
+
+    /// <summary>Saves the change and re-evaluates low stock for the items it touched, in one transaction.</summary>
+    async Task SaveAndEvaluateAsync(IReadOnlyList<Guid> items, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.SaveChangesAsync(ct);
+        var notices = new List<LowStockNotice>();
+        foreach (var id in items)
+        {
+            if (await lowStock.EvaluateAsync(id, ct) is { } notice)
+            {
+                notices.Add(notice);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        foreach (var notice in notices)
+        {
+            await lowStock.AnnounceAsync(notice, ct);
+        }
     }
 
     async Task<int> EffectiveThresholdAsync(InventoryItem item, CancellationToken ct) =>

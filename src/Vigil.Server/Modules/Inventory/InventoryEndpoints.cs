@@ -32,6 +32,8 @@ public static class InventoryEndpoints
         inventory.MapGet("/lookup", Lookup).WithSummary("Find an item by barcode (or SKU)").ProducesProblem(404);
         inventory.MapGet("/status", Status).WithSummary("Every item with available stock and a low-stock flag (the CLI's status view)");
 
+        inventory.MapInventorySubscriptions();
+
         inventory.MapGet("/departments", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.DepartmentsAsync(page, ct)).WithSummary("Departments");
         inventory.MapPost("/departments", async (DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(null, r, ct)).ToCreated(d => $"/api/v1/inventory/departments/{d.Id}"))
             .WithSummary("Add a department (managers)").ProducesProblem(409);

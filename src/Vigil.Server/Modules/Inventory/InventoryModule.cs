@@ -1,3 +1,4 @@
+using Vigil.Server.Platform.Jobs;
 using Vigil.Server.Platform.Modules;
 
 namespace Vigil.Server.Modules.Inventory;
@@ -11,6 +12,27 @@ public sealed class InventoryModule : VigilModule
     {
         builder.Services.AddScoped<StockService>();
         builder.Services.AddScoped<CatalogService>();
+        builder.Services.AddScoped<LowStockAlerts>();
+        builder.Services.AddRecurringJob<StockCheckJob>("inventory.stock-check", StockCheckInterval(builder.Configuration));
+    }
+
+    /// <summary><c>STOCK_CHECK_INTERVAL</c>: seconds (as in the original, e.g. <c>3600</c>) or a time span (<c>01:00:00</c>); hourly by default.</summary>
+    public static TimeSpan StockCheckInterval(IConfiguration configuration)
+    {
+        var value = configuration["STOCK_CHECK_INTERVAL"] ?? configuration["Inventory:StockCheckInterval"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return TimeSpan.FromHours(1);
+        }
+        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+        if (TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
+        {
+            return span;
+        }
+        throw new InvalidOperationException($"STOCK_CHECK_INTERVAL must be a number of seconds or a time span such as 01:00:00, not '{value}'.");
     }
 
     public override void MapEndpoints(RouteGroupBuilder api) => api.MapInventory();

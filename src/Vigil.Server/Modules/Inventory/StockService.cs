@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform.Api;
 using Vigil.Server.Platform.Audit;
 using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Realtime;
 using Vigil.Server.Platform.Workspaces;
 
 namespace Vigil.Server.Modules.Inventory;
@@ -11,7 +12,7 @@ namespace Vigil.Server.Modules.Inventory;
 /// (<c>… WHERE Quantity &gt;= n</c>) plus the movement row, in one transaction, so concurrent issues can never take
 /// more than there is; the database's CHECK is the last line.
 /// </summary>
-public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor actor, AuditLog audit, TimeProvider clock)
+public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor actor, AuditLog audit, TimeProvider clock, LowStockAlerts lowStock, RealtimePublisher realtime)
 {
     static Outcome<T> Denied<T>(WorkspaceRole needed) =>
         Outcome.Forbidden<T>($"This needs the {needed.ToString().ToLowerInvariant()} role or higher in this workspace.");
@@ -54,7 +55,12 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         db.Set<InventoryItem>().Add(item);
         db.Set<StockMovement>().Add(Movement(item.Id, MovementKind.Add, item.Quantity, item.Quantity, now, departmentId: item.DepartmentId));
         audit.Record("inventory.item.created", "inventory_item", item.Id, workspace.Id, after: new { item.Name, item.Quantity, item.Threshold });
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        var notice = await lowStock.EvaluateAsync(item.Id, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        await AnnounceAsync(item.Id, item.Quantity, notice, ct);
         return await ToDtoAsync(item, ct);
     }
 
@@ -144,7 +150,11 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         db.Set<StockMovement>().AddRange(outgoing, incoming);
         audit.Record("inventory.item.transferred", "inventory_item", item.Id, workspace.Id, new { DepartmentId = from }, new { DepartmentId = target, Quantity = quantity });
         await db.SaveChangesAsync(ct);
+        // The new department's minimum may start (or end) a low-stock episode.
+        var notice = await lowStock.EvaluateAsync(item.Id, ct);
+        await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await AnnounceAsync(item.Id, item.Quantity, notice, ct);
         return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(outgoing), MovementDto.From(incoming));
     }
 
@@ -169,9 +179,18 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         }
         var movement = Movement(itemId, kind, delta, item.Quantity, now, item.DepartmentId, person, note, reason, reverses: reverses);
         db.Set<StockMovement>().Add(movement);
+        var notice = await lowStock.EvaluateAsync(itemId, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await AnnounceAsync(itemId, item.Quantity, notice, ct);
         return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(movement));
+    }
+
+    /// <summary>After commit: the workspace's open pages see the new quantity, and the low-stock toast when one started.</summary>
+    async Task AnnounceAsync(Guid itemId, int quantity, LowStockNotice? notice, CancellationToken ct)
+    {
+        await realtime.PublishAsync(workspace.Id, "inventory.stock_changed", new { item_id = itemId, quantity }, ct);
+        await lowStock.AnnounceAsync(notice, ct);
     }
 
     static Outcome<MoveResultDto> Unavailable(int available) =>
