@@ -34,6 +34,15 @@ public static class InventoryEndpoints
 
         inventory.MapInventorySubscriptions();
 
+        inventory.MapPost("/exports", CreateExport).WithSummary("Start a CSV export of items, movements or the audit log (managers); 202 with its id and status")
+            .WithDescription("The CSV is written in the background: poll GET /exports/{id} for status and progress, then fetch download_url. RFC 4180, UTF-8 with BOM, ISO-8601 instants, formula-looking cells escaped. Files expire (Inventory__ExportRetention, 24 h by default).")
+            .ProducesProblem(403);
+        inventory.MapGet("/exports", (ExportService e, [AsParameters] PageQuery page, CancellationToken ct) => e.ListAsync(page, ct)).WithSummary("This workspace's exports, newest first");
+        inventory.MapGet("/exports/{id:guid}", async (Guid id, ExportService e, CancellationToken ct) => (await e.GetAsync(id, ct)).ToHttp())
+            .WithSummary("An export's status (queued, running, succeeded, failed), progress and download_url").ProducesProblem(404);
+        inventory.MapGet("/exports/{id:guid}/download", (Guid id, ExportService e, CancellationToken ct) => e.DownloadAsync(id, ct))
+            .WithSummary("The export's CSV file, for members of its workspace; 410 once expired").Produces(200, contentType: "text/csv").ProducesProblem(404).ProducesProblem(409).ProducesProblem(410);
+
         inventory.MapGet("/departments", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.DepartmentsAsync(page, ct)).WithSummary("Departments");
         inventory.MapPost("/departments", async (DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(null, r, ct)).ToCreated(d => $"/api/v1/inventory/departments/{d.Id}"))
             .WithSummary("Add a department (managers)").ProducesProblem(409);
@@ -48,6 +57,19 @@ public static class InventoryEndpoints
             .WithSummary("Rename or move a category (managers)").ProducesProblem(404);
         inventory.MapDelete("/categories/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DeleteCategoryAsync(id, ct)).ToNoContent())
             .WithSummary("Delete an empty category (managers)").ProducesProblem(404).ProducesProblem(409);
+    }
+
+    static async Task<Results<Accepted<ExportDto>, ValidationProblem, ProblemHttpResult>> CreateExport(CreateExportRequest request, ExportService exports, CancellationToken ct)
+    {
+        var created = await exports.CreateAsync(request, ct);
+        return created.IsOk
+            ? TypedResults.Accepted($"/api/v1/inventory/exports/{created.Value!.Id}", created.Value)
+            : created.ToHttp().Result switch
+            {
+                ValidationProblem v => v,
+                ProblemHttpResult p => p,
+                _ => created.ToProblem(),
+            };
     }
 
     static async Task<Ok<Page<ItemDto>>> ListItems([AsParameters] ItemQuery query, [AsParameters] PageQuery page, CatalogService catalog, CancellationToken ct) =>

@@ -13,6 +13,10 @@ public sealed class InventoryModule : VigilModule
         builder.Services.AddScoped<StockService>();
         builder.Services.AddScoped<CatalogService>();
         builder.Services.AddScoped<LowStockAlerts>();
+        builder.Services.AddScoped<ExportService>();
+        builder.Services.AddSingleton<ExportSignal>();
+        builder.Services.AddSingleton<ExportFiles>();
+        builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRecurringJob<StockCheckJob>("inventory.stock-check", StockCheckInterval(builder.Configuration));
     }
 
@@ -33,6 +37,12 @@ public sealed class InventoryModule : VigilModule
             return span;
         }
         throw new InvalidOperationException($"STOCK_CHECK_INTERVAL must be a number of seconds or a time span such as 01:00:00, not '{value}'.");
+    }
+
+    public override void AddWorkers(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ExportWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
     }
 
     public override void MapEndpoints(RouteGroupBuilder api) => api.MapInventory();
