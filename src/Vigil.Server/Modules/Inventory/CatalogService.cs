@@ -163,6 +163,11 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             var raw = query.Search.Trim();
             items = items.Where(i => i.NormalizedName.Contains(s) || i.Sku == raw || i.Barcode == raw);
         }
+        if (!string.IsNullOrWhiteSpace(query.Name))
+        {
+            var exact = query.Name.Trim().ToUpperInvariant();
+            items = items.Where(i => i.NormalizedName == exact);
+        }
         if (query.DepartmentId is { } d)
         {
             items = items.Where(i => i.DepartmentId == d);

@@ -138,6 +138,9 @@ public sealed class ItemQuery
     /// <summary>Matches name, SKU or barcode.</summary>
     public string? Search { get; set; }
 
+    /// <summary>Exactly this name, ignoring case (how the CLI finds "headphones").</summary>
+    public string? Name { get; set; }
+
     public Guid? DepartmentId { get; set; }
 
     public Guid? CategoryId { get; set; }

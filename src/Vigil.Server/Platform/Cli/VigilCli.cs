@@ -11,7 +11,7 @@ namespace Vigil.Server.Platform.Cli;
 /// </summary>
 public static class VigilCli
 {
-    static readonly HashSet<string> Verbs = ["serve", "migrate", "user", "--help", "-h", "-?", "--version"];
+    static readonly HashSet<string> Verbs = ["serve", "migrate", "user", "inventory", "--help", "-h", "-?", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -50,6 +50,7 @@ public static class VigilCli
         create.SetAction((result, ct) => CreateUserAsync(result.GetValue(username)!, result.GetValue(email)!, result.GetValue(password), result.GetValue(admin), ct));
         user.Subcommands.Add(create);
         root.Subcommands.Add(user);
+        root.Subcommands.Add(Vigil.Server.Modules.Inventory.InventoryCli.Build(a => VigilApp.Build(a, QuietLogs), (services, ct) => InitializeAsync(services, migrateOnly: true, ct)));
         return root;
     }
 
@@ -162,6 +163,13 @@ public static class VigilCli
         {
             return Fail(DatabaseInitializer.Describe(e, services.GetRequiredService<DatabaseUrl>()), 1);
         }
+    }
+
+    /// <summary>Verbs that print results keep stdout for them: only warnings are logged, to stderr.</summary>
+    static void QuietLogs(WebApplicationBuilder builder)
+    {
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
 
     static int Fail(string message, int code)
