@@ -12,6 +12,10 @@ public static class InventoryEndpoints
         inventory.MapPost("/items", CreateItem).AddEndpointFilter<IdempotencyFilter>()
             .WithSummary("Add an item with its initial stock (managers)").WithDescription("409 when the workspace already has an item of that name. Accepts Idempotency-Key.")
             .ProducesProblem(409);
+        inventory.MapPost("/items/import", ImportItems)
+            .WithSummary("Import items from CSV (managers); ?dry_run=true reports per-row problems without storing anything")
+            .WithDescription("Body: text/csv with a header row; columns name, quantity (required), threshold, sku, barcode, unit, department, category, notes (department and category by name). A real run creates every item in one transaction, or none: any row problem answers 422 with import_errors [{row, field, message}].")
+            .Accepts<string>("text/csv").ProducesProblem(422).ProducesProblem(403);
         inventory.MapGet("/items/{id:guid}", GetItem).WithSummary("One item, with available stock and its low-stock flag").ProducesProblem(404);
         inventory.MapPost("/items/{id:guid}/issue", (Guid id, MoveRequest request, StockService stock, CancellationToken ct) => Move(id, MovementKind.Issue, request, stock, ct))
             .AddEndpointFilter<IdempotencyFilter>().WithSummary("Issue stock to someone (members); 409 with 'available' when there is not enough").ProducesProblem(404).ProducesProblem(409);
@@ -70,6 +74,31 @@ public static class InventoryEndpoints
                 ProblemHttpResult p => p,
                 _ => created.ToProblem(),
             };
+    }
+
+    static async Task<IResult> ImportItems(HttpRequest http, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "dry_run")] bool? dryRun, ItemImport import, CancellationToken ct)
+    {
+        var media = http.ContentType is { } type ? Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(type).MediaType.Value : null;
+        if (media is not ("text/csv" or "text/plain" or "application/csv"))
+        {
+            return TypedResults.Problem("Send the file as text/csv.", statusCode: 415, title: "Unsupported Media Type");
+        }
+        // The parser reads synchronously: take the (size-limited) body in first.
+        using var body = new MemoryStream();
+        await http.Body.CopyToAsync(body, ct);
+        body.Position = 0;
+        var outcome = await import.ImportAsync(body, dryRun == true, ct);
+        if (!outcome.IsOk)
+        {
+            return outcome.ToHttp().Result;
+        }
+        var report = outcome.Value!;
+        if (!report.DryRun && report.Errors.Count > 0)
+        {
+            return TypedResults.Problem($"{report.Errors.Count} problem(s) in the file; nothing was imported.", statusCode: 422, title: "Unprocessable Entity",
+                extensions: new Dictionary<string, object?> { ["rows"] = report.Rows, ["import_errors"] = report.Errors });
+        }
+        return TypedResults.Ok(report);
     }
 
     static async Task<Ok<Page<ItemDto>>> ListItems([AsParameters] ItemQuery query, [AsParameters] PageQuery page, CatalogService catalog, CancellationToken ct) =>

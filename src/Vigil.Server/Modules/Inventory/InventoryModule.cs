@@ -14,6 +14,7 @@ public sealed class InventoryModule : VigilModule
         builder.Services.AddScoped<CatalogService>();
         builder.Services.AddScoped<LowStockAlerts>();
         builder.Services.AddScoped<ExportService>();
+        builder.Services.AddScoped<ItemImport>();
         builder.Services.AddSingleton<ExportSignal>();
         builder.Services.AddSingleton<ExportFiles>();
         builder.Services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
