@@ -219,7 +219,7 @@ public static class PlatformSetup
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
                 o.AccessDeniedPath = "/";
-                o.Cookie.Name = "vigil.auth";
+                o.Cookie.Name = UiCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -259,6 +259,8 @@ public static class PlatformSetup
     }
 
     /// <summary>API keys and bearer tokens for the API; the cookie only for the UI, so the API is not open to CSRF.</summary>
+    const string UiCookieName = "vigil.auth";
+
     static string SelectScheme(HttpContext http)
     {
         if (ApiKeyAuthenticationHandler.ReadKey(http.Request) is not null)
@@ -274,6 +276,12 @@ public static class PlatformSetup
             return http.Request.Query["access_token"].ToString().StartsWith(ApiKeyAuthenticationHandler.Prefix, StringComparison.Ordinal)
                 ? ApiKeyAuthenticationHandler.SchemeName
                 : JwtBearerDefaults.AuthenticationScheme;
+        }
+        // File downloads are plain links in the UI: a signed-in browser's cookie may fetch them (GET only, nothing changes).
+        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.Value?.EndsWith("/download", StringComparison.Ordinal) == true
+            && http.Request.Cookies.ContainsKey(UiCookieName))
+        {
+            return IdentityConstants.ApplicationScheme;
         }
         return http.Request.Path.StartsWithSegments(ApiPrefix) ? JwtBearerDefaults.AuthenticationScheme : IdentityConstants.ApplicationScheme;
     }

@@ -40,6 +40,12 @@ public sealed class InventoryModule : VigilModule
         throw new InvalidOperationException($"STOCK_CHECK_INTERVAL must be a number of seconds or a time span such as 01:00:00, not '{value}'.");
     }
 
+    public override IEnumerable<NavItem> Navigation =>
+    [
+        new("Inventory", "/inventory", MudBlazor.Icons.Material.Filled.Inventory2, Order: 40),
+        new("Exports", "/inventory/exports", MudBlazor.Icons.Material.Filled.Download, Order: 41),
+    ];
+
     public override void AddWorkers(IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ExportWorker>();

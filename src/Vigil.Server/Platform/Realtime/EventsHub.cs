@@ -37,9 +37,19 @@ public sealed class EventsHub(WorkspaceService workspaces) : Hub
 /// <summary>What modules call to push a live event to one workspace's open pages and clients.</summary>
 public sealed class RealtimePublisher(IHubContext<EventsHub> hub)
 {
+    /// <summary>
+    /// Raised in this process for every event published here, for the server-rendered pages (Blazor circuits) of this
+    /// replica; hub clients get events from every replica through the backplane.
+    /// </summary>
+    public event Action<RealtimeEvent>? Published;
+
     /// <summary>Sends <paramref name="name"/> with <paramref name="payload"/> to the workspace's listeners (message <c>event</c>).</summary>
-    public Task PublishAsync(Guid workspaceId, string name, object payload, CancellationToken ct) =>
-        hub.Clients.Group(EventsHub.Group(workspaceId)).SendAsync("event", new RealtimeEvent(name, workspaceId, payload), ct);
+    public Task PublishAsync(Guid workspaceId, string name, object payload, CancellationToken ct)
+    {
+        var message = new RealtimeEvent(name, workspaceId, payload);
+        Published?.Invoke(message);
+        return hub.Clients.Group(EventsHub.Group(workspaceId)).SendAsync("event", message, ct);
+    }
 }
 
 public sealed record RealtimeEvent(string Name, Guid WorkspaceId, object Payload);
