@@ -52,11 +52,11 @@ public sealed record HistoryQuery
 
     [Description("Periods still going on at or after this instant (ISO 8601).")]
     [FromQuery(Name = "since")]
-    public DateTime? Since { get; init; }
+    public string? Since { get; init; }
 
     [Description("Instead of since: the last N days (1-365).")]
     [FromQuery(Name = "days")]
-    public int? Days { get; init; }
+    public string? Days { get; init; }
 }
 
 /// <summary>In/out periods of one plan per datacenter over a window, clipped to it (the availability timeline).</summary>
@@ -89,7 +89,7 @@ public sealed record PlanQuery
 {
     [Description("Only monitored (true) or unmonitored (false) plans.")]
     [FromQuery(Name = "monitored")]
-    public bool? Monitored { get; init; }
+    public string? Monitored { get; init; }
 
     [Description("vps or dedicated.")]
     [FromQuery(Name = "kind")]

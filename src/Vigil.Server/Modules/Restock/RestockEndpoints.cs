@@ -64,10 +64,17 @@ public static class RestockEndpoints
     static async Task<Results<Ok<HistoryDto>, ValidationProblem, ProblemHttpResult>> History([AsParameters] HistoryQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         (await service.HistoryAsync(query, page, ct)).ToHttp();
 
-    static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, int? days, RestockService service, CancellationToken ct) =>
-        track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack)
-            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is linux or windows."] })
-            : (await service.TimelineAsync(planCode, subsidiary, track ?? OvhClient.LinuxTrack, days ?? 7, ct)).ToHttp();
+    static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, string? days, RestockService service, CancellationToken ct)
+    {
+        if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is linux or windows."] });
+        }
+        var (parsed, error) = RestockService.ParseDays(days);
+        return error is not null
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [error] })
+            : (await service.TimelineAsync(planCode, subsidiary, track ?? OvhClient.LinuxTrack, parsed ?? 7, ct)).ToHttp();
+    }
 
     static async Task<Results<Ok<Page<PlanDto>>, ValidationProblem, ProblemHttpResult>> Plans([AsParameters] PlanQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         (await service.PlansAsync(query, page, ct)).ToHttp();

@@ -37,6 +37,10 @@ public sealed partial class RestockService(
 
     public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
     {
+        if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
+        {
+            return Outcome.Invalid<StatusDto>("subsidiary", "Unknown OVH subsidiary.");
+        }
         if (track is not null && track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
             return Outcome.Invalid<StatusDto>("track", "track is one of linux, windows, server.");
@@ -76,11 +80,37 @@ public sealed partial class RestockService(
         return new StatusDto(items, last, watched);
     }
 
+    /// <summary>Reads <c>days</c> as 1-365; null when absent, an error message when not usable.</summary>
+    public static (int? Days, string? Error) ParseDays(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return (null, null);
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= 365
+            ? (days, null)
+            : (null, "days must be a whole number between 1 and 365.");
+    }
+
     public async Task<Outcome<HistoryDto>> HistoryAsync(HistoryQuery q, PageQuery page, CancellationToken ct)
     {
-        if (q.Days is < 1 or > 365)
+        var (days, daysError) = ParseDays(q.Days);
+        if (daysError is not null)
         {
-            return Outcome.Invalid<HistoryDto>("days", "days must be between 1 and 365.");
+            return Outcome.Invalid<HistoryDto>("days", daysError);
+        }
+        DateTime? sinceValue = null;
+        if (q.Since is { Length: > 0 })
+        {
+            if (!DateTimeOffset.TryParse(q.Since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Outcome.Invalid<HistoryDto>("since", "since must be an ISO 8601 instant such as 2026-03-01T00:00:00Z.");
+            }
+            sinceValue = parsed.UtcDateTime;
+        }
+        if (q.Subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(q.Subsidiary))
+        {
+            return Outcome.Invalid<HistoryDto>("subsidiary", "Unknown OVH subsidiary.");
         }
         if (q.Track is not null && q.Track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
@@ -119,7 +149,7 @@ public sealed partial class RestockService(
             End = transitions.Where(n => n.Subsidiary == t.Subsidiary && n.PlanCode == t.PlanCode && n.Datacenter == t.Datacenter && n.Track == t.Track && n.At > t.At)
                 .Min(n => (DateTime?)n.At),
         });
-        var since = q.Days is { } days ? clock.GetUtcNow().UtcDateTime.AddDays(-days) : q.Since?.ToUniversalTime();
+        var since = days is { } d ? clock.GetUtcNow().UtcDateTime.AddDays(-d) : sinceValue;
         if (since is { } from)
         {
             periods = periods.Where(p => p.End == null || p.End >= from);
@@ -182,8 +212,12 @@ public sealed partial class RestockService(
     public async Task<Outcome<Page<PlanDto>>> PlansAsync(PlanQuery q, PageQuery page, CancellationToken ct)
     {
         var query = db.Set<RestockPlan>().AsNoTracking();
-        if (q.Monitored is { } monitored)
+        if (q.Monitored is { Length: > 0 })
         {
+            if (!bool.TryParse(q.Monitored, out var monitored))
+            {
+                return Outcome.Invalid<Page<PlanDto>>("monitored", "monitored is true or false.");
+            }
             query = query.Where(p => p.Monitored == monitored);
         }
         if (q.Kind is not null)
