@@ -12,11 +12,14 @@ namespace Vigil.IntegrationTests.Restock;
 /// A server watching a <see cref="FakeOvh"/> on loopback, with the poller driven by hand (one cycle at a time on the
 /// fake clock), no jitter, and the notification dispatcher driven by hand too.
 /// </summary>
-public abstract class RestockHost(Db db) : NotificationsHost(db), IAsyncLifetime
+public abstract class RestockHost(Db db, FakeOvh? sharedOvh = null, FakeWebhookReceiver? sharedReceiver = null) : NotificationsHost(db), IAsyncLifetime
 {
-    public FakeOvh Ovh { get; } = new();
+    /// <summary>Fakes this host started (and stops); shared ones belong to whoever passed them.</summary>
+    readonly bool _ownsFakes = sharedOvh is null;
 
-    public FakeWebhookReceiver Receiver { get; } = new();
+    public FakeOvh Ovh { get; } = sharedOvh ?? new();
+
+    public FakeWebhookReceiver Receiver { get; } = sharedReceiver ?? new();
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
     [
@@ -28,20 +31,27 @@ public abstract class RestockHost(Db db) : NotificationsHost(db), IAsyncLifetime
         new("Restock:Jitter", "0"),
         new("Restock:RequestTimeout", "00:00:02"),
         new("Notifications:DefaultCooldown", "00:00:00"),
+        new("AUTH_REGISTRATIONS_PER_MINUTE", "100000"),
     ];
 
     public new async ValueTask InitializeAsync()
     {
-        await Ovh.StartAsync();
-        await Receiver.StartAsync();
+        if (_ownsFakes)
+        {
+            await Ovh.StartAsync();
+            await Receiver.StartAsync();
+        }
         await base.InitializeAsync();
     }
 
     public new async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await Ovh.DisposeAsync();
-        await Receiver.DisposeAsync();
+        if (_ownsFakes)
+        {
+            await Ovh.DisposeAsync();
+            await Receiver.DisposeAsync();
+        }
         GC.SuppressFinalize(this);
     }
 

@@ -306,6 +306,33 @@ public abstract class WatchTests(RestockHost host)
     }
 
     [Fact]
+    public async Task A_hundred_subscribers_on_one_plan_cost_one_upstream_request_per_cycle()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = NewPlan();
+        await host.AddPlanAsync(admin, plan, ct: Ct);
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 10).Select(async i =>
+            {
+                var user = await host.RegisterAsync(ct: Ct);
+                var datacenters = i % 2 == 0 ? null : new[] { "GRA" };
+                await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "FR", datacenters, options = new { confirm_polls = 1 + (i % 3), out_of_stock = i % 4 == 0 } }, Ct);
+            }));
+        }
+        host.Ovh.SetVps("FR", plan, "GRA", "available");
+        host.Ovh.ResetCounts();
+
+        await host.AfterAsync(Interval, Ct);
+        await host.AfterAsync(Interval, Ct);
+        host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        await host.AfterAsync(Interval, Ct);
+
+        host.Ovh.VpsRequests("FR", plan).ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Dedicated_servers_are_watched_through_their_availabilities()
     {
         host.RequireDatabase();
