@@ -53,6 +53,8 @@ public static class RestockEndpoints
         admin.MapGet("/settings", Settings).WithSummary("Restock settings: watched subsidiaries, interval, threshold, API hosts (admins)");
         admin.MapPatch("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (admins): {subsidiaries: [\"FR\", \"CA\"]}");
         admin.MapPut("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (same as PATCH)");
+        admin.MapPost("/plans/{planCode}/check", CheckNow).WithSummary("Check a plan now, without waiting for its next turn (admins)")
+            .WithDescription("Runs a poll cycle in which the plan's sources are due; answers what the cycle did (checked, failed, changes, alerts).").ProducesProblem(404);
         admin.MapGet("/sources", Sources).WithSummary("Every upstream source with its last check, failures and last error (admins); paged");
     }
 
@@ -115,6 +117,11 @@ public static class RestockEndpoints
 
     static async Task<Results<Ok<RestockSettingsDto>, ValidationProblem, ProblemHttpResult>> UpdateSettings(UpdateRestockSettingsRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.UpdateSettingsAsync(user.IsAdmin(), Me(user), request, ct)).ToHttp();
+
+    static async Task<Results<Ok<CycleReport>, ProblemHttpResult>> CheckNow(string planCode, RestockPoller poller, CancellationToken ct) =>
+        await poller.CheckNowAsync(planCode, ct) is { } report
+            ? TypedResults.Ok(report)
+            : TypedResults.Problem("No such plan.", statusCode: 404, title: "Not Found");
 
     static async Task<Ok<Page<SourceDto>>> Sources([AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         TypedResults.Ok(await service.SourcesAsync(page, ct));

@@ -53,6 +53,24 @@ public sealed partial class RestockPoller(
         return RestockOptions.ParseSubsidiaries(stored ?? options.Subsidiaries);
     }
 
+    /// <summary>Makes a plan's sources due now and runs a cycle (admins' "check now"); false when the plan is unknown.</summary>
+    public async Task<CycleReport?> CheckNowAsync(string planCode, CancellationToken ct)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            if (!await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
+            {
+                return null;
+            }
+            await SyncSourcesAsync(ct);
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Set<RestockSource>().Where(s => s.PlanCode == planCode && s.NextDueAt > now)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
+        }
+        return await RunCycleAsync(ct);
+    }
+
     public async Task<CycleReport> RunCycleAsync(CancellationToken ct)
     {
         var o = options.CurrentValue;
