@@ -55,6 +55,8 @@ public static class RestockEndpoints
         admin.MapPut("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (same as PATCH)");
         admin.MapPost("/plans/{planCode}/check", CheckNow).WithSummary("Check a plan now, without waiting for its next turn (admins)")
             .WithDescription("Runs a poll cycle in which the plan's sources are due; answers what the cycle did (checked, failed, changes, alerts).").ProducesProblem(404);
+        admin.MapPost("/check", CheckAll).WithSummary("Check every watched source now (admins)")
+            .WithDescription("Runs one poll cycle over all sources at once, with the usual concurrency cap; answers what it did.");
         admin.MapGet("/sources", Sources).WithSummary("Every upstream source with its last check, failures and last error (admins); paged");
     }
 
@@ -122,6 +124,9 @@ public static class RestockEndpoints
         await poller.CheckNowAsync(planCode, ct) is { } report
             ? TypedResults.Ok(report)
             : TypedResults.Problem("No such plan.", statusCode: 404, title: "Not Found");
+
+    static async Task<Ok<CycleReport>> CheckAll(RestockPoller poller, CancellationToken ct) =>
+        TypedResults.Ok((await poller.CheckNowAsync(null, ct))!); // without a plan there is always a report
 
     static async Task<Ok<Page<SourceDto>>> Sources([AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         TypedResults.Ok(await service.SourcesAsync(page, ct));

@@ -53,19 +53,19 @@ public sealed partial class RestockPoller(
         return RestockOptions.ParseSubsidiaries(stored ?? options.Subsidiaries);
     }
 
-    /// <summary>Makes a plan's sources due now and runs a cycle (admins' "check now"); false when the plan is unknown.</summary>
-    public async Task<CycleReport?> CheckNowAsync(string planCode, CancellationToken ct)
+    /// <summary>Makes a plan's sources (or, with no plan, every source) due now and runs a cycle; null when the plan is unknown.</summary>
+    public async Task<CycleReport?> CheckNowAsync(string? planCode, CancellationToken ct)
     {
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-            if (!await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
+            if (planCode is not null && !await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
             {
                 return null;
             }
             await SyncSourcesAsync(ct);
             var now = clock.GetUtcNow().UtcDateTime;
-            await db.Set<RestockSource>().Where(s => s.PlanCode == planCode && s.NextDueAt > now)
+            await db.Set<RestockSource>().Where(s => (planCode == null || s.PlanCode == planCode) && s.NextDueAt > now)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
         }
         return await RunCycleAsync(ct);
@@ -224,51 +224,57 @@ public sealed partial class RestockPoller(
         var now = clock.GetUtcNow().UtcDateTime;
         var changes = new List<StockChange>();
         var pending = new List<PendingAlert>();
-        int failed = 0;
+        var failed = 0;
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var owner = batch[0].Source.LeaseOwner;
         var ids = batch.Select(b => b.Source.Id).ToList();
-        var sources = await db.Set<RestockSource>().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, ct);
+        // Sources removed meanwhile, or whose lease expired and went to another replica, are not ours to write.
+        var held = (await db.Set<RestockSource>().AsNoTracking().Where(s => ids.Contains(s.Id) && s.LeaseOwner == owner).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
         var planCodes = batch.Select(b => b.Source.PlanCode).Distinct().ToList();
+        var subsidiaries = batch.Select(b => b.Source.Subsidiary).Distinct().ToList();
         // The previous states are read here, before any is written, inside the transaction that writes the new ones.
-        var states = (await db.Set<RestockState>().Where(s => planCodes.Contains(s.PlanCode)).ToListAsync(ct))
+        // Untracked: a steady state costs no change tracking, and only what changed is written back.
+        var states = (await db.Set<RestockState>().AsNoTracking().Where(s => planCodes.Contains(s.PlanCode) && subsidiaries.Contains(s.Subsidiary)).ToListAsync(ct))
             .ToDictionary(s => (s.Subsidiary, s.PlanCode, s.Datacenter, s.Track));
 
-        foreach (var (claimed, result) in batch)
+        var healthy = new List<Guid>();
+        foreach (var (source, result) in batch)
         {
-            if (!sources.TryGetValue(claimed.Id, out var source) || source.LeaseOwner != claimed.LeaseOwner)
+            if (!held.Contains(source.Id))
             {
-                // The source was removed, or our lease expired and another replica took it over.
                 continue;
             }
-            source.LastCheckedAt = now;
-            source.Checks++;
-            source.LeaseOwner = null;
-            source.LeaseUntil = null;
             if (!result.Ok)
             {
                 failed++;
-                source.Failures++;
-                source.ConsecutiveFailures++;
-                source.LastError = result.Error is { Length: > 1000 } e ? e[..1000] : result.Error;
-                source.NextDueAt = now + Backoff(o, source.ConsecutiveFailures, result);
-                LogCheckFailed(logger, source.Subsidiary, source.PlanCode, source.ConsecutiveFailures, result.Error);
-                if (source.ConsecutiveFailures >= o.FailureAlertAfter && !source.FailureAlerted)
+                var failures = source.ConsecutiveFailures + 1;
+                var error = result.Error is { Length: > 1000 } e ? e[..1000] : result.Error;
+                var alert = failures >= o.FailureAlertAfter && !source.FailureAlerted;
+                LogCheckFailed(logger, source.Subsidiary, source.PlanCode, failures, result.Error);
+                await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
+                    .SetProperty(s => s.LastCheckedAt, now)
+                    .SetProperty(s => s.Checks, s => s.Checks + 1)
+                    .SetProperty(s => s.Failures, s => s.Failures + 1)
+                    .SetProperty(s => s.ConsecutiveFailures, failures)
+                    .SetProperty(s => s.LastError, error)
+                    .SetProperty(s => s.FailureAlerted, source.FailureAlerted || alert)
+                    .SetProperty(s => s.NextDueAt, now + Backoff(o, failures, result))
+                    .SetProperty(s => s.LeaseOwner, (string?)null)
+                    .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+                if (alert)
                 {
-                    source.FailureAlerted = true;
+                    source.ConsecutiveFailures = failures;
+                    source.LastError = error;
                     pending.Add(PendingAlert.Health(source, true));
                 }
                 continue;
             }
             if (source.FailureAlerted)
             {
-                source.FailureAlerted = false;
                 pending.Add(PendingAlert.Health(source, false));
             }
-            source.ConsecutiveFailures = 0;
-            source.LastError = null;
-            source.LastSuccessAt = now;
-            source.NextDueAt = now + NextInterval(o);
+            healthy.Add(source.Id);
 
             var observations = result.Observations;
             if (result.NothingListed)
@@ -286,12 +292,17 @@ public sealed partial class RestockPoller(
                 }
                 var key = (source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track);
                 states.TryGetValue(key, out var previous);
+                var before = previous is null ? default : Fingerprint(previous);
                 var outcome = StockRule.Observe(previous, seen.State, seen.Raw, seen.DeliveryHours, now, o.NotificationThreshold,
                     source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track);
                 if (previous is null)
                 {
                     db.Set<RestockState>().Add(outcome.State);
                     states[key] = outcome.State;
+                }
+                else if (Fingerprint(previous) != before)
+                {
+                    db.Set<RestockState>().Update(previous);
                 }
                 if (outcome.Changed)
                 {
@@ -315,12 +326,31 @@ public sealed partial class RestockPoller(
             }
         }
 
+        if (healthy.Count > 0)
+        {
+            // One statement for every source that answered; the jitter is drawn per batch.
+            var next = now + NextInterval(o);
+            await db.Set<RestockSource>().Where(s => healthy.Contains(s.Id)).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.LastSuccessAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.ConsecutiveFailures, 0)
+                .SetProperty(s => s.LastError, (string?)null)
+                .SetProperty(s => s.FailureAlerted, false)
+                .SetProperty(s => s.NextDueAt, next)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+        }
         var alerts = pending.Count == 0 ? 0 : await RecordAlertsAsync(services, db, pending, cycle, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         feed.Publish(changes);
         return new CycleReport(batch.Count, failed, changes.Count, alerts);
     }
+
+    /// <summary>Everything the rule may change on a state, to write back only states that changed.</summary>
+    static (StockState, string?, DateTime, DateTime?, DateTime?, int, int, bool, bool, int?) Fingerprint(RestockState s) =>
+        (s.State, s.RawStatus, s.Since, s.UnavailableSince, s.OutOfStockSince, s.AvailableStreak, s.OrderableStreak, s.AvailableRunQualified, s.OrderableRunQualified, s.DeliveryHours);
 
     /// <summary>A signal waiting for its alert, or a source's health change (<see cref="Failing"/> set).</summary>
     sealed record PendingAlert(RestockSource Source, Observation? Seen, StockSignal? Signal, RestockState? State, bool? Failing)
