@@ -31,7 +31,11 @@ public sealed class ServerUnderTest : IAsyncDisposable
 
     public string AdminPassword { get; private set; } = "";
 
-    public static async Task<ServerUnderTest> StartAsync(string serverDll, string databaseUrl, string dataDir, CancellationToken ct)
+    /// <summary>The server's process, for reading its CPU time and memory.</summary>
+    public Process Process => _process;
+
+    public static async Task<ServerUnderTest> StartAsync(string serverDll, string databaseUrl, string dataDir, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(serverDll))
         {
@@ -53,6 +57,10 @@ public sealed class ServerUnderTest : IAsyncDisposable
         // Any 40+ characters; PostgreSQL replicas must share it, SQLite would otherwise keep one in DATA_DIR.
         start.Environment["JWT_SECRET"] = "vigil-bench-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
 
         var process = Process.Start(start) ?? throw new ServerStartException("dotnet did not start.");
         var server = new ServerUnderTest(process, new Uri($"http://127.0.0.1:{port}/"));

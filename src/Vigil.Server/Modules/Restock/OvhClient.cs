@@ -17,6 +17,30 @@ public sealed record Observation(string Datacenter, string Track, StockState Sta
 public sealed record CheckResult(bool Ok, IReadOnlyList<Observation> Observations, string? Error = null, int? Status = null, TimeSpan? RetryAfter = null, bool NothingListed = false)
 {
     public static CheckResult Failed(string error, int? status = null, TimeSpan? retryAfter = null) => new(false, [], error, status, retryAfter);
+
+    /// <summary>A fingerprint of what was observed, stable across processes (FNV-1a over the sorted observations).</summary>
+    public long Fingerprint()
+    {
+        const ulong Prime = 1099511628211;
+        var hash = 14695981039346656037UL;
+        void Mix(string? text)
+        {
+            foreach (var c in text ?? "\0")
+            {
+                hash = (hash ^ c) * Prime;
+            }
+            hash = (hash ^ '|') * Prime;
+        }
+        Mix(NothingListed ? "none" : "some");
+        foreach (var o in Observations.OrderBy(o => o.Datacenter, StringComparer.Ordinal).ThenBy(o => o.Track, StringComparer.Ordinal))
+        {
+            Mix(o.Datacenter);
+            Mix(o.Track);
+            Mix(o.Raw);
+            Mix(o.DeliveryHours?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return unchecked((long)hash);
+    }
 }
 
 public sealed record CatalogPricing(string Mode, int Commitment, string IntervalUnit, int Interval, long Price, long Tax, string? Description, bool MonthlyList);

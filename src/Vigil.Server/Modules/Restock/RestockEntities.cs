@@ -72,6 +72,15 @@ public sealed class RestockSource
     public int ConsecutiveFailures { get; set; }
     public string? LastError { get; set; }
 
+    /// <summary>Fingerprint of the last answer's observations.</summary>
+    public long AnswerHash { get; set; }
+
+    /// <summary>
+    /// No state of this source has anything left to count (no debounce in progress), so an answer with the same
+    /// fingerprint cannot change anything and its states need not be read.
+    /// </summary>
+    public bool Settled { get; set; }
+
     /// <summary>Admins were told the source is failing and have not yet been told it recovered.</summary>
     public bool FailureAlerted { get; set; }
     public long Checks { get; set; }

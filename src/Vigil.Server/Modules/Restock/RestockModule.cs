@@ -31,7 +31,9 @@ public sealed class RestockModule : VigilModule
                 AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 UseProxy = false,
-            });
+            })
+            // Thousands of checks per cycle: the factory's four log lines per request would drown the log; failures are logged by the poller.
+            .RemoveAllLoggers();
         services.AddSingleton<RestockFeed>();
         services.AddSingleton<CatalogSync>();
         services.AddSingleton<RestockPoller>();

@@ -231,51 +231,58 @@ public sealed partial class RestockPoller(
         var ids = batch.Select(b => b.Source.Id).ToList();
         // Sources removed meanwhile, or whose lease expired and went to another replica, are not ours to write.
         var held = (await db.Set<RestockSource>().AsNoTracking().Where(s => ids.Contains(s.Id) && s.LeaseOwner == owner).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
-        var planCodes = batch.Select(b => b.Source.PlanCode).Distinct().ToList();
-        var subsidiaries = batch.Select(b => b.Source.Subsidiary).Distinct().ToList();
-        // The previous states are read here, before any is written, inside the transaction that writes the new ones.
-        // Untracked: a steady state costs no change tracking, and only what changed is written back.
-        var states = (await db.Set<RestockState>().AsNoTracking().Where(s => planCodes.Contains(s.PlanCode) && subsidiaries.Contains(s.Subsidiary)).ToListAsync(ct))
-            .ToDictionary(s => (s.Subsidiary, s.PlanCode, s.Datacenter, s.Track));
-
-        var healthy = new List<Guid>();
-        foreach (var (source, result) in batch)
+        var answered = batch.Where(b => held.Contains(b.Source.Id) && b.Result.Ok).Select(b => (b.Source, b.Result, Hash: b.Result.Fingerprint())).ToList();
+        // The same answer as last time, with nothing left to count, cannot change a state: those states are not even read.
+        var toApply = answered.Where(a => !(a.Source.Settled && a.Source.AnswerHash == a.Hash)).ToList();
+        var states = new Dictionary<(string, string, string, string), RestockState>();
+        if (toApply.Count > 0)
         {
-            if (!held.Contains(source.Id))
+            var planCodes = toApply.Select(a => a.Source.PlanCode).Distinct().ToList();
+            var subsidiaries = toApply.Select(a => a.Source.Subsidiary).Distinct().ToList();
+            // The previous states are read here, before any is written, inside the transaction that writes the new ones.
+            // Untracked: only what changed is written back.
+            states = (await db.Set<RestockState>().AsNoTracking().Where(s => planCodes.Contains(s.PlanCode) && subsidiaries.Contains(s.Subsidiary)).ToListAsync(ct))
+                .ToDictionary(s => (s.Subsidiary, s.PlanCode, s.Datacenter, s.Track));
+        }
+
+        foreach (var (source, result) in batch.Where(b => held.Contains(b.Source.Id) && !b.Result.Ok))
+        {
+            failed++;
+            var failures = source.ConsecutiveFailures + 1;
+            var error = result.Error is { Length: > 1000 } e ? e[..1000] : result.Error;
+            var alert = failures >= o.FailureAlertAfter && !source.FailureAlerted;
+            LogCheckFailed(logger, source.Subsidiary, source.PlanCode, failures, result.Error);
+            await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.Failures, s => s.Failures + 1)
+                .SetProperty(s => s.ConsecutiveFailures, failures)
+                .SetProperty(s => s.LastError, error)
+                .SetProperty(s => s.FailureAlerted, source.FailureAlerted || alert)
+                .SetProperty(s => s.NextDueAt, now + Backoff(o, failures, result))
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+            if (alert)
             {
-                continue;
+                source.ConsecutiveFailures = failures;
+                source.LastError = error;
+                pending.Add(PendingAlert.Health(source, true));
             }
-            if (!result.Ok)
-            {
-                failed++;
-                var failures = source.ConsecutiveFailures + 1;
-                var error = result.Error is { Length: > 1000 } e ? e[..1000] : result.Error;
-                var alert = failures >= o.FailureAlertAfter && !source.FailureAlerted;
-                LogCheckFailed(logger, source.Subsidiary, source.PlanCode, failures, result.Error);
-                await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
-                    .SetProperty(s => s.LastCheckedAt, now)
-                    .SetProperty(s => s.Checks, s => s.Checks + 1)
-                    .SetProperty(s => s.Failures, s => s.Failures + 1)
-                    .SetProperty(s => s.ConsecutiveFailures, failures)
-                    .SetProperty(s => s.LastError, error)
-                    .SetProperty(s => s.FailureAlerted, source.FailureAlerted || alert)
-                    .SetProperty(s => s.NextDueAt, now + Backoff(o, failures, result))
-                    .SetProperty(s => s.LeaseOwner, (string?)null)
-                    .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
-                if (alert)
-                {
-                    source.ConsecutiveFailures = failures;
-                    source.LastError = error;
-                    pending.Add(PendingAlert.Health(source, true));
-                }
-                continue;
-            }
+        }
+
+        var unchanged = new List<Guid>();
+        var next = now + NextInterval(o);
+        foreach (var (source, result, hash) in answered)
+        {
             if (source.FailureAlerted)
             {
                 pending.Add(PendingAlert.Health(source, false));
             }
-            healthy.Add(source.Id);
-
+            if (source.Settled && source.AnswerHash == hash)
+            {
+                unchanged.Add(source.Id);
+                continue;
+            }
             var observations = result.Observations;
             if (result.NothingListed)
             {
@@ -324,13 +331,30 @@ public sealed partial class RestockPoller(
                     pending.Add(new PendingAlert(source, seen, signal, outcome.State, null));
                 }
             }
+            var settled = states.Values.Where(s => s.Subsidiary == source.Subsidiary && s.PlanCode == source.PlanCode).All(StockRule.IsSettled);
+            if (settled == source.Settled && hash == source.AnswerHash)
+            {
+                unchanged.Add(source.Id);
+                continue;
+            }
+            await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.LastSuccessAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.ConsecutiveFailures, 0)
+                .SetProperty(s => s.LastError, (string?)null)
+                .SetProperty(s => s.FailureAlerted, false)
+                .SetProperty(s => s.AnswerHash, hash)
+                .SetProperty(s => s.Settled, settled)
+                .SetProperty(s => s.NextDueAt, next)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
         }
 
-        if (healthy.Count > 0)
+        if (unchanged.Count > 0)
         {
-            // One statement for every source that answered; the jitter is drawn per batch.
-            var next = now + NextInterval(o);
-            await db.Set<RestockSource>().Where(s => healthy.Contains(s.Id)).ExecuteUpdateAsync(u => u
+            // One statement for every source whose answer changed nothing; the jitter is drawn per batch.
+            await db.Set<RestockSource>().Where(s => unchanged.Contains(s.Id)).ExecuteUpdateAsync(u => u
                 .SetProperty(s => s.LastCheckedAt, now)
                 .SetProperty(s => s.LastSuccessAt, now)
                 .SetProperty(s => s.Checks, s => s.Checks + 1)

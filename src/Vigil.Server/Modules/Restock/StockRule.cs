@@ -21,6 +21,10 @@ public static class StockRule
     /// <summary>Streaks stop counting here, so a steady state writes nothing; debounce counts are capped to it.</summary>
     public const int MaxConfirmPolls = 10;
 
+    /// <summary>Nothing is left to count: an unchanged answer cannot change this state or raise anything.</summary>
+    public static bool IsSettled(RestockState s) =>
+        !(s.AvailableRunQualified && s.AvailableStreak < MaxConfirmPolls) && !(s.OrderableRunQualified && s.OrderableStreak < MaxConfirmPolls);
+
     public sealed record Result(RestockState State, bool Changed, StockState Previous, List<StockSignal> Signals);
 
     public static Result Observe(RestockState? state, StockState observed, string? raw, int? deliveryHours, DateTime now, TimeSpan threshold,
@@ -127,7 +131,9 @@ public static class StockRule
     static void Confirm(RestockState state, AvailabilityRule rule, List<StockSignal> signals)
     {
         var streak = rule == AvailabilityRule.InStockOnly ? state.AvailableStreak : state.OrderableStreak;
-        if (streak >= MaxConfirmPolls)
+        var qualified = rule == AvailabilityRule.InStockOnly ? state.AvailableRunQualified : state.OrderableRunQualified;
+        // Only a run that followed a long enough outage can still owe a debounced alert; the others need no counting.
+        if (!qualified || streak >= MaxConfirmPolls)
         {
             return;
         }
@@ -140,10 +146,6 @@ public static class StockRule
         {
             state.OrderableStreak = streak;
         }
-        var qualified = rule == AvailabilityRule.InStockOnly ? state.AvailableRunQualified : state.OrderableRunQualified;
-        if (qualified)
-        {
-            signals.Add(new StockSignal(true, rule, streak, state.Since));
-        }
+        signals.Add(new StockSignal(true, rule, streak, state.Since));
     }
 }

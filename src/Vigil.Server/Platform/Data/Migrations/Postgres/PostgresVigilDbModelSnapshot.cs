@@ -968,6 +968,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long>("AnswerHash")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Checks")
                         .HasColumnType("bigint");
 
@@ -1009,6 +1012,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("Settled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Subsidiary")
                         .IsRequired()

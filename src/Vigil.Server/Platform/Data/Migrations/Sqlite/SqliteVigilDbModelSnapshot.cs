@@ -955,6 +955,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("AnswerHash")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Checks")
                         .HasColumnType("INTEGER");
 
@@ -996,6 +999,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Settled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Subsidiary")
                         .IsRequired()

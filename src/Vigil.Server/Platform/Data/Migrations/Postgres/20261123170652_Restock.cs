@@ -128,6 +128,8 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     LastSuccessAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     ConsecutiveFailures = table.Column<int>(type: "integer", nullable: false),
                     LastError = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    AnswerHash = table.Column<long>(type: "bigint", nullable: false),
+                    Settled = table.Column<bool>(type: "boolean", nullable: false),
                     FailureAlerted = table.Column<bool>(type: "boolean", nullable: false),
                     Checks = table.Column<long>(type: "bigint", nullable: false),
                     Failures = table.Column<long>(type: "bigint", nullable: false)

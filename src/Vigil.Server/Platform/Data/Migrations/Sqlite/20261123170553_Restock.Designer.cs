@@ -11,7 +11,7 @@ using Vigil.Server.Platform.Data;
 namespace Vigil.Server.Platform.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteVigilDb))]
-    [Migration("20261123162554_Restock")]
+    [Migration("20261123170553_Restock")]
     partial class Restock
     {
         /// <inheritdoc />
@@ -958,6 +958,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("AnswerHash")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Checks")
                         .HasColumnType("INTEGER");
 
@@ -999,6 +1002,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Settled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Subsidiary")
                         .IsRequired()

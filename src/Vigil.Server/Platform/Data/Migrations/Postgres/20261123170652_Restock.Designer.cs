@@ -12,7 +12,7 @@ using Vigil.Server.Platform.Data;
 namespace Vigil.Server.Platform.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresVigilDb))]
-    [Migration("20261123162625_Restock")]
+    [Migration("20261123170652_Restock")]
     partial class Restock
     {
         /// <inheritdoc />
@@ -971,6 +971,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<long>("AnswerHash")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Checks")
                         .HasColumnType("bigint");
 
@@ -1012,6 +1015,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("Settled")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("Subsidiary")
                         .IsRequired()

@@ -128,6 +128,8 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                     LastSuccessAt = table.Column<DateTime>(type: "TEXT", nullable: true),
                     ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
                     LastError = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    AnswerHash = table.Column<long>(type: "INTEGER", nullable: false),
+                    Settled = table.Column<bool>(type: "INTEGER", nullable: false),
                     FailureAlerted = table.Column<bool>(type: "INTEGER", nullable: false),
                     Checks = table.Column<long>(type: "INTEGER", nullable: false),
                     Failures = table.Column<long>(type: "INTEGER", nullable: false)
