@@ -56,7 +56,8 @@ public sealed record OvhCatalogPlan(
 /// <summary>
 /// OVHcloud's three public restock endpoints under <c>/1.0</c> and <c>/v1</c>, in their real shapes:
 /// <c>GET /vps/order/rule/datacenter</c>, <c>GET /dedicated/server/datacenter/availabilities</c> and
-/// <c>GET /order/catalog/public/vps</c>. One region per instance (a foreign <c>ovhSubsidiary</c> is a 400), stock
+/// <c>GET /order/catalog/public/vps</c>. One region per instance (<c>eu</c>, <c>ca</c>, <c>us</c>: a foreign
+/// <c>ovhSubsidiary</c> is a 400; <c>all</c> serves every subsidiary), stock
 /// scriptable per (subsidiary, plan, datacenter), faults per plan or for every request, every answer with an
 /// <c>X-Ovh-Queryid</c> header, and a count of requests per path and query.
 /// </summary>
@@ -67,6 +68,8 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         ["eu"] = ["CZ", "DE", "ES", "EU", "FI", "FR", "GB", "IE", "IT", "LT", "MA", "NL", "PL", "PT", "SN", "TN"],
         ["ca"] = ["ASIA", "AU", "CA", "IN", "QC", "SG", "WE", "WS"],
         ["us"] = ["US"],
+        // One fake standing in for every region's host at once (tests that do not care which host serves what).
+        ["all"] = ["CZ", "DE", "ES", "EU", "FI", "FR", "GB", "IE", "IT", "LT", "MA", "NL", "PL", "PT", "SN", "TN", "ASIA", "AU", "CA", "IN", "QC", "SG", "WE", "WS", "US"],
     };
 
     /// <summary>VPS datacenter codes and the city/country the catalog gives them (Local Zones have none).</summary>

@@ -17,7 +17,7 @@ public abstract class RestockHost(Db db, FakeOvh? sharedOvh = null, FakeWebhookR
     /// <summary>Fakes this host started (and stops); shared ones belong to whoever passed them.</summary>
     readonly bool _ownsFakes = sharedOvh is null;
 
-    public FakeOvh Ovh { get; } = sharedOvh ?? new();
+    public FakeOvh Ovh { get; } = sharedOvh ?? new("all");
 
     public FakeWebhookReceiver Receiver { get; } = sharedReceiver ?? new();
 

@@ -333,6 +333,27 @@ public abstract class WatchTests(RestockHost host)
     }
 
     [Fact]
+    public async Task A_subscriber_in_a_subsidiary_nobody_watches_gets_that_source_checked()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = NewPlan();
+        await host.AddPlanAsync(admin, plan, ct: Ct);
+        host.Ovh.SetVps("CA", plan, "BHS", "out-of-stock");
+        var (user, path) = await host.SubscriberAsync(Ct);
+        await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "CA" }, Ct);
+
+        await host.AfterAsync(Interval, Ct);
+        host.Ovh.SetVps("CA", plan, "BHS", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+
+        host.Ovh.VpsRequests("CA", plan).ShouldBe(2);
+        (await host.StateAsync(plan, "BHS", subsidiary: "CA", ct: Ct)).ShouldBe("in_stock");
+        host.MessagesAt(path).ShouldHaveSingleItem().GetProperty("title").GetString()!.ShouldContain("BHS (CA)");
+    }
+
+    [Fact]
     public async Task Dedicated_servers_are_watched_through_their_availabilities()
     {
         host.RequireDatabase();

@@ -49,7 +49,7 @@ public sealed class RestockModule : VigilModule
 
     public override void AddWorkers(IHostApplicationBuilder builder)
     {
-        var tick = builder.Configuration.GetSection(RestockOptions.Section).Get<RestockOptions>()?.Tick ?? TimeSpan.FromSeconds(15);
+        var tick = (builder.Configuration.GetSection(RestockOptions.Section).Get<RestockOptions>() ?? new RestockOptions()).EffectiveTick;
         builder.Services.AddRecurringJob<RestockPollJob>("restock.poll", tick);
     }
 

@@ -11,9 +11,19 @@ public sealed class RestockOptions
 {
     public const string Section = "Restock";
 
-    /// <summary>How often each source is checked (never below 30 s, as OVH asks for fair use).</summary>
-    [Range(typeof(TimeSpan), "00:00:30", "1.00:00:00")]
+    /// <summary>How often each source is checked. Against OVH's own hosts it is never below 30 s (fair use); a fake may go faster.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(120);
+
+    public static readonly TimeSpan OvhMinimumInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>The interval actually used: <see cref="CheckInterval"/>, raised to 30 s when any region points at OVH itself.</summary>
+    public TimeSpan EffectiveCheckInterval =>
+        CheckInterval < OvhMinimumInterval && new[] { ApiBaseEu, ApiBaseCa, ApiBaseUs }.Any(IsOvhHost) ? OvhMinimumInterval : CheckInterval;
+
+    static bool IsOvhHost(Uri uri) =>
+        uri.Host.EndsWith("ovh.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("ovhcloud.com", StringComparison.OrdinalIgnoreCase)
+        || uri.Host.EndsWith("ovh.net", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("ovh.ca", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fraction of the interval each next check moves by at random (0.1 = ±10 %), so sources spread out.</summary>
     [Range(0.0, 0.5)]
@@ -67,9 +77,11 @@ public sealed class RestockOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How often the poller looks for due sources.</summary>
+    /// <summary>How often the poller looks for due sources; by default a quarter of the interval, between 1 and 15 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan Tick { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan? Tick { get; set; }
+
+    public TimeSpan EffectiveTick => Tick ?? TimeSpan.FromTicks(Math.Clamp(EffectiveCheckInterval.Ticks / 4, TimeSpan.TicksPerSecond, 15 * TimeSpan.TicksPerSecond));
 
     /// <summary>Whether this worker runs the recurring poll job (tests drive cycles by hand instead).</summary>
     public bool RunPoller { get; set; } = true;

@@ -170,6 +170,15 @@ public sealed partial class RestockPoller(
                 wanted[(subsidiary, plan.PlanCode)] = plan.Kind;
             }
         }
+        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
+        var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
+        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        {
+            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
+            {
+                wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
+            }
+        }
         var existing = await db.Set<RestockSource>().AsNoTracking().Select(s => new { s.Id, s.Subsidiary, s.PlanCode }).ToListAsync(ct);
         var gone = existing.Where(s => !wanted.ContainsKey((s.Subsidiary, s.PlanCode))).Select(s => s.Id).ToList();
         if (gone.Count > 0)
@@ -200,14 +209,14 @@ public sealed partial class RestockPoller(
     static TimeSpan NextInterval(RestockOptions o)
     {
         var jitter = o.Jitter <= 0 ? 0 : (Random.Shared.NextDouble() * 2 - 1) * o.Jitter;
-        return o.CheckInterval * (1 + jitter);
+        return o.EffectiveCheckInterval * (1 + jitter);
     }
 
     static TimeSpan Backoff(RestockOptions o, int failures, CheckResult result)
     {
         // Network errors, garbage, 408, 425, 429 and 5xx are worth retrying soon; other 4xx mean a configuration problem, so wait a full interval.
         var retryable = result.Status is null or (>= 200 and < 300) or 408 or 425 or 429 or >= 500;
-        var start = retryable ? TimeSpan.FromSeconds(2) : o.CheckInterval;
+        var start = retryable ? TimeSpan.FromSeconds(2) : o.EffectiveCheckInterval;
         var delay = start * Math.Pow(2, Math.Min(failures - 1, 20));
         if (result.RetryAfter is { } after && after > delay)
         {

@@ -63,10 +63,11 @@ public sealed partial class RestockService(
             query = query.Where(x => x.Track == track);
         }
         var states = await query.ToListAsync(ct);
+        // Only what is checked now: states of a (subsidiary, plan) that still has a source.
         var sources = await db.Set<RestockSource>().AsNoTracking().ToDictionaryAsync(s => (s.Subsidiary, s.PlanCode), s => s.LastSuccessAt, ct);
         var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
         var items = states
-            .Where(s => plans.ContainsKey(s.PlanCode) && (s.Subsidiary.Length == 0 || watched.Contains(s.Subsidiary)))
+            .Where(s => plans.ContainsKey(s.PlanCode) && sources.ContainsKey((s.Subsidiary, s.PlanCode)))
             .OrderBy(s => plans[s.PlanCode].Name).ThenBy(s => s.PlanCode).ThenBy(s => s.Subsidiary).ThenBy(s => s.Datacenter).ThenBy(s => s.Track)
             .Select(s =>
             {
@@ -388,7 +389,7 @@ public sealed partial class RestockService(
     public async Task<RestockSettingsDto> SettingsAsync(CancellationToken ct)
     {
         var o = options.CurrentValue;
-        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], (int)o.CheckInterval.TotalSeconds,
+        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], (int)o.EffectiveCheckInterval.TotalSeconds,
             (int)o.NotificationThreshold.TotalMinutes, o.PublicStatus, o.ApiBaseEu.ToString(), o.ApiBaseCa.ToString(), o.ApiBaseUs.ToString());
     }
 
@@ -440,7 +441,7 @@ public sealed partial class RestockService(
 
     /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
     async Task<(RestockSubscriptionOptions? Options, int? Cooldown, Dictionary<string, string[]> Errors)> ValidateAsync(CreateRestockSubscriptionRequest r, string prefix,
-        IReadOnlyList<string> watched, CancellationToken ct)
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var code = r.PlanCode?.Trim() ?? "";
@@ -462,9 +463,9 @@ public sealed partial class RestockService(
         {
             errors[prefix + "subsidiary"] = ["The subsidiary field is required for VPS plans (FR, CA, …)."];
         }
-        else if (!watched.Contains(subsidiary))
+        else if (!OvhSubsidiaries.IsKnown(subsidiary))
         {
-            errors[prefix + "subsidiary"] = [$"Subsidiary '{subsidiary}' is not watched; watched: {string.Join(", ", watched)}."];
+            errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
         }
         var datacenters = (r.Datacenters ?? []).Select(d => (d ?? "").Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (datacenters.Any(d => !DatacenterRegex().IsMatch(d)))
@@ -499,7 +500,7 @@ public sealed partial class RestockService(
 
     public async Task<Outcome<RestockSubscriptionDto>> SubscribeAsync(Guid userId, CreateRestockSubscriptionRequest request, CancellationToken ct)
     {
-        var (o, cooldown, errors) = await ValidateAsync(request, "", await SubsidiariesAsync(ct), ct);
+        var (o, cooldown, errors) = await ValidateAsync(request, "", ct);
         if (o is null)
         {
             return Outcome.Invalid<RestockSubscriptionDto>(errors);
@@ -519,7 +520,6 @@ public sealed partial class RestockService(
     /// <summary>Creates many at once, all or nothing; one matching an existing subscription replaces it; <c>replace</c> drops the rest.</summary>
     public async Task<Outcome<BulkSubscriptionsDto>> SubscribeManyAsync(Guid userId, BulkSubscriptionsRequest request, CancellationToken ct)
     {
-        var watched = await SubsidiariesAsync(ct);
         var errors = new Dictionary<string, string[]>();
         var wanted = new List<(RestockSubscriptionOptions Options, int? Cooldown, IReadOnlyList<Guid>? Channels)>();
         for (var i = 0; i < request.Subscriptions!.Count; i++)
@@ -531,7 +531,7 @@ public sealed partial class RestockService(
                 continue;
             }
             var itemErrors = RequestValidationFilter.Validate(item).ToDictionary(e => $"subscriptions[{i}].{e.Key}", e => e.Value);
-            var (o, cooldown, found) = await ValidateAsync(item, $"subscriptions[{i}].", watched, ct);
+            var (o, cooldown, found) = await ValidateAsync(item, $"subscriptions[{i}].", ct);
             foreach (var (k, v) in itemErrors.Concat(found))
             {
                 errors[k] = v;
