@@ -63,7 +63,7 @@ public sealed partial class RestockPoller(
             {
                 return null;
             }
-            await SyncSourcesAsync(ct);
+            // Sources the cycle adds are due at once; existing ones are made due here.
             var now = clock.GetUtcNow().UtcDateTime;
             await db.Set<RestockSource>().Where(s => (planCode == null || s.PlanCode == planCode) && s.NextDueAt > now)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
