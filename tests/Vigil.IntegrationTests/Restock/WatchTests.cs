@@ -154,6 +154,29 @@ public abstract class WatchTests(RestockHost host)
         using var anonymous = host.CreateClient();
         var history = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/status/history?plan_code={plan}&track=linux&limit=100", Ct);
         history.GetProperty("items").GetArrayLength().ShouldBe(31, "history is stored on change only: the first sighting and 30 flips");
+        var timeline = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/status/timeline/{plan}?days=7", Ct);
+        var gra = timeline.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("datacenter").GetString() == "GRA");
+        gra.GetProperty("segments").GetArrayLength().ShouldBe(31);
+        gra.GetProperty("available_percent").GetDouble().ShouldBeInRange(20, 40);
+    }
+
+    [Fact]
+    public async Task A_subscriber_cooldown_holds_back_a_second_return_within_it()
+    {
+        var (admin, plan, path) = await WatchedPlanAsync(new { cooldown_minutes = 240 });
+        host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        await host.CycleAsync(Ct);
+        host.Ovh.SetVps("FR", plan, "GRA", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+        host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        await host.AfterAsync(Interval, Ct);
+        host.Ovh.SetVps("FR", plan, "GRA", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+
+        (await host.AlertsAsync(plan, Ct)).Count.ShouldBe(2, "both returns qualify");
+        host.MessagesAt(path).Count.ShouldBe(1, "the second falls within the subscriber's 4-hour cooldown");
     }
 
     [Fact]
