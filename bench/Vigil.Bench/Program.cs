@@ -12,16 +12,22 @@ var connections = Positive(new Option<int>("--connections") { Description = "Con
 var repeat = Positive(new Option<int>("--repeat") { Description = "Measured runs per workload; medians are reported.", DefaultValueFactory = _ => 3 });
 var workspaces = Positive(new Option<int>("--workspaces") { Description = "Workspaces created before the list workload.", DefaultValueFactory = _ => 200 });
 var serverDll = new Option<string?>("--server") { Description = "Path to Vigil.Server.dll (default: the build of the same configuration)." };
+var suite = new Option<string>("--suite") { Description = "platform (HTTP), restock (poll cycle) or all.", DefaultValueFactory = _ => "platform" };
+suite.AcceptOnlyFromAmong("platform", "restock", "all");
+var sources = Positive(new Option<int>("--sources") { Description = "Restock: monitored (plan, subsidiary) sources.", DefaultValueFactory = _ => 2000 });
+var inFlight = Positive(new Option<int>("--in-flight") { Description = "Restock: upstream requests in flight, module and ceiling alike.", DefaultValueFactory = _ => 4 });
 
-var root = new RootCommand("Vigil platform HTTP benchmark: /auth/me and a paged list against /healthz on the same server.");
-foreach (var option in (Option[])[db, seconds, warmup, connections, repeat, workspaces, serverDll])
+var root = new RootCommand("Vigil benchmarks: platform HTTP (/auth/me and a paged list against /healthz) and the restock poll cycle (against a bare HttpClient loop).");
+foreach (var option in (Option[])[db, seconds, warmup, connections, repeat, workspaces, serverDll, suite, sources, inFlight])
 {
     root.Options.Add(option);
 }
 root.SetAction((result, ct) => RunAsync(
     result.GetValue(db)!,
+    result.GetValue(suite)!,
     new BenchSettings(result.GetValue(seconds), result.GetValue(warmup), result.GetValue(connections), result.GetValue(repeat),
         result.GetValue(workspaces), MaxRequestsPerRun: 20_000_000),
+    new RestockBenchSettings(result.GetValue(sources), result.GetValue(inFlight), result.GetValue(repeat), FlipsPerCycle: 20),
     result.GetValue(serverDll) ?? DefaultServerDll(),
     ct));
 
@@ -126,8 +132,16 @@ static Option<int> Positive(Option<int> option)
     return option;
 }
 
-static async Task<int> RunAsync(string db, BenchSettings settings, string serverDll, CancellationToken ct)
+static async Task<int> RunAsync(string db, string suite, BenchSettings settings, RestockBenchSettings restock, string serverDll, CancellationToken ct)
 {
+    if (suite is "restock" or "all")
+    {
+        var code = await RestockAsync(db, restock, serverDll, ct);
+        if (suite == "restock" || code != 0)
+        {
+            return code;
+        }
+    }
     Console.WriteLine($"vigil bench: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
     Console.WriteLine($"settings: {settings.Connections} connections, {settings.WarmupSeconds} s warm-up, {settings.Repeat} x {settings.Seconds} s per workload, " +
         $"{settings.Workspaces} workspaces; medians over the runs");
@@ -162,6 +176,56 @@ static async Task<int> RunAsync(string db, BenchSettings settings, string server
             : $"| {r.Database} | {r.Workload} | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.RpsRatio:F3} | {r.P99Ratio:F2} |");
     }
     // A measurement, not a gate: the numbers are for reading, so a slow run still exits 0.
+    return 0;
+}
+
+static async Task<int> RestockAsync(string db, RestockBenchSettings settings, string serverDll, CancellationToken ct)
+{
+    Console.WriteLine($"vigil bench restock: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+    Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after 2 warm-up cycles; medians");
+    Console.WriteLine("ceiling: a bare HttpClient loop over the same URLs in this process, same requests in flight, bodies read");
+    var results = new List<RestockSummary>();
+    try
+    {
+        foreach (var which in db == "both" ? ["sqlite", "postgres"] : new[] { db })
+        {
+            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
+            try
+            {
+                if (which == "sqlite")
+                {
+                    results.Add(await RestockBench.RunAsync("sqlite", "sqlite:///" + Path.Combine(dir.FullName, "vigil.db"), dir.FullName, serverDll, settings, Console.Error, ct));
+                }
+                else
+                {
+                    await using var postgres = await Postgres.StartAsync(ct);
+                    results.Add(await RestockBench.RunAsync("postgres", await postgres.CreateDatabaseAsync(ct), dir.FullName, serverDll, settings, Console.Error, ct));
+                }
+                Console.WriteLine(results[^1].Line());
+            }
+            finally
+            {
+                dir.Delete(recursive: true);
+            }
+        }
+    }
+    catch (ServerStartException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    Console.WriteLine();
+    Console.WriteLine("| db | sources | module checks/s | ceiling checks/s | ratio | server CPU per cycle | per check | working set | growth in a cycle |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Database} | {r.Sources} | {r.ModuleChecksPerSecond:F0} | {r.CeilingChecksPerSecond:F0} | {r.Ratio:F2} | {r.CycleCpuMs:F0} ms | {r.CycleCpuPerCheckUs:F0} µs | {r.WorkingSetMb:F0} MB | {r.WorkingSetGrowthMb:F1} MB |");
+    }
     return 0;
 }
 

@@ -34,6 +34,9 @@ public sealed class ServerUnderTest : IAsyncDisposable
 
     public string AdminPassword { get; private set; } = "";
 
+    /// <summary>The server's process, for reading its CPU time and memory.</summary>
+    public Process Process => _process;
+
     public static async Task<ServerUnderTest> StartAsync(
         string serverDll, string databaseUrl, string dataDir, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null,
         bool freshDatabase = true)

@@ -1,5 +1,6 @@
 using Vigil.Server.Modules.Inventory;
 using Vigil.Server.Modules.Notifications;
+using Vigil.Server.Modules.Restock;
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Configuration;
 using Vigil.Server.Platform.Data;
@@ -13,7 +14,7 @@ namespace Vigil.Server;
 public static class VigilApp
 {
     /// <summary>Every module this build knows; <c>VIGIL_MODULES</c> picks among them.</summary>
-    public static IReadOnlyList<VigilModule> AvailableModules() => [new NotificationsModule(), new InventoryModule()];
+    public static IReadOnlyList<VigilModule> AvailableModules() => [new NotificationsModule(), new InventoryModule(), new RestockModule()];
 
     /// <param name="args">Command-line arguments; settings may be passed as <c>--KEY=value</c>.</param>
     /// <param name="configure">Runs after every service is registered and before the app is built: tests swap the clock here.</param>

@@ -29,8 +29,12 @@ public sealed partial class VigilServer : IAsyncLifetime
 
     public string AdminPassword { get; private set; } = "";
 
+    /// <summary>The OVH API the server's restock watch reads (all regions), scriptable by tests.</summary>
+    public Vigil.Fakes.FakeOvh Ovh { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
+        await Ovh.StartAsync();
         var port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet")
@@ -48,6 +52,10 @@ public sealed partial class VigilServer : IAsyncLifetime
         // Notification tests deliver to receivers the test runs on loopback.
         start.Environment["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Nothing may reach the real OVH: every region points at the fake.
+        start.Environment["OVH_API_BASE_EU"] = new Uri(Ovh.BaseAddress, "1.0").ToString();
+        start.Environment["OVH_API_BASE_CA"] = new Uri(Ovh.BaseAddress, "1.0").ToString();
+        start.Environment["OVH_API_BASE_US"] = new Uri(Ovh.BaseAddress, "1.0").ToString();
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__ColorBehavior"] = "Disabled";
         // Channels under test point at receivers the tests run on loopback, which the server refuses by default.
@@ -135,6 +143,7 @@ public sealed partial class VigilServer : IAsyncLifetime
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        await Ovh.DisposeAsync();
         try
         {
             Directory.Delete(_dataDir, recursive: true);

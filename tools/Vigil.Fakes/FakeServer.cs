@@ -29,6 +29,9 @@ public abstract class FakeServer : IAsyncDisposable
 
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
 
+    /// <summary>Whether requests are kept in <see cref="Requests"/> (benchmarks turn it off to stay lean).</summary>
+    public bool RecordRequests { get; set; } = true;
+
     /// <summary>Answers the next request(s) with these, in order, before normal behaviour resumes.</summary>
     public void Enqueue(params ScriptedResponse[] responses)
     {
@@ -51,17 +54,10 @@ public abstract class FakeServer : IAsyncDisposable
         _app = builder.Build();
         _app.Use(async (http, next) =>
         {
-            http.Request.EnableBuffering();
-            using var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            http.Request.Body.Position = 0;
-            _requests.Enqueue(new RecordedRequest(
-                http.Request.Method,
-                http.Request.Path.Value ?? "/",
-                http.Request.QueryString.Value ?? "",
-                http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                buffer.ToArray(),
-                DateTimeOffset.UtcNow));
+            if (RecordRequests)
+            {
+                await RecordAsync(http);
+            }
             if (_script.TryDequeue(out var scripted))
             {
                 if (scripted.Delay is { } delay)
@@ -85,6 +81,21 @@ public abstract class FakeServer : IAsyncDisposable
         Map(_app);
         await _app.StartAsync(ct);
         BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    async Task RecordAsync(HttpContext http)
+    {
+        http.Request.EnableBuffering();
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        http.Request.Body.Position = 0;
+        _requests.Enqueue(new RecordedRequest(
+            http.Request.Method,
+            http.Request.Path.Value ?? "/",
+            http.Request.QueryString.Value ?? "",
+            http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            buffer.ToArray(),
+            DateTimeOffset.UtcNow));
     }
 
     public async ValueTask DisposeAsync()

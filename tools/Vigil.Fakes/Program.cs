@@ -1,7 +1,8 @@
 using Vigil.Fakes;
 
 // The offline demo: every fake outside system on its own loopback port, until Ctrl+C.
-var fakes = new List<FakeServer> { new FakeDiscord(), new FakeSlack(), new FakeWebhookReceiver(), new FakeNtfy(), new FakeGotify(), new FakeTeams(), new FakeTelegram(), new FakePushover(), new FakeTwilio(), new FakeSolapi() };
+var fakes = new List<FakeServer> { new FakeDiscord(), new FakeSlack(), new FakeWebhookReceiver(), new FakeNtfy(), new FakeGotify(), new FakeTeams(), new FakeTelegram(), new FakePushover(), new FakeTwilio(), new FakeSolapi(), new FakeOvh() };
+((FakeOvh)fakes[^1]).SeedDemo();
 foreach (var fake in fakes)
 {
     await fake.StartAsync();

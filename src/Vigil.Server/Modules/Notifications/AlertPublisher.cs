@@ -7,7 +7,11 @@ using Vigil.Server.Platform.Workspaces;
 
 namespace Vigil.Server.Modules.Notifications;
 
-/// <summary>What a module says happened. <paramref name="GroupKey"/> defaults to the kind, so same-kind events batch.</summary>
+/// <summary>
+/// What a module says happened. <paramref name="GroupKey"/> defaults to the kind, so same-kind events batch.
+/// <paramref name="Audience"/> narrows the matching subscriptions further, for rules only the module understands (a
+/// subscription's own options); <paramref name="SystemChannels"/> false keeps the event off the system default channel.
+/// </summary>
 public sealed record AlertInput(
     string Kind,
     Guid? WorkspaceId,
@@ -18,7 +22,9 @@ public sealed record AlertInput(
     IReadOnlyDictionary<string, string>? Fields = null,
     string? Link = null,
     string? DedupKey = null,
-    string? GroupKey = null);
+    string? GroupKey = null,
+    Func<Subscription, bool>? Audience = null,
+    bool SystemChannels = true);
 
 /// <summary>
 /// The one door into notifications. A module calls <see cref="RecordAsync"/> inside its own unit of work: the event and
@@ -62,7 +68,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             db.SavedChanges += (_, _) => signal.Notify();
             _hooked = true;
         }
-        foreach (var delivery in await ResolveAsync(alert, ct))
+        foreach (var delivery in await ResolveAsync(alert, input.Audience, input.SystemChannels, ct))
         {
             await EnqueueAsync(alert, delivery, now, ct);
         }
@@ -81,13 +87,16 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
     sealed record Delivery(Channel Channel, Guid? UserId, int? CooldownSeconds, NotificationPreference? Preference);
 
     /// <summary>The system default channel, the workspace's channels, and the channels of every matching subscriber.</summary>
-    async Task<List<Delivery>> ResolveAsync(AlertEvent alert, CancellationToken ct)
+    async Task<List<Delivery>> ResolveAsync(AlertEvent alert, Func<Subscription, bool>? audience, bool systemChannels, CancellationToken ct)
     {
         var channels = db.Set<Channel>().AsNoTracking().Where(c => c.Enabled);
         var result = new List<Delivery>();
-        foreach (var system in await channels.Where(c => c.Scope == ChannelScope.System).ToListAsync(ct))
+        if (systemChannels)
         {
-            result.Add(new Delivery(system, null, null, null));
+            foreach (var system in await channels.Where(c => c.Scope == ChannelScope.System).ToListAsync(ct))
+            {
+                result.Add(new Delivery(system, null, null, null));
+            }
         }
         if (alert.WorkspaceId is { } workspace)
         {
@@ -102,7 +111,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             .Where(s => s.WorkspaceId == alert.WorkspaceId && (s.KindPattern == alert.Kind || EF.Functions.Like(s.KindPattern, "%*")))
             .Where(s => s.SubjectPrefix == "" || subject.StartsWith(s.SubjectPrefix))
             .ToListAsync(ct);
-        var matching = candidates.Where(s => Matches(s.KindPattern, alert.Kind) && Matches(s.SubjectPattern, alert.SubjectKey)).ToList();
+        var matching = candidates.Where(s => Matches(s.KindPattern, alert.Kind) && Matches(s.SubjectPattern, alert.SubjectKey) && (audience is null || audience(s))).ToList();
         if (matching.Count == 0)
         {
             return result;

@@ -71,6 +71,10 @@ public sealed class SubscriptionService(VigilDb db, WorkspaceService workspaces,
         return rows.Map(ToDto);
     }
 
+    /// <summary>Every subscription a module created, for modules that apply their own options before raising events.</summary>
+    public async Task<IReadOnlyList<Subscription>> OfModuleAsync(string module, CancellationToken ct) =>
+        await db.Set<Subscription>().AsNoTracking().Where(s => s.Module == module).ToListAsync(ct);
+
     public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, string? module, CancellationToken ct)
     {
         var subscription = await db.Set<Subscription>().SingleOrDefaultAsync(s => s.Id == id && s.UserId == userId && (module == null || s.Module == module), ct);

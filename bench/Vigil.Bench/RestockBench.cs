@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Vigil.Fakes;
+
+namespace Vigil.Bench;
+
+public sealed record RestockBenchSettings(int Sources, int Concurrency, int Repeat, int FlipsPerCycle);
+
+/// <summary>Medians of one database's restock runs.</summary>
+public sealed record RestockSummary(string Database, int Sources, double CeilingChecksPerSecond, double ModuleChecksPerSecond, double Ratio,
+    double CycleCpuMs, double CycleCpuPerCheckUs, double WorkingSetMb, double WorkingSetGrowthMb, int Failed)
+{
+    public string Line() =>
+        $"restock.cycle db={Database} sources={Sources} checks_per_s={ModuleChecksPerSecond:F0} ceiling_checks_per_s={CeilingChecksPerSecond:F0} " +
+        $"ratio={Ratio:F2} budget=0.80 cpu_ms_per_cycle={CycleCpuMs:F0} cpu_us_per_check={CycleCpuPerCheckUs:F0} working_set_mb={WorkingSetMb:F0} " +
+        $"growth_mb={WorkingSetGrowthMb:F1} failed={Failed}";
+}
+
+/// <summary>
+/// The restock poll cycle against the same work done bare. A FakeOvh serves <c>Sources / 2</c> VPS plans in two
+/// subsidiaries (FR, DE), six datacenters each; the server watches all of them. Per repetition, the ceiling is a bare
+/// <see cref="HttpClient"/> loop in this process over the same URLs, with the same number of requests in flight,
+/// reading every body; then one full cycle through the module (<c>POST /api/v1/restock/check</c>: claim with
+/// leases, the same requests, parse, compare with the stored states in one transaction per batch, write back).
+/// Between cycles a few datacenters change, so every cycle also writes transitions.
+/// </summary>
+public static class RestockBench
+{
+    static readonly string[] Datacenters = ["GRA", "SBG", "DE", "UK", "WAW", "BHS"];
+    static readonly string[] Subsidiaries = ["FR", "DE"];
+
+    public static async Task<RestockSummary> RunAsync(string database, string databaseUrl, string dataDir, string serverDll, RestockBenchSettings settings,
+        TextWriter progress, CancellationToken ct)
+    {
+        await using var ovh = new FakeOvh { RecordRequests = false };
+        await ovh.StartAsync(ct);
+        var plans = Enumerable.Range(0, settings.Sources / Subsidiaries.Length).Select(i => $"vps-bench-{i:0000}").ToList();
+        var random = new Random(42);
+        foreach (var plan in plans)
+        {
+            foreach (var subsidiary in Subsidiaries)
+            {
+                foreach (var dc in Datacenters)
+                {
+                    ovh.SetVps(subsidiary, plan, dc, random.Next(3) == 0 ? "available" : "out-of-stock");
+                }
+            }
+        }
+        var baseUrl = new Uri(ovh.BaseAddress, "1.0");
+        await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, new Dictionary<string, string>
+        {
+            ["OVH_API_BASE_EU"] = baseUrl.ToString(),
+            ["OVH_SUBSIDIARIES"] = string.Join(',', Subsidiaries),
+            // The bench runs the cycles; the background job would race it.
+            ["Restock__RunPoller"] = "false",
+            ["Restock__MaxConcurrency"] = settings.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        progress.WriteLine($"[{database}] server up at {server.BaseAddress}; fake OVH at {ovh.BaseAddress}");
+
+        using var api = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(10) };
+        using (var login = await api.PostAsJsonAsync("api/v1/auth/login", new { login = server.AdminUsername, password = server.AdminPassword }, ct))
+        {
+            login.EnsureSuccessStatusCode();
+            using var tokens = JsonDocument.Parse(await login.Content.ReadAsStringAsync(ct));
+            api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.RootElement.GetProperty("access_token").GetString());
+        }
+        await Parallel.ForEachAsync(plans, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (plan, token) =>
+        {
+            using var created = await api.PostAsJsonAsync("api/v1/restock/plans", new { plan_code = plan, name = plan.ToUpperInvariant() }, token);
+            if (!created.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Creating plan {plan}: HTTP {(int)created.StatusCode}");
+            }
+        });
+        progress.WriteLine($"[{database}] {plans.Count} plans x {Subsidiaries.Length} subsidiaries = {plans.Count * Subsidiaries.Length} sources");
+
+        var urls = plans.SelectMany(p => Subsidiaries.Select(s => $"{baseUrl}/vps/order/rule/datacenter?ovhSubsidiary={s}&planCode={Uri.EscapeDataString(p)}")).ToList();
+        using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+
+        // Warm-up: the first cycle stores every state (first sightings); the second is already steady.
+        for (var i = 0; i < 2; i++)
+        {
+            var warm = await CycleAsync(api, ct);
+            await BareAsync(bare, urls, settings.Concurrency, ct);
+            progress.WriteLine($"[{database}] warm-up cycle {i + 1}: {warm.Checked} checked, {warm.Changes} changes in {warm.Elapsed.TotalMilliseconds:F0} ms");
+        }
+
+        var ceilings = new List<double>();
+        var modules = new List<double>();
+        var ratios = new List<double>();
+        var cpu = new List<double>();
+        var workingSets = new List<double>();
+        var growths = new List<double>();
+        var failed = 0;
+        for (var rep = 1; rep <= settings.Repeat; rep++)
+        {
+            for (var f = 0; f < settings.FlipsPerCycle; f++)
+            {
+                ovh.SetVps(Subsidiaries[random.Next(Subsidiaries.Length)], plans[random.Next(plans.Count)], Datacenters[random.Next(Datacenters.Length)],
+                    random.Next(2) == 0 ? "available" : "out-of-stock");
+            }
+            var ceiling = await BareAsync(bare, urls, settings.Concurrency, ct);
+            var ceilingRate = urls.Count / ceiling.TotalSeconds;
+
+            server.Process.Refresh();
+            var cpuBefore = server.Process.TotalProcessorTime;
+            var memoryBefore = server.Process.WorkingSet64;
+            var cycle = await CycleAsync(api, ct);
+            server.Process.Refresh();
+            var cpuMs = (server.Process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            var moduleRate = cycle.Checked / cycle.Elapsed.TotalSeconds;
+            failed += cycle.Failed;
+
+            ceilings.Add(ceilingRate);
+            modules.Add(moduleRate);
+            ratios.Add(moduleRate / ceilingRate);
+            cpu.Add(cpuMs);
+            workingSets.Add(server.Process.WorkingSet64 / 1048576.0);
+            growths.Add((server.Process.WorkingSet64 - memoryBefore) / 1048576.0);
+            progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: bare {ceilingRate:F0} checks/s ({ceiling.TotalMilliseconds:F0} ms), " +
+                $"module {moduleRate:F0} checks/s ({cycle.Elapsed.TotalMilliseconds:F0} ms, {cycle.Checked} checked, {cycle.Failed} failed, {cycle.Changes} changes), " +
+                $"ratio {moduleRate / ceilingRate:F2}, server CPU {cpuMs:F0} ms, working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
+        }
+        return new RestockSummary(database, urls.Count, Median(ceilings), Median(modules), Median(ratios), Median(cpu), Median(cpu) * 1000 / urls.Count,
+            Median(workingSets), Median(growths), failed);
+    }
+
+    sealed record Cycle(int Checked, int Failed, int Changes, TimeSpan Elapsed);
+
+    static async Task<Cycle> CycleAsync(HttpClient api, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await api.PostAsync(new Uri("api/v1/restock/check", UriKind.Relative), null, ct);
+        var elapsed = clock.Elapsed;
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /api/v1/restock/check: HTTP {(int)response.StatusCode} {text}");
+        }
+        using var report = JsonDocument.Parse(text);
+        var root = report.RootElement;
+        return new Cycle(root.GetProperty("checked").GetInt32(), root.GetProperty("failed").GetInt32(), root.GetProperty("changes").GetInt32(), elapsed);
+    }
+
+    /// <summary>The same GETs with the same number in flight, reading each body and nothing else.</summary>
+    static async Task<TimeSpan> BareAsync(HttpClient http, List<string> urls, int concurrency, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(urls, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (url, token) =>
+        {
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+            await response.Content.ReadAsByteArrayAsync(token);
+        });
+        return clock.Elapsed;
+    }
+
+    static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

@@ -1,0 +1,399 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace Vigil.Server.Modules.Restock;
+
+/// <summary>What one answer said about one datacenter and track; <see cref="StockState.Unknown"/> keeps the previous state.</summary>
+public sealed record Observation(string Datacenter, string Track, StockState State, string? Raw, int? DeliveryHours);
+
+/// <summary>
+/// A check's outcome. A failed check (network, 4xx/5xx, garbage, a 200 without <c>datacenters</c>) carries no
+/// observations and must never change stock state.
+/// </summary>
+/// <remarks><see cref="NothingListed"/>: the upstream says there is nothing to list (dedicated 404), so every datacenter we knew is out.</remarks>
+public sealed record CheckResult(bool Ok, IReadOnlyList<Observation> Observations, string? Error = null, int? Status = null, TimeSpan? RetryAfter = null, bool NothingListed = false)
+{
+    public static CheckResult Failed(string error, int? status = null, TimeSpan? retryAfter = null) => new(false, [], error, status, retryAfter);
+
+    /// <summary>A fingerprint of what was observed, stable across processes (FNV-1a over the sorted observations).</summary>
+    public long Fingerprint()
+    {
+        const ulong Prime = 1099511628211;
+        var hash = 14695981039346656037UL;
+        void Mix(string? text)
+        {
+            foreach (var c in text ?? "\0")
+            {
+                hash = (hash ^ c) * Prime;
+            }
+            hash = (hash ^ '|') * Prime;
+        }
+        Mix(NothingListed ? "none" : "some");
+        foreach (var o in Observations.OrderBy(o => o.Datacenter, StringComparer.Ordinal).ThenBy(o => o.Track, StringComparer.Ordinal))
+        {
+            Mix(o.Datacenter);
+            Mix(o.Track);
+            Mix(o.Raw);
+            Mix(o.DeliveryHours?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return unchecked((long)hash);
+    }
+}
+
+public sealed record CatalogPricing(string Mode, int Commitment, string IntervalUnit, int Interval, long Price, long Tax, string? Description, bool MonthlyList);
+
+public sealed record CatalogPlan(string PlanCode, string Name, IReadOnlyList<string> Datacenters, bool Orderable, IReadOnlyList<CatalogPricing> Pricings,
+    int? Cores, int? MemoryGb, int? StorageGb, int? BandwidthMbps);
+
+public sealed record CatalogDatacenter(string Name, string? City, string? Country, string? CountryCode, string? Code);
+
+public sealed record CatalogAnswer(bool Ok, string? Currency, IReadOnlyList<CatalogPlan> Plans, IReadOnlyList<CatalogDatacenter> Datacenters, string? Error)
+{
+    public static CatalogAnswer Failed(string error) => new(false, null, [], [], error);
+}
+
+/// <summary>
+/// OVHcloud's public, unauthenticated stock and catalog endpoints. One attempt per call: the poller owns retries
+/// and backoff, so a failing upstream costs one request per source per cycle and never more.
+/// </summary>
+public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOptions> options)
+{
+    public const string LinuxTrack = "linux";
+    public const string WindowsTrack = "windows";
+    public const string ServerTrack = "server";
+
+    /// <summary>The VPS stock of a plan in one subsidiary: <c>GET /vps/order/rule/datacenter</c>.</summary>
+    public Task<CheckResult> VpsAsync(string subsidiary, string planCode, CancellationToken ct) =>
+        GetAsync(Url(options.CurrentValue.BaseFor(subsidiary), "/vps/order/rule/datacenter", ("ovhSubsidiary", subsidiary), ("planCode", planCode)),
+            ParseVps, notFound: null, ct);
+
+    /// <summary>A dedicated server's availability: <c>GET /dedicated/server/datacenter/availabilities?planCode=</c> on the EU host.</summary>
+    public Task<CheckResult> DedicatedAsync(string planCode, CancellationToken ct) =>
+        GetAsync(Url(options.CurrentValue.ApiBaseEu, "/dedicated/server/datacenter/availabilities", ("planCode", planCode)),
+            ParseDedicated, notFound: message => message.StartsWith("No availabilities found", StringComparison.OrdinalIgnoreCase), ct);
+
+    public static string Url(Uri baseUri, string path, params (string Name, string Value)[] query) =>
+        baseUri.ToString().TrimEnd('/') + path + "?" + string.Join('&', query.Select(q => q.Name + "=" + Uri.EscapeDataString(q.Value)));
+
+    async Task<CheckResult> GetAsync(string url, Func<JsonElement, CheckResult> parse, Func<string, bool>? notFound, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.CurrentValue.RequestTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var (message, text) = ErrorOf(body);
+                if (response.StatusCode == HttpStatusCode.NotFound && notFound is not null && notFound(message))
+                {
+                    // Nothing to list for this plan: every datacenter we knew is out, not an outage of the API.
+                    return new CheckResult(true, [], NothingListed: true);
+                }
+                var queryId = response.Headers.TryGetValues("X-Ovh-Queryid", out var ids) ? " (query " + ids.First() + ")" : "";
+                return CheckResult.Failed($"HTTP {(int)response.StatusCode}: {text}{queryId}", (int)response.StatusCode, RetryAfterOf(response));
+            }
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(body);
+            }
+            catch (JsonException)
+            {
+                return CheckResult.Failed("The answer is not JSON.", (int)response.StatusCode);
+            }
+            using (document)
+            {
+                return parse(document.RootElement);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return CheckResult.Failed("Timed out.");
+        }
+        catch (HttpRequestException e)
+        {
+            return CheckResult.Failed("Network error: " + e.Message);
+        }
+    }
+
+    static TimeSpan? RetryAfterOf(HttpResponseMessage response) =>
+        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+
+    static (string Message, string Text) ErrorOf(byte[] body)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 500)));
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+            {
+                var cls = json.RootElement.TryGetProperty("class", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() + ": " : "";
+                return (m.GetString()!, cls + m.GetString()); // checked to be a string
+            }
+        }
+        catch (JsonException)
+        {
+            // Proxies answer 5xx with HTML: fall back to the raw text.
+        }
+        return ("", text.Trim());
+    }
+
+    static CheckResult ParseVps(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("datacenters", out var rows) || rows.ValueKind != JsonValueKind.Array)
+        {
+            return CheckResult.Failed("The answer has no datacenters list.");
+        }
+        var observations = new List<Observation>();
+        foreach (var row in rows.EnumerateArray())
+        {
+            if (row.ValueKind != JsonValueKind.Object || Text(row, "datacenter") is not { Length: > 0 } datacenter)
+            {
+                continue;
+            }
+            int? hours = row.TryGetProperty("daysBeforeDelivery", out var d) && d.ValueKind == JsonValueKind.Number && d.TryGetInt32(out var days) && days > 0 ? days * 24 : null;
+            var linux = Text(row, "linuxStatus");
+            var windows = Text(row, "windowsStatus");
+            observations.Add(new Observation(datacenter, LinuxTrack, VpsState(linux), linux, hours));
+            observations.Add(new Observation(datacenter, WindowsTrack, VpsState(windows), windows, hours));
+        }
+        return new CheckResult(true, observations);
+    }
+
+    public static StockState VpsState(string? status) => status switch
+    {
+        "available" => StockState.InStock,
+        "out-of-stock-preorder-allowed" => StockState.PreOrder,
+        "out-of-stock" => StockState.OutOfStock,
+        _ => StockState.Unknown,
+    };
+
+    static CheckResult ParseDedicated(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Array)
+        {
+            return CheckResult.Failed("The answer is not a list of availabilities.");
+        }
+        // Several hardware variants (fqn) per plan: a datacenter is in stock when any variant can be ordered there.
+        var best = new Dictionary<string, (StockState State, string Raw, int? Hours)>(StringComparer.Ordinal);
+        foreach (var variant in root.EnumerateArray())
+        {
+            if (variant.ValueKind != JsonValueKind.Object || !variant.TryGetProperty("datacenters", out var dcs) || dcs.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+            foreach (var dc in dcs.EnumerateArray())
+            {
+                if (dc.ValueKind != JsonValueKind.Object || Text(dc, "datacenter") is not { Length: > 0 } name)
+                {
+                    continue;
+                }
+                var raw = Text(dc, "availability") ?? "";
+                var (state, hours) = DedicatedState(raw);
+                if (!best.TryGetValue(name, out var current) || Rank(state) > Rank(current.State)
+                    || (state == StockState.InStock && current.State == StockState.InStock && hours < current.Hours))
+                {
+                    best[name] = (state, raw, hours);
+                }
+            }
+        }
+        return new CheckResult(true, [.. best.Select(b => new Observation(b.Key, ServerTrack, b.Value.State, b.Value.Raw, b.Value.Hours))]);
+    }
+
+    static int Rank(StockState state) => state switch
+    {
+        StockState.InStock => 3,
+        StockState.PreOrder => 2,
+        StockState.OutOfStock => 1,
+        _ => 0,
+    };
+
+    /// <summary><c>1H-low</c>, <c>72H</c> … are orderable (value = delivery delay); <c>comingSoon</c> and <c>unavailable</c> are not; anything else is unknown.</summary>
+    public static (StockState State, int? Hours) DedicatedState(string availability)
+    {
+        var match = DelayPattern().Match(availability);
+        if (match.Success)
+        {
+            return (StockState.InStock, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+        return availability is "unavailable" or "comingSoon" ? (StockState.OutOfStock, null) : (StockState.Unknown, null);
+    }
+
+    [GeneratedRegex(@"^(\d+)H(-high|-low)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DelayPattern();
+
+    [GeneratedRegex(@"-vps-20\d\d-|degressivity", RegexOptions.CultureInvariant)]
+    private static partial Regex NotForSale();
+
+    static string? Text(JsonElement o, string name) => o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    static int? Int(JsonElement o, params string[] path)
+    {
+        var current = o;
+        foreach (var step in path)
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(step, out current))
+            {
+                return null;
+            }
+        }
+        return current.ValueKind == JsonValueKind.Number && current.TryGetDouble(out var value) ? (int)value : null;
+    }
+
+    /// <summary>The public VPS catalog of a subsidiary: plans, specs, prices, and datacenter cities.</summary>
+    public async Task<CatalogAnswer> CatalogAsync(string subsidiary, CancellationToken ct)
+    {
+        var url = Url(options.CurrentValue.BaseFor(subsidiary), "/order/catalog/public/vps", ("ovhSubsidiary", subsidiary));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.CurrentValue.CatalogTimeout);
+        try
+        {
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                var (_, text) = ErrorOf(await response.Content.ReadAsByteArrayAsync(timeout.Token));
+                return CatalogAnswer.Failed($"HTTP {(int)response.StatusCode}: {text}");
+            }
+            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+            using var document = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token);
+            return ParseCatalog(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return CatalogAnswer.Failed("The catalog is not JSON.");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return CatalogAnswer.Failed("Timed out.");
+        }
+        catch (HttpRequestException e)
+        {
+            return CatalogAnswer.Failed("Network error: " + e.Message);
+        }
+    }
+
+    public static CatalogAnswer ParseCatalog(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array)
+        {
+            return CatalogAnswer.Failed("The catalog has no plans.");
+        }
+        var currency = root.TryGetProperty("locale", out var locale) && locale.ValueKind == JsonValueKind.Object ? Text(locale, "currencyCode") : null;
+        var products = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var datacenters = new Dictionary<string, CatalogDatacenter>(StringComparer.Ordinal);
+        if (root.TryGetProperty("products", out var productList) && productList.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var product in productList.EnumerateArray())
+            {
+                if (product.ValueKind == JsonValueKind.Object && Text(product, "name") is { } name)
+                {
+                    products[name] = product;
+                    ReadDatacenterMeta(product, datacenters);
+                }
+            }
+        }
+        var result = new List<CatalogPlan>();
+        foreach (var plan in plans.EnumerateArray())
+        {
+            if (plan.ValueKind != JsonValueKind.Object || Text(plan, "planCode") is not { Length: > 0 } code)
+            {
+                continue;
+            }
+            var name = Text(plan, "invoiceName") is { Length: > 0 } invoice ? invoice : code;
+            var dcs = new List<string>();
+            if (plan.TryGetProperty("configurations", out var configurations) && configurations.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var configuration in configurations.EnumerateArray())
+                {
+                    if (configuration.ValueKind == JsonValueKind.Object && Text(configuration, "name") == "vps_datacenter"
+                        && configuration.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array)
+                    {
+                        dcs.AddRange(values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
+                    }
+                }
+            }
+            var tags = plan.TryGetProperty("blobs", out var blobs) && blobs.ValueKind == JsonValueKind.Object && blobs.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Array
+                ? [.. t.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)]
+                : new List<string>();
+            // Peer practice, not documented OVH semantics: shown in the order funnel and not an upgrade path.
+            var orderable = (tags.Count == 0 || tags.Contains("order-funnel:show")) && !NotForSale().IsMatch(code);
+            var pricings = new List<CatalogPricing>();
+            if (plan.TryGetProperty("pricings", out var pricingList) && pricingList.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var p in pricingList.EnumerateArray())
+                {
+                    if (p.ValueKind != JsonValueKind.Object || !p.TryGetProperty("price", out var price) || !price.TryGetInt64(out var micros))
+                    {
+                        continue;
+                    }
+                    var capacities = p.TryGetProperty("capacities", out var caps) && caps.ValueKind == JsonValueKind.Array
+                        ? caps.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()).ToList()
+                        : [];
+                    var mode = Text(p, "mode") ?? "default";
+                    var commitment = Int(p, "commitment") ?? 0;
+                    var unit = Text(p, "intervalUnit") ?? "none";
+                    var interval = Int(p, "interval") ?? 0;
+                    var tax = p.TryGetProperty("tax", out var taxValue) && taxValue.TryGetInt64(out var taxMicros) ? taxMicros : 0;
+                    var monthly = mode == "default" && capacities.Contains("renew") && unit == "month" && interval == 1 && commitment == 0;
+                    pricings.Add(new CatalogPricing(mode, commitment, unit, interval, micros, tax, Text(p, "description"), monthly));
+                }
+            }
+            var product = Text(plan, "product") is { } productName && products.TryGetValue(productName, out var found) ? found : default;
+            result.Add(new CatalogPlan(code, name, dcs, orderable, pricings,
+                Spec(product, "cpu", "cores"), Spec(product, "memory", "size"), DiskSize(product), Spec(product, "bandwidth", "level")));
+        }
+        return new CatalogAnswer(true, currency, result, [.. datacenters.Values], null);
+    }
+
+    static int? Spec(JsonElement product, string part, string field) =>
+        product.ValueKind == JsonValueKind.Object ? Int(product, "blobs", "technical", part, field) : null;
+
+    static int? DiskSize(JsonElement product)
+    {
+        if (product.ValueKind != JsonValueKind.Object || !product.TryGetProperty("blobs", out var blobs) || blobs.ValueKind != JsonValueKind.Object
+            || !blobs.TryGetProperty("technical", out var technical) || technical.ValueKind != JsonValueKind.Object
+            || !technical.TryGetProperty("storage", out var storage) || storage.ValueKind != JsonValueKind.Object
+            || !storage.TryGetProperty("disks", out var disks) || disks.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        var total = disks.EnumerateArray().Sum(d => d.ValueKind == JsonValueKind.Object ? Int(d, "capacity") ?? 0 : 0);
+        return total > 0 ? total : null;
+    }
+
+    static void ReadDatacenterMeta(JsonElement product, Dictionary<string, CatalogDatacenter> into)
+    {
+        if (!product.TryGetProperty("blobs", out var blobs) || blobs.ValueKind != JsonValueKind.Object
+            || !blobs.TryGetProperty("meta", out var meta) || meta.ValueKind != JsonValueKind.Object
+            || !meta.TryGetProperty("configurations", out var configurations) || configurations.ValueKind != JsonValueKind.Array)
+        {
+            return;
+        }
+        foreach (var configuration in configurations.EnumerateArray())
+        {
+            if (configuration.ValueKind != JsonValueKind.Object || Text(configuration, "name") != "vps_datacenter"
+                || !configuration.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
+            {
+                continue;
+            }
+            foreach (var value in values.EnumerateArray())
+            {
+                if (value.ValueKind != JsonValueKind.Object || Text(value, "value") is not { Length: > 0 } name || into.ContainsKey(name))
+                {
+                    continue;
+                }
+                if (value.TryGetProperty("blobs", out var b) && b.ValueKind == JsonValueKind.Object && b.TryGetProperty("technical", out var tech)
+                    && tech.ValueKind == JsonValueKind.Object && tech.TryGetProperty("datacenter", out var dc) && dc.ValueKind == JsonValueKind.Object)
+                {
+                    into[name] = new CatalogDatacenter(name, Text(dc, "city"), Text(dc, "country"), Text(dc, "countryCode"), Text(dc, "region"));
+                }
+            }
+        }
+    }
+}

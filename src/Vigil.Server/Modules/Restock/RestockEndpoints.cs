@@ -1,0 +1,133 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Vigil.Server.Platform.Admin;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Auth;
+
+namespace Vigil.Server.Modules.Restock;
+
+/// <summary>Lets anonymous callers read the public restock routes while <c>RESTOCK_PUBLIC_STATUS</c> is true; otherwise a sign-in is needed.</summary>
+public sealed class PublicStatusFilter(IOptionsMonitor<RestockOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        options.CurrentValue.PublicStatus || context.HttpContext.User.Identity?.IsAuthenticated == true
+            ? await next(context)
+            : TypedResults.Problem("Sign in to read the restock status (RESTOCK_PUBLIC_STATUS is false).", statusCode: 401, title: "Unauthorized");
+}
+
+public static class RestockEndpoints
+{
+    public static void MapRestock(this RouteGroupBuilder api)
+    {
+        var restock = api.MapGroup("/restock").WithTags("Restock");
+
+        var open = restock.MapGroup("").AllowAnonymous().AddEndpointFilter<PublicStatusFilter>();
+        open.MapGet("/status", Status).WithSummary("Current stock of every watched plan in every datacenter")
+            .WithDescription("One row per (subsidiary, plan, datacenter, OS track): in_stock, pre_order or out_of_stock, since when, the delivery delay and the last successful check. Filters: subsidiary, plan_code, track (linux, windows, server). Public unless RESTOCK_PUBLIC_STATUS=false.");
+        open.MapGet("/status/history", History).WithSummary("Stock periods: each state with the time range it lasted, newest first")
+            .WithDescription("Stored on change only; to is null while a period lasts, and last_checked_at is the heartbeat of the last successful check. Filters: plan_code, subsidiary, datacenter, track, since or days. Paged.");
+        open.MapGet("/status/timeline/{planCode}", Timeline).WithSummary("In/out periods of one plan per datacenter over the last 7 or 30 days (days=1-365)").ProducesProblem(404);
+        open.MapGet("/plans", Plans).WithSummary("The restock plan catalog (filters: monitored, kind, lifecycle, search); paged");
+        open.MapGet("/plans/{planCode}", Plan).WithSummary("One plan of the catalog").ProducesProblem(404);
+        open.MapGet("/pricing/{planCode}", Pricing).WithSummary("A plan's prices per subsidiary and currency, from OVH's public catalog")
+            .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity). Amounts are decimals in the currency.")
+            .ProducesProblem(404);
+        open.MapGet("/datacenters", Datacenters).WithSummary("Datacenters: name, region code, city, country and flag");
+
+        restock.MapGet("/notifications", Alerts).WithSummary("What the restock watch announced (back in stock, out of stock), newest first; paged");
+
+        restock.MapGet("/subscriptions", Subscriptions).WithSummary("My restock subscriptions");
+        restock.MapPost("/subscriptions", Subscribe).WithSummary("Follow a plan: {plan_code, subsidiary, datacenters?, channel_ids?, options?}")
+            .WithDescription("No datacenters means all; no channel_ids means all of my channels. options: confirm_polls (1-10), out_of_stock, preorder, os (linux|windows), cooldown_minutes. 409 when I already follow that plan in that subsidiary on that OS.")
+            .ProducesProblem(409);
+        restock.MapPost("/subscriptions/bulk", SubscribeMany).WithSummary("Follow many plans at once, all or nothing ({subscriptions: [...], replace?})")
+            .WithDescription("A subscription matching one I have (same plan, subsidiary and OS) replaces it; replace=true removes all my other restock subscriptions.");
+        restock.MapDelete("/subscriptions/{key}", Unsubscribe).WithSummary("Stop following: by subscription id, or every subscription of mine on a plan code").ProducesProblem(404);
+
+        var admin = restock.MapGroup("").RequireAuthorization(AdminEndpoints.Policy);
+        admin.MapPost("/plans", CreatePlan).WithSummary("Add a plan to the catalog (admins)").ProducesProblem(409);
+        admin.MapPatch("/plans/{planCode}", UpdatePlan).WithSummary("Rename a plan, (un)monitor it or mark it legacy/removed (admins)").ProducesProblem(404);
+        admin.MapDelete("/plans/{planCode}", RemovePlan).WithSummary("Stop watching a plan (admins): it is marked removed and keeps its history").ProducesProblem(404);
+        admin.MapGet("/settings", Settings).WithSummary("Restock settings: watched subsidiaries, interval, threshold, API hosts (admins)");
+        admin.MapPatch("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (admins): {subsidiaries: [\"FR\", \"CA\"]}");
+        admin.MapPut("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (same as PATCH)");
+        admin.MapPost("/plans/{planCode}/check", CheckNow).WithSummary("Check a plan now, without waiting for its next turn (admins)")
+            .WithDescription("Runs a poll cycle in which the plan's sources are due; answers what the cycle did (checked, failed, changes, alerts).").ProducesProblem(404);
+        admin.MapPost("/check", CheckAll).WithSummary("Check every watched source now (admins)")
+            .WithDescription("Runs one poll cycle over all sources at once, with the usual concurrency cap; answers what it did.");
+        admin.MapGet("/sources", Sources).WithSummary("Every upstream source with its last check, failures and last error (admins); paged");
+    }
+
+    static Guid Me(ClaimsPrincipal user) => user.GetUserId()!.Value; // the group requires an authenticated user
+
+    static async Task<Results<Ok<StatusDto>, ValidationProblem, ProblemHttpResult>> Status(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track, RestockService service, CancellationToken ct) =>
+        (await service.StatusAsync(subsidiary, planCode, track, ct)).ToHttp();
+
+    static async Task<Results<Ok<HistoryDto>, ValidationProblem, ProblemHttpResult>> History([AsParameters] HistoryQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
+        (await service.HistoryAsync(query, page, ct)).ToHttp();
+
+    static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, string? days, RestockService service, CancellationToken ct)
+    {
+        if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is linux or windows."] });
+        }
+        var (parsed, error) = RestockService.ParseDays(days);
+        return error is not null
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [error] })
+            : (await service.TimelineAsync(planCode, subsidiary, track ?? OvhClient.LinuxTrack, parsed ?? 7, ct)).ToHttp();
+    }
+
+    static async Task<Results<Ok<Page<PlanDto>>, ValidationProblem, ProblemHttpResult>> Plans([AsParameters] PlanQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
+        (await service.PlansAsync(query, page, ct)).ToHttp();
+
+    static async Task<Results<Ok<PlanDto>, ValidationProblem, ProblemHttpResult>> Plan(string planCode, RestockService service, CancellationToken ct) =>
+        (await service.PlanAsync(planCode, ct)).ToHttp();
+
+    static async Task<Results<Ok<PricingDto>, ValidationProblem, ProblemHttpResult>> Pricing(string planCode, RestockService service, CancellationToken ct) =>
+        (await service.PricingAsync(planCode, ct)).ToHttp();
+
+    static async Task<Ok<Page<DatacenterDto>>> Datacenters(RestockService service, CancellationToken ct) => TypedResults.Ok(await service.DatacentersAsync(ct));
+
+    static async Task<Ok<Page<RestockAlertDto>>> Alerts([AsParameters] AlertQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.AlertsAsync(query, page, ct));
+
+    static async Task<Ok<Page<RestockSubscriptionDto>>> Subscriptions([AsParameters] PageQuery page, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok(await service.SubscriptionsAsync(Me(user), page, ct));
+
+    static async Task<Results<Created<RestockSubscriptionDto>, ValidationProblem, ProblemHttpResult>> Subscribe(CreateRestockSubscriptionRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.SubscribeAsync(Me(user), request, ct)).ToCreated(s => $"/api/v1/restock/subscriptions/{s.Id}");
+
+    static async Task<Results<Ok<BulkSubscriptionsDto>, ValidationProblem, ProblemHttpResult>> SubscribeMany(BulkSubscriptionsRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.SubscribeManyAsync(Me(user), request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Unsubscribe(string key, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UnsubscribeAsync(Me(user), key, ct)).ToNoContent();
+
+    static async Task<Results<Created<PlanDto>, ValidationProblem, ProblemHttpResult>> CreatePlan(CreatePlanRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.CreatePlanAsync(user.IsAdmin(), request, ct)).ToCreated(p => $"/api/v1/restock/plans/{Uri.EscapeDataString(p.PlanCode)}");
+
+    static async Task<Results<Ok<PlanDto>, ValidationProblem, ProblemHttpResult>> UpdatePlan(string planCode, UpdatePlanRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UpdatePlanAsync(user.IsAdmin(), planCode, request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemovePlan(string planCode, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.RemovePlanAsync(user.IsAdmin(), planCode, ct)).ToNoContent();
+
+    static async Task<Ok<RestockSettingsDto>> Settings(RestockService service, CancellationToken ct) => TypedResults.Ok(await service.SettingsAsync(ct));
+
+    static async Task<Results<Ok<RestockSettingsDto>, ValidationProblem, ProblemHttpResult>> UpdateSettings(UpdateRestockSettingsRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UpdateSettingsAsync(user.IsAdmin(), Me(user), request, ct)).ToHttp();
+
+    static async Task<Results<Ok<CycleReport>, ProblemHttpResult>> CheckNow(string planCode, RestockPoller poller, CancellationToken ct) =>
+        await poller.CheckNowAsync(planCode, ct) is { } report
+            ? TypedResults.Ok(report)
+            : TypedResults.Problem("No such plan.", statusCode: 404, title: "Not Found");
+
+    static async Task<Ok<CycleReport>> CheckAll(RestockPoller poller, CancellationToken ct) =>
+        TypedResults.Ok((await poller.CheckNowAsync(null, ct))!); // without a plan there is always a report
+
+    static async Task<Ok<Page<SourceDto>>> Sources([AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.SourcesAsync(page, ct));
+}

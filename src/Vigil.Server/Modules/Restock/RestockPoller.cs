@@ -1,0 +1,517 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Vigil.Server.Modules.Notifications;
+using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
+
+namespace Vigil.Server.Modules.Restock;
+
+/// <summary>What one cycle did, for tests, logs and the benchmark.</summary>
+public sealed record CycleReport(int Checked, int Failed, int Changes, int Alerts);
+
+/// <summary>A state change the board shows live.</summary>
+public sealed record StockChange(string Subsidiary, string PlanCode, string Datacenter, string Track, StockState State, DateTime At);
+
+/// <summary>In-process feed of state changes; open status boards listen to it.</summary>
+public sealed class RestockFeed
+{
+    public event Action<IReadOnlyList<StockChange>>? Changed;
+
+    public void Publish(IReadOnlyList<StockChange> changes)
+    {
+        if (changes.Count > 0)
+        {
+            Changed?.Invoke(changes);
+        }
+    }
+}
+
+/// <summary>
+/// One poll cycle: refresh due catalogs, keep one source per (subsidiary, plan), claim the due sources with a lease (so
+/// replicas never check one twice), check them with a bounded number of requests in flight, and write the answers in
+/// batches: each batch reads the previous states, applies the rule and records alerts in one transaction. A failed or
+/// garbage answer is a failed check: recorded, retried with backoff, and never a change of stock.
+/// </summary>
+public sealed partial class RestockPoller(
+    IServiceScopeFactory scopes,
+    CatalogSync catalogs,
+    TimeProvider clock,
+    IOptionsMonitor<RestockOptions> options,
+    RestockFeed feed,
+    ILogger<RestockPoller> logger)
+{
+    public const string SubsidiariesSetting = "restock.subsidiaries";
+
+    readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    /// <summary>The subsidiaries watched: the admin setting, else <c>OVH_SUBSIDIARIES</c>.</summary>
+    public static async Task<IReadOnlyList<string>> WatchedSubsidiariesAsync(VigilDb db, RestockOptions options, CancellationToken ct)
+    {
+        var stored = await db.SystemSettings.AsNoTracking().Where(s => s.Key == SubsidiariesSetting).Select(s => s.Value).SingleOrDefaultAsync(ct);
+        return RestockOptions.ParseSubsidiaries(stored ?? options.Subsidiaries);
+    }
+
+    /// <summary>Makes a plan's sources (or, with no plan, every source) due now and runs a cycle; null when the plan is unknown.</summary>
+    public async Task<CycleReport?> CheckNowAsync(string? planCode, CancellationToken ct)
+    {
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            if (planCode is not null && !await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
+            {
+                return null;
+            }
+            // Sources the cycle adds are due at once; existing ones are made due here.
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Set<RestockSource>().Where(s => (planCode == null || s.PlanCode == planCode) && s.NextDueAt > now)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
+        }
+        return await RunCycleAsync(ct);
+    }
+
+    public async Task<CycleReport> RunCycleAsync(CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        await catalogs.RefreshDueAsync(ct);
+        await SyncSourcesAsync(ct);
+        var claimed = await ClaimAsync(o, ct);
+        if (claimed.Count == 0)
+        {
+            return new CycleReport(0, 0, 0, 0);
+        }
+        var cycle = clock.GetUtcNow().UtcDateTime.Ticks.ToString(CultureInfo.InvariantCulture);
+        await using var scope = scopes.CreateAsyncScope();
+        var ovh = scope.ServiceProvider.GetRequiredService<OvhClient>();
+        var answers = System.Threading.Channels.Channel.CreateBounded<(RestockSource Source, CheckResult Result)>(new BoundedChannelOptions(o.WriteBatch * 4) { SingleReader = true });
+        var writer = WriteAsync(answers.Reader, cycle, o, ct);
+        try
+        {
+            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency, CancellationToken = ct }, async (source, token) =>
+            {
+                var result = source.Kind == PlanKind.Dedicated
+                    ? await ovh.DedicatedAsync(source.PlanCode, token)
+                    : await ovh.VpsAsync(source.Subsidiary, source.PlanCode, token);
+                await answers.Writer.WriteAsync((source, result), token);
+            });
+        }
+        finally
+        {
+            answers.Writer.TryComplete();
+        }
+        return await writer;
+    }
+
+    async Task<CycleReport> WriteAsync(ChannelReader<(RestockSource Source, CheckResult Result)> reader, string cycle, RestockOptions o, CancellationToken ct)
+    {
+        var total = new CycleReport(0, 0, 0, 0);
+        var batch = new List<(RestockSource Source, CheckResult Result)>(o.WriteBatch);
+        while (await reader.WaitToReadAsync(ct))
+        {
+            while (batch.Count < o.WriteBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            var report = await ApplyAsync(batch, cycle, o, ct);
+            total = new CycleReport(total.Checked + report.Checked, total.Failed + report.Failed, total.Changes + report.Changes, total.Alerts + report.Alerts);
+            batch.Clear();
+        }
+        return total;
+    }
+
+    /// <summary>Sources due now that this replica now holds the lease on.</summary>
+    async Task<List<RestockSource>> ClaimAsync(RestockOptions o, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var until = now + o.Lease;
+        var owner = _owner + "/" + now.Ticks.ToString(CultureInfo.InvariantCulture);
+        var sources = db.Set<RestockSource>();
+        return db.Database.IsNpgsql()
+            ? await sources.FromSql($"""
+                UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM restock_sources
+                    WHERE "NextDueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    ORDER BY "NextDueAt" LIMIT 10000
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """).AsNoTracking().ToListAsync(ct)
+            : await sources.FromSql($"""
+                UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
+                WHERE "Id" IN (
+                    SELECT "Id" FROM restock_sources
+                    WHERE "NextDueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    ORDER BY "NextDueAt" LIMIT 10000)
+                RETURNING *
+                """).AsNoTracking().ToListAsync(ct);
+    }
+
+    /// <summary>One source per (watched subsidiary, watched VPS plan) and per watched dedicated plan; others go.</summary>
+    async Task SyncSourcesAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var subsidiaries = await WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active)
+            .Select(p => new { p.PlanCode, p.Kind }).ToListAsync(ct);
+        var wanted = new Dictionary<(string, string), PlanKind>();
+        foreach (var plan in plans)
+        {
+            if (plan.Kind == PlanKind.Dedicated)
+            {
+                wanted[("", plan.PlanCode)] = plan.Kind;
+                continue;
+            }
+            foreach (var subsidiary in subsidiaries)
+            {
+                wanted[(subsidiary, plan.PlanCode)] = plan.Kind;
+            }
+        }
+        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
+        var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
+        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        {
+            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
+            {
+                wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
+            }
+        }
+        var existing = await db.Set<RestockSource>().AsNoTracking().Select(s => new { s.Id, s.Subsidiary, s.PlanCode }).ToListAsync(ct);
+        var gone = existing.Where(s => !wanted.ContainsKey((s.Subsidiary, s.PlanCode))).Select(s => s.Id).ToList();
+        if (gone.Count > 0)
+        {
+            await db.Set<RestockSource>().Where(s => gone.Contains(s.Id)).ExecuteDeleteAsync(ct);
+        }
+        var have = existing.Select(s => (s.Subsidiary, s.PlanCode)).ToHashSet();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var added = wanted.Where(w => !have.Contains(w.Key)).ToList();
+        if (added.Count == 0)
+        {
+            return;
+        }
+        foreach (var ((subsidiary, planCode), kind) in added)
+        {
+            db.Set<RestockSource>().Add(new RestockSource { Subsidiary = subsidiary, PlanCode = planCode, Kind = kind, NextDueAt = now });
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another replica added the same sources at the same moment; theirs serve.
+        }
+    }
+
+    static TimeSpan NextInterval(RestockOptions o)
+    {
+        var jitter = o.Jitter <= 0 ? 0 : (Random.Shared.NextDouble() * 2 - 1) * o.Jitter;
+        return o.EffectiveCheckInterval * (1 + jitter);
+    }
+
+    static TimeSpan Backoff(RestockOptions o, int failures, CheckResult result)
+    {
+        // Network errors, garbage, 408, 425, 429 and 5xx are worth retrying soon; other 4xx mean a configuration problem, so wait a full interval.
+        var retryable = result.Status is null or (>= 200 and < 300) or 408 or 425 or 429 or >= 500;
+        var start = retryable ? TimeSpan.FromSeconds(2) : o.EffectiveCheckInterval;
+        var delay = start * Math.Pow(2, Math.Min(failures - 1, 20));
+        if (result.RetryAfter is { } after && after > delay)
+        {
+            delay = after;
+        }
+        return delay > o.MaxBackoff ? o.MaxBackoff : delay;
+    }
+
+    async Task<CycleReport> ApplyAsync(List<(RestockSource Source, CheckResult Result)> batch, string cycle, RestockOptions o, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var db = services.GetRequiredService<VigilDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var changes = new List<StockChange>();
+        var pending = new List<PendingAlert>();
+        var failed = 0;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var owner = batch[0].Source.LeaseOwner;
+        var ids = batch.Select(b => b.Source.Id).ToList();
+        // Sources removed meanwhile, or whose lease expired and went to another replica, are not ours to write.
+        var held = (await db.Set<RestockSource>().AsNoTracking().Where(s => ids.Contains(s.Id) && s.LeaseOwner == owner).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
+        var answered = batch.Where(b => held.Contains(b.Source.Id) && b.Result.Ok).Select(b => (b.Source, b.Result, Hash: b.Result.Fingerprint())).ToList();
+        // The same answer as last time, with nothing left to count, cannot change a state: those states are not even read.
+        var toApply = answered.Where(a => !(a.Source.Settled && a.Source.AnswerHash == a.Hash)).ToList();
+        var states = new Dictionary<(string, string, string, string), RestockState>();
+        if (toApply.Count > 0)
+        {
+            var planCodes = toApply.Select(a => a.Source.PlanCode).Distinct().ToList();
+            var subsidiaries = toApply.Select(a => a.Source.Subsidiary).Distinct().ToList();
+            // The previous states are read here, before any is written, inside the transaction that writes the new ones.
+            // Untracked: only what changed is written back.
+            states = (await db.Set<RestockState>().AsNoTracking().Where(s => planCodes.Contains(s.PlanCode) && subsidiaries.Contains(s.Subsidiary)).ToListAsync(ct))
+                .ToDictionary(s => (s.Subsidiary, s.PlanCode, s.Datacenter, s.Track));
+        }
+
+        foreach (var (source, result) in batch.Where(b => held.Contains(b.Source.Id) && !b.Result.Ok))
+        {
+            failed++;
+            var failures = source.ConsecutiveFailures + 1;
+            var error = result.Error is { Length: > 1000 } e ? e[..1000] : result.Error;
+            var alert = failures >= o.FailureAlertAfter && !source.FailureAlerted;
+            LogCheckFailed(logger, source.Subsidiary, source.PlanCode, failures, result.Error);
+            await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.Failures, s => s.Failures + 1)
+                .SetProperty(s => s.ConsecutiveFailures, failures)
+                .SetProperty(s => s.LastError, error)
+                .SetProperty(s => s.FailureAlerted, source.FailureAlerted || alert)
+                .SetProperty(s => s.NextDueAt, now + Backoff(o, failures, result))
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+            if (alert)
+            {
+                source.ConsecutiveFailures = failures;
+                source.LastError = error;
+                pending.Add(PendingAlert.Health(source, true));
+            }
+        }
+
+        var unchanged = new List<Guid>();
+        var next = now + NextInterval(o);
+        foreach (var (source, result, hash) in answered)
+        {
+            if (source.FailureAlerted)
+            {
+                pending.Add(PendingAlert.Health(source, false));
+            }
+            if (source.Settled && source.AnswerHash == hash)
+            {
+                unchanged.Add(source.Id);
+                continue;
+            }
+            var observations = result.Observations;
+            if (result.NothingListed)
+            {
+                observations = [.. states.Values.Where(s => s.Subsidiary == source.Subsidiary && s.PlanCode == source.PlanCode)
+                    .Select(s => new Observation(s.Datacenter, s.Track, StockState.OutOfStock, "none listed", null))];
+            }
+            foreach (var seen in observations)
+            {
+                if (seen.State == StockState.Unknown)
+                {
+                    // An unknown value or a missing field keeps the previous state.
+                    LogUnknownStatus(logger, source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, seen.Raw);
+                    continue;
+                }
+                var key = (source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track);
+                states.TryGetValue(key, out var previous);
+                var before = previous is null ? default : Fingerprint(previous);
+                var outcome = StockRule.Observe(previous, seen.State, seen.Raw, seen.DeliveryHours, now, o.NotificationThreshold,
+                    source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track);
+                if (previous is null)
+                {
+                    db.Set<RestockState>().Add(outcome.State);
+                    states[key] = outcome.State;
+                }
+                else if (Fingerprint(previous) != before)
+                {
+                    db.Set<RestockState>().Update(previous);
+                }
+                if (outcome.Changed)
+                {
+                    db.Set<RestockTransition>().Add(new RestockTransition
+                    {
+                        Subsidiary = source.Subsidiary,
+                        PlanCode = source.PlanCode,
+                        Datacenter = seen.Datacenter,
+                        Track = seen.Track,
+                        From = outcome.Previous,
+                        To = seen.State,
+                        RawStatus = seen.Raw,
+                        At = now,
+                    });
+                    changes.Add(new StockChange(source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, seen.State, now));
+                }
+                foreach (var signal in outcome.Signals)
+                {
+                    pending.Add(new PendingAlert(source, seen, signal, outcome.State, null));
+                }
+            }
+            var settled = states.Values.Where(s => s.Subsidiary == source.Subsidiary && s.PlanCode == source.PlanCode).All(StockRule.IsSettled);
+            if (settled == source.Settled && hash == source.AnswerHash)
+            {
+                unchanged.Add(source.Id);
+                continue;
+            }
+            await db.Set<RestockSource>().Where(s => s.Id == source.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.LastSuccessAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.ConsecutiveFailures, 0)
+                .SetProperty(s => s.LastError, (string?)null)
+                .SetProperty(s => s.FailureAlerted, false)
+                .SetProperty(s => s.AnswerHash, hash)
+                .SetProperty(s => s.Settled, settled)
+                .SetProperty(s => s.NextDueAt, next)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+        }
+
+        if (unchanged.Count > 0)
+        {
+            // One statement for every source whose answer changed nothing; the jitter is drawn per batch.
+            await db.Set<RestockSource>().Where(s => unchanged.Contains(s.Id)).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastCheckedAt, now)
+                .SetProperty(s => s.LastSuccessAt, now)
+                .SetProperty(s => s.Checks, s => s.Checks + 1)
+                .SetProperty(s => s.ConsecutiveFailures, 0)
+                .SetProperty(s => s.LastError, (string?)null)
+                .SetProperty(s => s.FailureAlerted, false)
+                .SetProperty(s => s.NextDueAt, next)
+                .SetProperty(s => s.LeaseOwner, (string?)null)
+                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+        }
+        var alerts = pending.Count == 0 ? 0 : await RecordAlertsAsync(services, db, pending, cycle, now, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        feed.Publish(changes);
+        return new CycleReport(batch.Count, failed, changes.Count, alerts);
+    }
+
+    /// <summary>Everything the rule may change on a state, to write back only states that changed.</summary>
+    static (StockState, string?, DateTime, DateTime?, DateTime?, int, int, bool, bool, int?) Fingerprint(RestockState s) =>
+        (s.State, s.RawStatus, s.Since, s.UnavailableSince, s.OutOfStockSince, s.AvailableStreak, s.OrderableStreak, s.AvailableRunQualified, s.OrderableRunQualified, s.DeliveryHours);
+
+    /// <summary>A signal waiting for its alert, or a source's health change (<see cref="Failing"/> set).</summary>
+    sealed record PendingAlert(RestockSource Source, Observation? Seen, StockSignal? Signal, RestockState? State, bool? Failing)
+    {
+        public static PendingAlert Health(RestockSource source, bool failing) => new(source, null, null, null, failing);
+    }
+
+    async Task<int> RecordAlertsAsync(IServiceProvider services, VigilDb db, List<PendingAlert> pending, string cycle, DateTime now, CancellationToken ct)
+    {
+        var publisher = services.GetRequiredService<AlertPublisher>();
+        var subscriptions = await services.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct);
+        var planCodes = pending.Select(p => p.Source.PlanCode).Distinct().ToList();
+        var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode)).ToDictionaryAsync(p => p.PlanCode, ct);
+        var prices = (await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
+            .GroupBy(p => (p.Subsidiary, p.PlanCode)).ToDictionary(g => g.Key, g => g.First());
+        var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
+        var recorded = 0;
+        foreach (var item in pending)
+        {
+            var source = item.Source;
+            var plan = plans.GetValueOrDefault(source.PlanCode);
+            var name = plan?.Name ?? source.PlanCode;
+            var where = source.Subsidiary.Length > 0 ? $" ({source.Subsidiary})" : "";
+            if (item.Failing is { } failing)
+            {
+                var kind = failing ? RestockAudience.SourceFailingKind : RestockAudience.SourceRecoveredKind;
+                var title = failing
+                    ? $"Restock checks of {name}{where} are failing"
+                    : $"Restock checks of {name}{where} work again";
+                var body = failing
+                    ? $"{source.ConsecutiveFailures} checks in a row failed. Last error: {source.LastError}"
+                    : "The last check succeeded; stock is being watched again.";
+                var health = await publisher.RecordAsync(new AlertInput(kind, null, $"ovh-source:{source.Subsidiary}:{source.PlanCode}",
+                    failing ? Severity.Warning : Severity.Info, title, body,
+                    new Dictionary<string, string> { ["plan_code"] = source.PlanCode, ["subsidiary"] = source.Subsidiary, ["failures"] = source.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture) },
+                    DedupKey: $"{kind}:{source.Subsidiary}:{source.PlanCode}:{now.Ticks}",
+                    // Restock subscriptions follow stock; plain subscriptions to these kinds (and the admin channel) hear health.
+                    Audience: s => s.Module != RestockAudience.Module), ct);
+                recorded += health is null ? 0 : 1;
+                continue;
+            }
+            var signal = item.Signal!; // set on every stock alert
+            var seen = item.Seen!;
+            var isDefault = RestockAudience.IsDefault(signal, seen.Track);
+            if (!isDefault && !subscriptions.Any(s => RestockAudience.Accepts(s, signal, source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track)))
+            {
+                // Only subscribers' own rules want this one, and none matches: nothing to record.
+                continue;
+            }
+            var dc = RestockDatacenters.Describe(seen.Datacenter, learnt);
+            var price = prices.TryGetValue((source.Subsidiary, source.PlanCode), out var p) ? RestockDatacenters.Money(p.PriceMicros, p.Currency) + "/month" : null;
+            var delivery = RestockDatacenters.Delivery(seen.DeliveryHours);
+            var link = RestockDatacenters.OrderLink(source.Kind, source.Subsidiary.Length > 0 ? source.Subsidiary : "FR", source.PlanCode);
+            var stateWord = seen.State == StockState.PreOrder ? "on pre-order" : signal.BackInStock ? "back in stock" : "out of stock";
+            var alertKind = signal.BackInStock ? RestockAudience.BackInStockKind : RestockAudience.OutOfStockKind;
+            var alertTitle = $"{name} {stateWord} in {dc.Name}{where}";
+            var text = signal.BackInStock
+                ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where} after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable."
+                  + (price is null ? "" : $" Price: {price}.") + $" Delivery: {delivery}. Order: {link}"
+                : $"{name} ({source.PlanCode}) is no longer orderable in {dc.Label}{where}.";
+            var fields = new Dictionary<string, string>
+            {
+                ["plan"] = name,
+                ["plan_code"] = source.PlanCode,
+                ["datacenter"] = dc.Name,
+                ["state"] = stateWord,
+                ["delivery"] = delivery,
+            };
+            if (source.Subsidiary.Length > 0)
+            {
+                fields["subsidiary"] = source.Subsidiary;
+            }
+            if (dc.City is { } city)
+            {
+                fields["city"] = city;
+            }
+            if (price is not null)
+            {
+                fields["price"] = price;
+            }
+            if (!RestockAudience.IsDefaultTrack(seen.Track))
+            {
+                fields["os"] = seen.Track;
+            }
+            var subsidiary = source.Subsidiary;
+            var label = RestockAudience.Label(signal, seen.Track);
+            var alert = await publisher.RecordAsync(new AlertInput(alertKind, null, RestockAudience.Subject(source.PlanCode, seen.Datacenter),
+                Severity.Info, alertTitle, text, fields, link,
+                DedupKey: $"{label}:{subsidiary}:{source.PlanCode}:{seen.Datacenter}:{seen.Track}:{now.Ticks}",
+                // One message per destination per cycle and plan, listing every datacenter that came back.
+                GroupKey: $"{subsidiary}:{source.PlanCode}:{cycle}",
+                Audience: s => RestockAudience.Accepts(s, signal, subsidiary, source.PlanCode, seen.Datacenter, seen.Track),
+                SystemChannels: isDefault), ct);
+            if (alert is null)
+            {
+                continue;
+            }
+            recorded++;
+            db.Set<RestockAlert>().Add(new RestockAlert
+            {
+                EventId = alert.Id,
+                Kind = alertKind,
+                Subsidiary = subsidiary,
+                PlanCode = source.PlanCode,
+                PlanName = name,
+                Datacenter = seen.Datacenter,
+                Track = seen.Track,
+                State = seen.State,
+                Price = price,
+                Delivery = signal.BackInStock ? delivery : null,
+                Link = link,
+                Audience = label,
+                At = now,
+            });
+            if (isDefault)
+            {
+                LogBackInStock(logger, source.PlanCode, subsidiary, seen.Datacenter);
+            }
+        }
+        return recorded;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restock check of {Subsidiary}/{PlanCode} failed ({Failures} in a row): {Error}")]
+    static partial void LogCheckFailed(ILogger logger, string subsidiary, string planCode, int failures, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restock {Subsidiary}/{PlanCode} {Datacenter} {Track}: unknown status {Raw}; state kept")]
+    static partial void LogUnknownStatus(ILogger logger, string subsidiary, string planCode, string datacenter, string track, string? raw);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plan {PlanCode} is back in stock in {Subsidiary} {Datacenter}")]
+    static partial void LogBackInStock(ILogger logger, string planCode, string subsidiary, string datacenter);
+}

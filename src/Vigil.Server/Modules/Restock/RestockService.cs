@@ -1,0 +1,593 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Vigil.Server.Modules.Notifications;
+using Vigil.Server.Platform.Admin;
+using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
+using Vigil.Server.Platform.Data;
+
+namespace Vigil.Server.Modules.Restock;
+
+/// <summary>
+/// The restock use cases endpoints and pages share: the read side (status, history, timeline, plans, pricing,
+/// datacenters, what was announced), the admin plan catalog and settings, and subscriptions in restock words
+/// (plan, subsidiary, datacenters), stored through the Notifications subscription model.
+/// </summary>
+public sealed partial class RestockService(
+    VigilDb db,
+    SubscriptionService subscriptions,
+    AuditLog audit,
+    TimeProvider clock,
+    IOptionsMonitor<RestockOptions> options)
+{
+    public const string PlanCodePattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+    [GeneratedRegex(PlanCodePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex PlanCodeRegex();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]{0,59}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DatacenterRegex();
+
+    public Task<IReadOnlyList<string>> SubsidiariesAsync(CancellationToken ct) => RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+
+    static string? SubsidiaryOut(string s) => s.Length == 0 ? null : s;
+
+    // ---- Read side ----
+
+    public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
+    {
+        if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
+        {
+            return Outcome.Invalid<StatusDto>("subsidiary", "Unknown OVH subsidiary.");
+        }
+        if (track is not null && track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
+        {
+            return Outcome.Invalid<StatusDto>("track", "track is one of linux, windows, server.");
+        }
+        var watched = await SubsidiariesAsync(ct);
+        // Only what is watched now: plans monitored and active; history of the rest stays readable under /status/history.
+        var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active).ToDictionaryAsync(p => p.PlanCode, ct);
+        var query = db.Set<RestockState>().AsNoTracking();
+        if (subsidiary is { Length: > 0 })
+        {
+            var s = subsidiary.ToUpperInvariant();
+            query = query.Where(x => x.Subsidiary == s || x.Subsidiary == "");
+        }
+        if (planCode is { Length: > 0 })
+        {
+            query = query.Where(x => x.PlanCode == planCode);
+        }
+        if (track is not null)
+        {
+            query = query.Where(x => x.Track == track);
+        }
+        var states = await query.ToListAsync(ct);
+        // Only what is checked now: states of a (subsidiary, plan) that still has a source.
+        var sources = await db.Set<RestockSource>().AsNoTracking().ToDictionaryAsync(s => (s.Subsidiary, s.PlanCode), s => s.LastSuccessAt, ct);
+        var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
+        var items = states
+            .Where(s => plans.ContainsKey(s.PlanCode) && sources.ContainsKey((s.Subsidiary, s.PlanCode)))
+            .OrderBy(s => plans[s.PlanCode].Name).ThenBy(s => s.PlanCode).ThenBy(s => s.Subsidiary).ThenBy(s => s.Datacenter).ThenBy(s => s.Track)
+            .Select(s =>
+            {
+                var dc = RestockDatacenters.Describe(s.Datacenter, learnt);
+                var plan = plans[s.PlanCode];
+                return new StatusItemDto(SubsidiaryOut(s.Subsidiary), s.PlanCode, plan.Name, plan.Kind, s.Datacenter, dc.Code, dc.City, dc.Country, dc.Flag, s.Track,
+                    s.State, s.RawStatus, s.Since, sources.GetValueOrDefault((s.Subsidiary, s.PlanCode)), s.DeliveryHours, RestockDatacenters.Delivery(s.DeliveryHours));
+            })
+            .ToList();
+        var last = sources.Values.Where(v => v is not null).Max();
+        return new StatusDto(items, last, watched);
+    }
+
+    /// <summary>Reads <c>days</c> as 1-365; null when absent, an error message when not usable.</summary>
+    public static (int? Days, string? Error) ParseDays(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return (null, null);
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= 365
+            ? (days, null)
+            : (null, "days must be a whole number between 1 and 365.");
+    }
+
+    public async Task<Outcome<HistoryDto>> HistoryAsync(HistoryQuery q, PageQuery page, CancellationToken ct)
+    {
+        var (days, daysError) = ParseDays(q.Days);
+        if (daysError is not null)
+        {
+            return Outcome.Invalid<HistoryDto>("days", daysError);
+        }
+        DateTime? sinceValue = null;
+        if (q.Since is { Length: > 0 })
+        {
+            if (!DateTimeOffset.TryParse(q.Since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return Outcome.Invalid<HistoryDto>("since", "since must be an ISO 8601 instant such as 2026-03-01T00:00:00Z.");
+            }
+            sinceValue = parsed.UtcDateTime;
+        }
+        if (q.Subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(q.Subsidiary))
+        {
+            return Outcome.Invalid<HistoryDto>("subsidiary", "Unknown OVH subsidiary.");
+        }
+        if (q.Track is not null && q.Track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
+        {
+            return Outcome.Invalid<HistoryDto>("track", "track is one of linux, windows, server.");
+        }
+        var transitions = db.Set<RestockTransition>().AsNoTracking();
+        var query = transitions.AsQueryable();
+        if (q.PlanCode is { Length: > 0 })
+        {
+            query = query.Where(t => t.PlanCode == q.PlanCode);
+        }
+        if (q.Subsidiary is { Length: > 0 })
+        {
+            var s = q.Subsidiary.ToUpperInvariant();
+            query = query.Where(t => t.Subsidiary == s);
+        }
+        if (q.Datacenter is { Length: > 0 })
+        {
+            query = query.Where(t => t.Datacenter == q.Datacenter);
+        }
+        if (q.Track is not null)
+        {
+            query = query.Where(t => t.Track == q.Track);
+        }
+        var periods = query.Select(t => new
+        {
+            t.Subsidiary,
+            t.PlanCode,
+            t.Datacenter,
+            t.Track,
+            t.To,
+            t.From,
+            t.RawStatus,
+            t.At,
+            t.Id,
+            End = transitions.Where(n => n.Subsidiary == t.Subsidiary && n.PlanCode == t.PlanCode && n.Datacenter == t.Datacenter && n.Track == t.Track && n.At > t.At)
+                .Min(n => (DateTime?)n.At),
+        });
+        var since = days is { } d ? clock.GetUtcNow().UtcDateTime.AddDays(-d) : sinceValue;
+        if (since is { } from)
+        {
+            periods = periods.Where(p => p.End == null || p.End >= from);
+        }
+        var rows = await periods.OrderByDescending(p => p.At).ThenByDescending(p => p.Id).ToPageAsync(page, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var items = rows.Items.Select(p => new PeriodDto(SubsidiaryOut(p.Subsidiary), p.PlanCode, p.Datacenter, p.Track, p.To, p.From, p.RawStatus, p.At, p.End,
+            (long)((p.End ?? now) - p.At).TotalSeconds)).ToList();
+        var heartbeat = db.Set<RestockSource>().AsNoTracking();
+        if (q.PlanCode is { Length: > 0 })
+        {
+            heartbeat = heartbeat.Where(s => s.PlanCode == q.PlanCode);
+        }
+        var last = await heartbeat.MaxAsync(s => s.LastSuccessAt, ct);
+        return new HistoryDto(items, rows.NextCursor, last);
+    }
+
+    /// <summary>In/out periods per datacenter over the last <paramref name="days"/> days, clipped to the window.</summary>
+    public async Task<Outcome<TimelineDto>> TimelineAsync(string planCode, string? subsidiary, string track, int days, CancellationToken ct)
+    {
+        if (days is < 1 or > 365)
+        {
+            return Outcome.Invalid<TimelineDto>("days", "days must be between 1 and 365.");
+        }
+        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        if (plan is null)
+        {
+            return Outcome.Missing<TimelineDto>("No such plan.");
+        }
+        var watched = await SubsidiariesAsync(ct);
+        var sub = plan.Kind == PlanKind.Dedicated ? "" : (subsidiary ?? (watched.Count > 0 ? watched[0] : "FR")).ToUpperInvariant();
+        var effectiveTrack = plan.Kind == PlanKind.Dedicated ? OvhClient.ServerTrack : track;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var from = now.AddDays(-days);
+        var transitions = await db.Set<RestockTransition>().AsNoTracking()
+            .Where(t => t.PlanCode == planCode && t.Subsidiary == sub && t.Track == effectiveTrack)
+            .OrderBy(t => t.At).ToListAsync(ct);
+        var rows = new List<TimelineRowDto>();
+        foreach (var dc in transitions.GroupBy(t => t.Datacenter).OrderBy(g => g.Key))
+        {
+            var list = dc.ToList();
+            var segments = new List<TimelineSegmentDto>();
+            for (var i = 0; i < list.Count; i++)
+            {
+                var start = list[i].At;
+                var end = i + 1 < list.Count ? list[i + 1].At : now;
+                if (end <= from)
+                {
+                    continue;
+                }
+                segments.Add(new TimelineSegmentDto(list[i].To, start < from ? from : start, end));
+            }
+            var covered = segments.Sum(s => (s.To - s.From).TotalSeconds);
+            var available = segments.Where(s => s.State == StockState.InStock).Sum(s => (s.To - s.From).TotalSeconds);
+            rows.Add(new TimelineRowDto(dc.Key, segments, covered <= 0 ? 0 : Math.Round(100 * available / covered, 1)));
+        }
+        return new TimelineDto(planCode, SubsidiaryOut(sub), effectiveTrack, from, now, rows);
+    }
+
+    public async Task<Outcome<Page<PlanDto>>> PlansAsync(PlanQuery q, PageQuery page, CancellationToken ct)
+    {
+        var query = db.Set<RestockPlan>().AsNoTracking();
+        if (q.Monitored is { Length: > 0 })
+        {
+            if (!bool.TryParse(q.Monitored, out var monitored))
+            {
+                return Outcome.Invalid<Page<PlanDto>>("monitored", "monitored is true or false.");
+            }
+            query = query.Where(p => p.Monitored == monitored);
+        }
+        if (q.Kind is not null)
+        {
+            if (!EnumText.TryParse<PlanKind>(q.Kind, out var kind))
+            {
+                return Outcome.Invalid<Page<PlanDto>>("kind", "kind is one of " + EnumText.Allowed<PlanKind>() + ".");
+            }
+            query = query.Where(p => p.Kind == kind);
+        }
+        if (q.Lifecycle is not null)
+        {
+            if (!EnumText.TryParse<PlanLifecycle>(q.Lifecycle, out var lifecycle))
+            {
+                return Outcome.Invalid<Page<PlanDto>>("lifecycle", "lifecycle is one of " + EnumText.Allowed<PlanLifecycle>() + ".");
+            }
+            query = query.Where(p => p.Lifecycle == lifecycle);
+        }
+        if (q.Search is { Length: > 0 } search)
+        {
+            var pattern = "%" + search.ToLowerInvariant().Replace("%", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal) + "%";
+            query = query.Where(p => EF.Functions.Like(p.PlanCode.ToLower(), pattern) || EF.Functions.Like(p.Name.ToLower(), pattern));
+        }
+        var rows = await query.OrderBy(p => p.Kind).ThenBy(p => p.Name).ThenBy(p => p.PlanCode).ToPageAsync(page, ct);
+        var prices = await MonthlyPricesAsync([.. rows.Items.Select(p => p.PlanCode)], ct);
+        return rows.Map(p => ToDto(p, prices));
+    }
+
+    public async Task<Outcome<PlanDto>> PlanAsync(string planCode, CancellationToken ct)
+    {
+        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        return plan is null ? Outcome.Missing<PlanDto>("No such plan.") : ToDto(plan, await MonthlyPricesAsync([planCode], ct));
+    }
+
+    async Task<ILookup<string, MonthlyPriceDto>> MonthlyPricesAsync(List<string> planCodes, CancellationToken ct) =>
+        (await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
+            .OrderBy(p => p.Subsidiary)
+            .ToLookup(p => p.PlanCode, Monthly);
+
+    static MonthlyPriceDto Monthly(RestockPrice p) =>
+        new(p.Subsidiary, p.Currency, p.PriceMicros / 100_000_000m, p.TaxMicros / 100_000_000m, (p.PriceMicros + p.TaxMicros) / 100_000_000m);
+
+    static PlanDto ToDto(RestockPlan p, ILookup<string, MonthlyPriceDto> prices) =>
+        new(p.Id, p.PlanCode, p.Kind, p.Name, p.Monitored, p.Lifecycle, p.Cores, p.MemoryGb, p.StorageGb, p.BandwidthMbps,
+            p.Datacenters.Split(' ', StringSplitOptions.RemoveEmptyEntries), p.FromCatalog, [.. prices[p.PlanCode]], p.CreatedAt, p.UpdatedAt);
+
+    public async Task<Outcome<PricingDto>> PricingAsync(string planCode, CancellationToken ct)
+    {
+        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        var rows = await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct);
+        if (plan is null && rows.Count == 0)
+        {
+            return Outcome.Missing<PricingDto>("No such plan.");
+        }
+        var fetched = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => c.Subsidiary, c => c.FetchedAt, ct);
+        var prices = rows.GroupBy(r => (r.Subsidiary, r.Currency)).OrderBy(g => g.Key.Subsidiary)
+            .Select(g => new SubsidiaryPricingDto(g.Key.Subsidiary, g.Key.Currency,
+                g.Where(r => r.IsMonthlyList).Select(Monthly).FirstOrDefault(),
+                [.. g.OrderBy(r => r.Commitment).ThenBy(r => r.Mode).Select(r => new PricingLineDto(r.Mode, r.Commitment, r.Interval, r.IntervalUnit,
+                    r.PriceMicros / 100_000_000m, r.TaxMicros / 100_000_000m, r.Description, r.IsMonthlyList))],
+                fetched.GetValueOrDefault(g.Key.Subsidiary)))
+            .ToList();
+        return new PricingDto(planCode, plan?.Name ?? planCode, prices);
+    }
+
+    public async Task<Page<DatacenterDto>> DatacentersAsync(CancellationToken ct)
+    {
+        var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
+        var seen = await db.Set<RestockState>().AsNoTracking().Select(s => s.Datacenter).Distinct().ToListAsync(ct);
+        var names = RestockDatacenters.Known.Keys.Concat(learnt.Keys).Concat(seen).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
+        return new Page<DatacenterDto>([.. names.Select(n => RestockDatacenters.Describe(n, learnt)).Select(d => new DatacenterDto(d.Name, d.Code, d.City, d.Country, d.CountryCode, d.Flag, d.Label))], null);
+    }
+
+    public async Task<Page<RestockAlertDto>> AlertsAsync(AlertQuery q, PageQuery page, CancellationToken ct)
+    {
+        var query = db.Set<RestockAlert>().AsNoTracking();
+        if (q.PlanCode is { Length: > 0 })
+        {
+            query = query.Where(a => a.PlanCode == q.PlanCode);
+        }
+        if (q.Kind is { Length: > 0 })
+        {
+            query = query.Where(a => a.Kind == q.Kind);
+        }
+        var rows = await query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).ToPageAsync(page, ct);
+        return rows.Map(a => new RestockAlertDto(a.Id, a.EventId, a.Kind, SubsidiaryOut(a.Subsidiary), a.PlanCode, a.PlanName, a.Datacenter, a.Track, a.State,
+            a.Price, a.Delivery, a.Link, a.Audience, a.At));
+    }
+
+    public async Task<Page<SourceDto>> SourcesAsync(PageQuery page, CancellationToken ct)
+    {
+        var rows = await db.Set<RestockSource>().AsNoTracking().OrderByDescending(s => s.ConsecutiveFailures).ThenBy(s => s.PlanCode).ThenBy(s => s.Subsidiary).ToPageAsync(page, ct);
+        return rows.Map(s => new SourceDto(SubsidiaryOut(s.Subsidiary), s.PlanCode, s.Kind, s.NextDueAt, s.LastCheckedAt, s.LastSuccessAt, s.ConsecutiveFailures, s.LastError,
+            s.FailureAlerted, s.Checks, s.Failures));
+    }
+
+    // ---- Admin: plan catalog and settings ----
+
+    public async Task<Outcome<PlanDto>> CreatePlanAsync(bool isAdmin, CreatePlanRequest request, CancellationToken ct)
+    {
+        if (!isAdmin)
+        {
+            return Outcome.Forbidden<PlanDto>("Only admins manage the restock catalog.");
+        }
+        var code = request.PlanCode!.Trim();
+        if (await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == code, ct))
+        {
+            return Outcome.Conflict<PlanDto>($"Plan {code} is already in the catalog.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var plan = new RestockPlan
+        {
+            PlanCode = code,
+            Kind = request.Kind ?? PlanKind.Vps,
+            Name = request.Name?.Trim() ?? code,
+            Monitored = request.Monitored ?? true,
+            Lifecycle = request.Lifecycle ?? PlanLifecycle.Active,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Set<RestockPlan>().Add(plan);
+        audit.Record("restock.plan.created", "restock_plan", plan.Id, null, after: new { plan.PlanCode, plan.Kind, plan.Name, plan.Monitored, plan.Lifecycle });
+        await db.SaveChangesAsync(ct);
+        return ToDto(plan, await MonthlyPricesAsync([code], ct));
+    }
+
+    public async Task<Outcome<PlanDto>> UpdatePlanAsync(bool isAdmin, string planCode, UpdatePlanRequest request, CancellationToken ct)
+    {
+        if (!isAdmin)
+        {
+            return Outcome.Forbidden<PlanDto>("Only admins manage the restock catalog.");
+        }
+        var plan = await db.Set<RestockPlan>().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        if (plan is null)
+        {
+            return Outcome.Missing<PlanDto>("No such plan.");
+        }
+        var before = new { plan.Name, plan.Monitored, plan.Lifecycle };
+        plan.Name = request.Name?.Trim() ?? plan.Name;
+        plan.Monitored = request.Monitored ?? plan.Monitored;
+        plan.Lifecycle = request.Lifecycle ?? plan.Lifecycle;
+        plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Record("restock.plan.updated", "restock_plan", plan.Id, null, before, new { plan.Name, plan.Monitored, plan.Lifecycle });
+        await db.SaveChangesAsync(ct);
+        return ToDto(plan, await MonthlyPricesAsync([planCode], ct));
+    }
+
+    /// <summary>Stops watching a plan: it is marked removed and unmonitored, and its history stays.</summary>
+    public async Task<Outcome<bool>> RemovePlanAsync(bool isAdmin, string planCode, CancellationToken ct)
+    {
+        if (!isAdmin)
+        {
+            return Outcome.Forbidden<bool>("Only admins manage the restock catalog.");
+        }
+        var plan = await db.Set<RestockPlan>().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        if (plan is null)
+        {
+            return Outcome.Missing<bool>("No such plan.");
+        }
+        plan.Lifecycle = PlanLifecycle.Removed;
+        plan.Monitored = false;
+        plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        audit.Record("restock.plan.removed", "restock_plan", plan.Id, null, before: new { plan.PlanCode });
+        await db.SaveChangesAsync(ct);
+        return true;
+    }
+
+    public async Task<RestockSettingsDto> SettingsAsync(CancellationToken ct)
+    {
+        var o = options.CurrentValue;
+        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], (int)o.EffectiveCheckInterval.TotalSeconds,
+            (int)o.NotificationThreshold.TotalMinutes, o.PublicStatus, o.ApiBaseEu.ToString(), o.ApiBaseCa.ToString(), o.ApiBaseUs.ToString());
+    }
+
+    public async Task<Outcome<RestockSettingsDto>> UpdateSettingsAsync(bool isAdmin, Guid adminId, UpdateRestockSettingsRequest request, CancellationToken ct)
+    {
+        if (!isAdmin)
+        {
+            return Outcome.Forbidden<RestockSettingsDto>("Only admins change restock settings.");
+        }
+        var wanted = request.Subsidiaries!.Select(s => (s ?? "").Trim().ToUpperInvariant()).Distinct().ToList();
+        var unknown = wanted.Where(s => !OvhSubsidiaries.IsKnown(s)).ToList();
+        if (unknown.Count > 0)
+        {
+            return Outcome.Invalid<RestockSettingsDto>("subsidiaries", $"Unknown subsidiaries: {string.Join(", ", unknown)}. Known: {string.Join(", ", OvhSubsidiaries.All)}.");
+        }
+        var before = await SubsidiariesAsync(ct);
+        var value = string.Join(',', wanted);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var row = await db.SystemSettings.SingleOrDefaultAsync(s => s.Key == RestockPoller.SubsidiariesSetting, ct);
+        if (row is null)
+        {
+            db.SystemSettings.Add(new SystemSetting { Key = RestockPoller.SubsidiariesSetting, Value = value, UpdatedAt = now, UpdatedByUserId = adminId });
+        }
+        else
+        {
+            row.Value = value;
+            row.UpdatedAt = now;
+            row.UpdatedByUserId = adminId;
+        }
+        audit.Record("restock.settings.updated", "system_settings", RestockPoller.SubsidiariesSetting, null, new { subsidiaries = before }, new { subsidiaries = wanted });
+        await db.SaveChangesAsync(ct);
+        return await SettingsAsync(ct);
+    }
+
+    // ---- Subscriptions in restock words ----
+
+    public async Task<Page<RestockSubscriptionDto>> SubscriptionsAsync(Guid userId, PageQuery page, CancellationToken ct)
+    {
+        var rows = await subscriptions.ListAsync(userId, RestockAudience.Module, page, ct);
+        return rows.Map(ToDto);
+    }
+
+    static RestockSubscriptionDto ToDto(SubscriptionDto s)
+    {
+        var o = RestockSubscriptionOptions.Parse(s.Options) ?? new RestockSubscriptionOptions("", s.Subject);
+        return new RestockSubscriptionDto(s.Id, o.PlanCode, o.Subsidiary.Length == 0 ? null : o.Subsidiary, o.Datacenters ?? [], s.ChannelIds, o.ConfirmPolls, o.OutOfStock,
+            o.PreOrder, o.Os, s.CooldownSeconds, s.CreatedAt);
+    }
+
+    /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
+    async Task<(RestockSubscriptionOptions? Options, int? Cooldown, Dictionary<string, string[]> Errors)> ValidateAsync(CreateRestockSubscriptionRequest r, string prefix,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var code = r.PlanCode?.Trim() ?? "";
+        var plan = PlanCodeRegex().IsMatch(code) ? await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == code, ct) : null;
+        if (plan is null)
+        {
+            errors[prefix + "plan_code"] = [$"No plan '{code}' in the restock catalog; see GET /api/v1/restock/plans."];
+        }
+        else if (!plan.Watched)
+        {
+            errors[prefix + "plan_code"] = [$"Plan '{code}' is not watched (unmonitored, legacy or removed)."];
+        }
+        var subsidiary = (r.Subsidiary ?? "").Trim().ToUpperInvariant();
+        if (plan is { Kind: PlanKind.Dedicated })
+        {
+            subsidiary = "";
+        }
+        else if (subsidiary.Length == 0)
+        {
+            errors[prefix + "subsidiary"] = ["The subsidiary field is required for VPS plans (FR, CA, …)."];
+        }
+        else if (!OvhSubsidiaries.IsKnown(subsidiary))
+        {
+            errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
+        }
+        var datacenters = (r.Datacenters ?? []).Select(d => (d ?? "").Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (datacenters.Any(d => !DatacenterRegex().IsMatch(d)))
+        {
+            errors[prefix + "datacenters"] = ["Each datacenter is a name such as GRA, BHS or EU-WEST-LZ-AMS."];
+        }
+        var o = r.Options ?? new SubscriptionOptionsDto();
+        if (o.ConfirmPolls is < 1 or > StockRule.MaxConfirmPolls)
+        {
+            errors[prefix + "options.confirm_polls"] = [$"confirm_polls must be between 1 and {StockRule.MaxConfirmPolls}."];
+        }
+        var os = (o.Os ?? OvhClient.LinuxTrack).Trim().ToLowerInvariant();
+        if (os is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
+        {
+            errors[prefix + "options.os"] = ["os is linux or windows."];
+        }
+        if (o.CooldownMinutes is < 0 or > 10_080)
+        {
+            errors[prefix + "options.cooldown_minutes"] = ["cooldown_minutes must be between 0 and 10080."];
+        }
+        if (errors.Count > 0)
+        {
+            return (null, null, errors);
+        }
+        var restockOptions = new RestockSubscriptionOptions(subsidiary, code, datacenters.Count == 0 ? null : datacenters.Select(d => plan!.Kind == PlanKind.Vps ? d.ToUpperInvariant() : d.ToLowerInvariant()).ToList(),
+            o.ConfirmPolls ?? 1, o.OutOfStock ?? false, o.Preorder ?? false, plan!.Kind == PlanKind.Dedicated ? OvhClient.LinuxTrack : os); // plan is set when there are no errors
+        return (restockOptions, o.CooldownMinutes * 60, errors);
+    }
+
+    static SubscriptionInput Input(RestockSubscriptionOptions o, IReadOnlyList<Guid>? channels, int? cooldown) =>
+        new(RestockAudience.Module, "restock.*", RestockAudience.Subject(o.PlanCode, "*"), null, channels, o.ToJson(), null, cooldown);
+
+    public async Task<Outcome<RestockSubscriptionDto>> SubscribeAsync(Guid userId, CreateRestockSubscriptionRequest request, CancellationToken ct)
+    {
+        var (o, cooldown, errors) = await ValidateAsync(request, "", ct);
+        if (o is null)
+        {
+            return Outcome.Invalid<RestockSubscriptionDto>(errors);
+        }
+        var mine = await subscriptions.ListAsync(userId, RestockAudience.Module, new PageQuery { Limit = PageQuery.MaxLimit }, ct);
+        if (mine.Items.Select(ToDto).Any(s => Same(s, o)))
+        {
+            return Outcome.Conflict<RestockSubscriptionDto>($"You already follow {o.PlanCode}{(o.Subsidiary.Length > 0 ? " in " + o.Subsidiary : "")} ({o.Os}); delete that subscription first or use /bulk to replace it.");
+        }
+        var created = await subscriptions.CreateAsync(userId, Input(o, request.ChannelIds, cooldown), ct);
+        return created.IsOk ? ToDto(created.Value!) : created.As<RestockSubscriptionDto>();
+    }
+
+    static bool Same(RestockSubscriptionDto s, RestockSubscriptionOptions o) =>
+        s.PlanCode == o.PlanCode && (s.Subsidiary ?? "") == o.Subsidiary && s.Os == o.Os;
+
+    /// <summary>Creates many at once, all or nothing; one matching an existing subscription replaces it; <c>replace</c> drops the rest.</summary>
+    public async Task<Outcome<BulkSubscriptionsDto>> SubscribeManyAsync(Guid userId, BulkSubscriptionsRequest request, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var wanted = new List<(RestockSubscriptionOptions Options, int? Cooldown, IReadOnlyList<Guid>? Channels)>();
+        for (var i = 0; i < request.Subscriptions!.Count; i++)
+        {
+            var item = request.Subscriptions[i];
+            if (item is null)
+            {
+                errors[$"subscriptions[{i}]"] = ["Each subscription is an object."];
+                continue;
+            }
+            var itemErrors = RequestValidationFilter.Validate(item).ToDictionary(e => $"subscriptions[{i}].{e.Key}", e => e.Value);
+            var (o, cooldown, found) = await ValidateAsync(item, $"subscriptions[{i}].", ct);
+            foreach (var (k, v) in itemErrors.Concat(found))
+            {
+                errors[k] = v;
+            }
+            if (o is not null && itemErrors.Count == 0)
+            {
+                wanted.Add((o, cooldown, item.ChannelIds));
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return Outcome.Invalid<BulkSubscriptionsDto>(errors);
+        }
+        var existing = (await subscriptions.ListAsync(userId, RestockAudience.Module, new PageQuery { Limit = PageQuery.MaxLimit }, ct)).Items.Select(ToDto).ToList();
+        var drop = existing.Where(s => request.Replace == true || wanted.Any(w => Same(s, w.Options))).ToList();
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        foreach (var old in drop)
+        {
+            await subscriptions.DeleteAsync(userId, old.Id, RestockAudience.Module, ct);
+        }
+        var created = new List<RestockSubscriptionDto>();
+        foreach (var (o, cooldown, channels) in wanted.DistinctBy(w => (w.Options.PlanCode, w.Options.Subsidiary, w.Options.Os)))
+        {
+            var result = await subscriptions.CreateAsync(userId, Input(o, channels, cooldown), ct);
+            if (!result.IsOk)
+            {
+                await transaction.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                var index = wanted.FindIndex(w => w.Options == o);
+                return result.Errors is { } e
+                    ? Outcome.Invalid<BulkSubscriptionsDto>(e.ToDictionary(x => $"subscriptions[{index}].{x.Key}", x => x.Value))
+                    : result.As<BulkSubscriptionsDto>();
+            }
+            created.Add(ToDto(result.Value!));
+        }
+        await transaction.CommitAsync(ct);
+        return new BulkSubscriptionsDto(created, drop.Count);
+    }
+
+    /// <summary>Removes one subscription by id, or every one of mine on a plan when given a plan code.</summary>
+    public async Task<Outcome<bool>> UnsubscribeAsync(Guid userId, string key, CancellationToken ct)
+    {
+        if (Guid.TryParse(key, out var id))
+        {
+            return await subscriptions.DeleteAsync(userId, id, RestockAudience.Module, ct);
+        }
+        var mine = (await subscriptions.ListAsync(userId, RestockAudience.Module, new PageQuery { Limit = PageQuery.MaxLimit }, ct)).Items.Select(ToDto)
+            .Where(s => s.PlanCode == key).ToList();
+        if (mine.Count == 0)
+        {
+            return Outcome.Missing<bool>("No such subscription.");
+        }
+        foreach (var s in mine)
+        {
+            await subscriptions.DeleteAsync(userId, s.Id, RestockAudience.Module, ct);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,536 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Vigil.Fakes;
+
+/// <summary>How the fake answers a stock request instead of the normal answer.</summary>
+public enum OvhFault
+{
+    None,
+
+    /// <summary>500 with an HTML body, as a proxy in front of the API answers.</summary>
+    ServerError,
+
+    /// <summary>503 with an HTML body.</summary>
+    Unavailable,
+
+    /// <summary>429 <c>Client::TooManyRequests</c> with <c>Retry-After: 30</c>.</summary>
+    TooManyRequests,
+
+    /// <summary>429 without <c>Retry-After</c>.</summary>
+    TooManyRequestsNoRetryAfter,
+
+    /// <summary>200 with a body that is not JSON.</summary>
+    Garbage,
+
+    /// <summary>200 with JSON cut in the middle.</summary>
+    Truncated,
+
+    /// <summary>200 <c>{}</c>: no <c>datacenters</c> at all.</summary>
+    EmptyObject,
+
+    /// <summary>The normal answer, after <see cref="FakeOvh.SlowDelay"/>.</summary>
+    Slow,
+
+    /// <summary>The connection is dropped without an answer.</summary>
+    Reset,
+}
+
+/// <summary>One VPS datacenter row as <c>/vps/order/rule/datacenter</c> lists it; null fields are left out of the JSON.</summary>
+public sealed record OvhVpsRow(string Datacenter, string? Code, string? Status, string? LinuxStatus, string? WindowsStatus, long? DaysBeforeDelivery);
+
+/// <summary>A plan of the public VPS catalog the fake generates.</summary>
+public sealed record OvhCatalogPlan(
+    string PlanCode,
+    string InvoiceName,
+    long MonthlyPriceMicros,
+    IReadOnlyList<string> Datacenters,
+    int Cores = 2,
+    int MemoryGb = 4,
+    int StorageGb = 80,
+    int BandwidthMbps = 400,
+    IReadOnlyList<string>? Tags = null,
+    string Line = "2025");
+
+/// <summary>
+/// OVHcloud's three public restock endpoints under <c>/1.0</c> and <c>/v1</c>, in their real shapes:
+/// <c>GET /vps/order/rule/datacenter</c>, <c>GET /dedicated/server/datacenter/availabilities</c> and
+/// <c>GET /order/catalog/public/vps</c>. One region per instance (<c>eu</c>, <c>ca</c>, <c>us</c>: a foreign
+/// <c>ovhSubsidiary</c> is a 400; <c>all</c> serves every subsidiary), stock
+/// scriptable per (subsidiary, plan, datacenter), faults per plan or for every request, every answer with an
+/// <c>X-Ovh-Queryid</c> header, and a count of requests per path and query.
+/// </summary>
+public sealed class FakeOvh(string region = "eu") : FakeServer
+{
+    static readonly Dictionary<string, string[]> Regions = new()
+    {
+        ["eu"] = ["CZ", "DE", "ES", "EU", "FI", "FR", "GB", "IE", "IT", "LT", "MA", "NL", "PL", "PT", "SN", "TN"],
+        ["ca"] = ["ASIA", "AU", "CA", "IN", "QC", "SG", "WE", "WS"],
+        ["us"] = ["US"],
+        // One fake standing in for every region's host at once (tests that do not care which host serves what).
+        ["all"] = ["CZ", "DE", "ES", "EU", "FI", "FR", "GB", "IE", "IT", "LT", "MA", "NL", "PL", "PT", "SN", "TN", "ASIA", "AU", "CA", "IN", "QC", "SG", "WE", "WS", "US"],
+    };
+
+    /// <summary>VPS datacenter codes and the city/country the catalog gives them (Local Zones have none).</summary>
+    static readonly Dictionary<string, (string Code, string? City, string? Country, string? CountryCode)> VpsDatacenters = new()
+    {
+        ["GRA"] = ("eu-west-gra", "Gravelines", "France", "FR"),
+        ["SBG"] = ("eu-west-sbg", "Strasbourg", "France", "FR"),
+        ["EU-WEST-RBX"] = ("eu-west-rbx", "Roubaix", "France", "FR"),
+        ["DE"] = ("eu-west-lim", "Frankfurt", "Germany", "DE"),
+        ["UK"] = ("eu-west-eri", "London", "United Kingdom", "GB"),
+        ["WAW"] = ("eu-central-waw", "Warsaw", "Poland", "PL"),
+        ["BHS"] = ("ca-east-bhs", "Beauharnois", "Canada", "CA"),
+        ["SGP"] = ("ap-southeast-sgp", "Singapore", "Singapore", "SG"),
+        ["SYD"] = ("ap-southeast-syd", "Sydney", "Australia", "AU"),
+        ["EU-WEST-LZ-AMS"] = ("eu-west-lz-ams", null, null, null),
+    };
+
+    readonly object _gate = new();
+    readonly Dictionary<(string Subsidiary, string Plan), List<OvhVpsRow>> _vps = [];
+    readonly Dictionary<string, List<(string Fqn, string Datacenter, string Availability)>> _dedicated = [];
+    readonly Dictionary<string, List<OvhCatalogPlan>> _catalogs = [];
+    readonly ConcurrentDictionary<string, OvhFault> _planFaults = new();
+    readonly ConcurrentDictionary<string, int> _counts = new();
+    long _queryId;
+
+    public string Region { get; } = region;
+
+    /// <summary>A fault every request gets (None: normal answers).</summary>
+    public OvhFault Fault { get; set; }
+
+    /// <summary>How long a <see cref="OvhFault.Slow"/> answer waits.</summary>
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Sets one datacenter's status for a VPS plan; the Linux and Windows tracks follow unless given.</summary>
+    public void SetVps(string subsidiary, string planCode, string datacenter, string status, string? windowsStatus = null, long daysBeforeDelivery = 0)
+    {
+        var code = VpsDatacenters.TryGetValue(datacenter, out var dc) ? dc.Code : datacenter.ToLowerInvariant();
+        SetVpsRow(subsidiary, planCode, new OvhVpsRow(datacenter, code, status, status, windowsStatus ?? status, daysBeforeDelivery));
+    }
+
+    /// <summary>Sets a raw row (fields may be missing or hold unknown values).</summary>
+    public void SetVpsRow(string subsidiary, string planCode, OvhVpsRow row)
+    {
+        lock (_gate)
+        {
+            var rows = Rows(subsidiary, planCode);
+            rows.RemoveAll(r => r.Datacenter == row.Datacenter);
+            rows.Add(row);
+        }
+    }
+
+    /// <summary>Drops a datacenter from the plan's answer.</summary>
+    public void RemoveVps(string subsidiary, string planCode, string datacenter)
+    {
+        lock (_gate)
+        {
+            Rows(subsidiary, planCode).RemoveAll(r => r.Datacenter == datacenter);
+        }
+    }
+
+    /// <summary>Makes a plan known to the subsidiary with no datacenter rows yet.</summary>
+    public void AddVpsPlan(string subsidiary, string planCode)
+    {
+        lock (_gate)
+        {
+            Rows(subsidiary, planCode);
+        }
+    }
+
+    List<OvhVpsRow> Rows(string subsidiary, string planCode)
+    {
+        var key = (subsidiary.ToUpperInvariant(), planCode);
+        if (!_vps.TryGetValue(key, out var rows))
+        {
+            _vps[key] = rows = [];
+        }
+        return rows;
+    }
+
+    /// <summary>Sets a dedicated server's availability in one datacenter (<c>1H-low</c>, <c>72H</c>, <c>unavailable</c>, …).</summary>
+    public void SetDedicated(string planCode, string datacenter, string availability, string? fqn = null)
+    {
+        lock (_gate)
+        {
+            if (!_dedicated.TryGetValue(planCode, out var rows))
+            {
+                _dedicated[planCode] = rows = [];
+            }
+            var name = fqn ?? planCode + ".ram-32g-noecc-2133.softraid-2x2000sa";
+            rows.RemoveAll(r => r.Fqn == name && r.Datacenter == datacenter);
+            rows.Add((name, datacenter, availability));
+        }
+    }
+
+    /// <summary>Adds plans to a subsidiary's public VPS catalog.</summary>
+    public void AddCatalogPlans(string subsidiary, params OvhCatalogPlan[] plans)
+    {
+        lock (_gate)
+        {
+            if (!_catalogs.TryGetValue(subsidiary.ToUpperInvariant(), out var list))
+            {
+                _catalogs[subsidiary.ToUpperInvariant()] = list = [];
+            }
+            foreach (var plan in plans)
+            {
+                list.RemoveAll(p => p.PlanCode == plan.PlanCode);
+                list.Add(plan);
+            }
+        }
+    }
+
+    public void RemoveCatalogPlan(string subsidiary, string planCode)
+    {
+        lock (_gate)
+        {
+            if (_catalogs.TryGetValue(subsidiary.ToUpperInvariant(), out var list))
+            {
+                list.RemoveAll(p => p.PlanCode == planCode);
+            }
+        }
+    }
+
+    /// <summary>Answers every request about <paramref name="planCode"/> with a fault (None clears it).</summary>
+    public void FailPlan(string planCode, OvhFault fault)
+    {
+        if (fault == OvhFault.None)
+        {
+            _planFaults.TryRemove(planCode, out _);
+        }
+        else
+        {
+            _planFaults[planCode] = fault;
+        }
+    }
+
+    /// <summary>How many VPS stock requests asked about (subsidiary, plan).</summary>
+    public int VpsRequests(string subsidiary, string planCode) => _counts.GetValueOrDefault($"vps|{subsidiary.ToUpperInvariant()}|{planCode}");
+
+    /// <summary>How many dedicated availability requests asked about the plan.</summary>
+    public int DedicatedRequests(string planCode) => _counts.GetValueOrDefault($"dedicated|{planCode}");
+
+    /// <summary>How many catalog requests asked about the subsidiary.</summary>
+    public int CatalogRequests(string subsidiary) => _counts.GetValueOrDefault($"catalog|{subsidiary.ToUpperInvariant()}");
+
+    /// <summary>Every stock request so far.</summary>
+    public int StockRequests => _counts.Where(c => !c.Key.StartsWith("catalog|", StringComparison.Ordinal)).Sum(c => c.Value);
+
+    public void ResetCounts() => _counts.Clear();
+
+    protected override void Map(WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            http.Response.Headers["X-Ovh-Queryid"] = $"FR.ws-{Interlocked.Increment(ref _queryId)}.fake";
+            await next(http);
+        });
+        foreach (var root in new[] { "/1.0", "/v1" })
+        {
+            app.MapGet(root + "/vps/order/rule/datacenter", (Delegate)VpsAsync);
+            app.MapGet(root + "/dedicated/server/datacenter/availabilities", (Delegate)DedicatedAsync);
+            app.MapGet(root + "/order/catalog/public/vps", Catalog);
+        }
+        app.MapFallback(() => Error(404, "Client::NotFound", "Got an invalid (or empty) URL"));
+    }
+
+    void Count(string key) => _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+    async Task<IResult> VpsAsync(HttpContext http)
+    {
+        var subsidiary = http.Request.Query["ovhSubsidiary"].ToString();
+        var plan = http.Request.Query["planCode"].ToString();
+        Count($"vps|{subsidiary.ToUpperInvariant()}|{plan}");
+        if (subsidiary.Length == 0 || plan.Length == 0)
+        {
+            return Error(400, "Client::BadRequest", $"[{(subsidiary.Length == 0 ? "ovhSubsidiary" : "planCode")}] Missing parameter");
+        }
+        if (!Regions[Region].Contains(subsidiary))
+        {
+            return Error(400, "Client::BadRequest", $"[ovhSubsidiary] Given data ({subsidiary}) does not belong to the OvhSubsidiaryEnum enumeration");
+        }
+        if (await FaultAsync(http, plan) is { } faulted)
+        {
+            return faulted;
+        }
+        List<OvhVpsRow> rows;
+        lock (_gate)
+        {
+            if (!_vps.TryGetValue((subsidiary, plan), out var found))
+            {
+                return Error(404, "Client::NotFound", "not found: plan not found");
+            }
+            rows = [.. found];
+        }
+        var array = new JsonArray();
+        foreach (var row in rows)
+        {
+            var o = new JsonObject { ["datacenter"] = row.Datacenter };
+            Put(o, "code", row.Code);
+            Put(o, "status", row.Status);
+            Put(o, "linuxStatus", row.LinuxStatus);
+            Put(o, "windowsStatus", row.WindowsStatus);
+            if (row.DaysBeforeDelivery is { } days)
+            {
+                o["daysBeforeDelivery"] = days;
+            }
+            array.Add(o);
+        }
+        return Results.Content(new JsonObject { ["datacenters"] = array }.ToJsonString(), "application/json");
+    }
+
+    static void Put(JsonObject o, string name, string? value)
+    {
+        if (value is not null)
+        {
+            o[name] = value;
+        }
+    }
+
+    async Task<IResult> DedicatedAsync(HttpContext http)
+    {
+        var plan = http.Request.Query["planCode"].ToString();
+        Count($"dedicated|{plan}");
+        if (await FaultAsync(http, plan) is { } faulted)
+        {
+            return faulted;
+        }
+        List<(string Fqn, string Datacenter, string Availability)> rows;
+        lock (_gate)
+        {
+            rows = _dedicated.TryGetValue(plan, out var found) ? [.. found] : [];
+        }
+        if (rows.Count == 0)
+        {
+            return Error(404, "Client::NotFound", $"No availabilities found for plan {plan}");
+        }
+        var answer = new JsonArray();
+        foreach (var fqn in rows.GroupBy(r => r.Fqn))
+        {
+            var parts = fqn.Key.Split('.');
+            answer.Add(new JsonObject
+            {
+                ["fqn"] = fqn.Key,
+                ["planCode"] = plan,
+                ["server"] = parts[0],
+                ["memory"] = parts.Length > 1 ? parts[1] : null,
+                ["storage"] = parts.Length > 2 ? parts[2] : null,
+                ["systemStorage"] = null,
+                ["gpu"] = null,
+                ["datacenters"] = new JsonArray([.. fqn.Select(r => (JsonNode)new JsonObject { ["datacenter"] = r.Datacenter, ["availability"] = r.Availability })]),
+            });
+        }
+        return Results.Content(answer.ToJsonString(), "application/json");
+    }
+
+    IResult Catalog(HttpContext http)
+    {
+        var subsidiary = http.Request.Query["ovhSubsidiary"].ToString();
+        Count($"catalog|{subsidiary.ToUpperInvariant()}");
+        if (subsidiary.Length == 0)
+        {
+            return Error(400, "Client::BadRequest", "[ovhSubsidiary] Missing parameter");
+        }
+        if (!Regions[Region].Contains(subsidiary))
+        {
+            return Error(400, "Client::BadRequest", $"[ovhSubsidiary] Given data ({subsidiary}) does not belong to the OvhSubsidiaryEnum enumeration");
+        }
+        if (Fault != OvhFault.None)
+        {
+            return Results.Content("<html><body>Service Unavailable</body></html>", "text/html", statusCode: 503);
+        }
+        List<OvhCatalogPlan> plans;
+        lock (_gate)
+        {
+            plans = _catalogs.TryGetValue(subsidiary, out var found) ? [.. found] : [];
+        }
+        return Results.Content(CatalogJson(subsidiary, plans), "application/json");
+    }
+
+    static string CurrencyOf(string subsidiary) => subsidiary switch
+    {
+        "GB" => "GBP",
+        "CA" or "QC" => "CAD",
+        "US" or "WS" or "ASIA" or "WE" => "USD",
+        "AU" => "AUD",
+        "SG" => "SGD",
+        "IN" => "INR",
+        "PL" => "PLN",
+        "CZ" => "CZK",
+        "MA" => "MAD",
+        "TN" => "TND",
+        _ => "EUR",
+    };
+
+    /// <summary>The catalog document: micro-cent prices, several pricings per plan, products with specs and datacenter cities.</summary>
+    public static string CatalogJson(string subsidiary, IReadOnlyList<OvhCatalogPlan> plans)
+    {
+        static JsonObject Pricing(string[] capacities, int commitment, string mode, string intervalUnit, int interval, long price, string description) => new()
+        {
+            ["capacities"] = new JsonArray([.. capacities.Select(c => (JsonNode)JsonValue.Create(c))]),
+            ["commitment"] = commitment,
+            ["description"] = description,
+            ["interval"] = interval,
+            ["intervalUnit"] = intervalUnit,
+            ["mode"] = mode,
+            ["mustBeCompleted"] = false,
+            ["phase"] = 1,
+            ["price"] = price,
+            ["tax"] = price / 5,
+            ["quantity"] = new JsonObject { ["min"] = 1, ["max"] = 1 },
+            ["repeat"] = new JsonObject { ["min"] = 1 },
+            ["strategy"] = "tiered",
+            ["type"] = "rental",
+        };
+        var planArray = new JsonArray();
+        var productArray = new JsonArray();
+        foreach (var plan in plans)
+        {
+            var tags = plan.Tags ?? ["order-funnel:show"];
+            planArray.Add(new JsonObject
+            {
+                ["planCode"] = plan.PlanCode,
+                ["invoiceName"] = plan.InvoiceName,
+                ["product"] = plan.PlanCode,
+                ["pricingType"] = "rental",
+                ["pricings"] = new JsonArray(
+                    Pricing(["installation"], 0, "default", "none", 0, 0, "Installation fees"),
+                    Pricing(["renew"], 0, "default", "month", 1, plan.MonthlyPriceMicros, "Monthly fees"),
+                    Pricing(["renew"], 12, "upfront12", "month", 12, plan.MonthlyPriceMicros * 11, "Upfront 12 months"),
+                    Pricing(["renew"], 12, "degressivity12", "month", 1, plan.MonthlyPriceMicros * 9 / 10, "Monthly fees, 12 months commitment")),
+                ["configurations"] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["name"] = "vps_datacenter",
+                        ["isCustom"] = false,
+                        ["isMandatory"] = true,
+                        ["values"] = new JsonArray([.. plan.Datacenters.Select(d => (JsonNode)JsonValue.Create(d))]),
+                    },
+                    new JsonObject { ["name"] = "vps_os", ["isCustom"] = false, ["isMandatory"] = true, ["values"] = new JsonArray("Ubuntu 24.04", "Debian 12") }),
+                ["addonFamilies"] = new JsonArray(),
+                ["blobs"] = new JsonObject
+                {
+                    ["commercial"] = new JsonObject { ["line"] = plan.Line, ["range"] = "vps" },
+                    ["tags"] = new JsonArray([.. tags.Select(t => (JsonNode)JsonValue.Create(t))]),
+                },
+            });
+            productArray.Add(new JsonObject
+            {
+                ["name"] = plan.PlanCode,
+                ["description"] = plan.InvoiceName,
+                ["blobs"] = new JsonObject
+                {
+                    ["technical"] = new JsonObject
+                    {
+                        ["cpu"] = new JsonObject { ["cores"] = plan.Cores, ["brand"] = "AMD", ["type"] = "vCore" },
+                        ["memory"] = new JsonObject { ["size"] = plan.MemoryGb },
+                        ["storage"] = new JsonObject { ["disks"] = new JsonArray(new JsonObject { ["capacity"] = plan.StorageGb, ["technology"] = "SSD", ["interface"] = "NVMe" }) },
+                        ["bandwidth"] = new JsonObject { ["level"] = plan.BandwidthMbps, ["unlimited"] = true },
+                    },
+                    ["meta"] = new JsonObject
+                    {
+                        ["configurations"] = new JsonArray(new JsonObject
+                        {
+                            ["name"] = "vps_datacenter",
+                            ["values"] = new JsonArray([.. plan.Datacenters.Select(d => (JsonNode)DatacenterMeta(d))]),
+                        }),
+                    },
+                },
+            });
+        }
+        var catalog = new JsonObject
+        {
+            ["catalogId"] = 4120,
+            ["locale"] = new JsonObject { ["currencyCode"] = CurrencyOf(subsidiary), ["subsidiary"] = subsidiary, ["taxRate"] = 20 },
+            ["plans"] = planArray,
+            ["products"] = productArray,
+            ["addons"] = new JsonArray(),
+            ["planFamilies"] = new JsonArray(new JsonObject { ["name"] = "vps" }),
+        };
+        return catalog.ToJsonString();
+    }
+
+    static JsonObject DatacenterMeta(string name)
+    {
+        var meta = new JsonObject { ["value"] = name };
+        if (VpsDatacenters.TryGetValue(name, out var dc) && dc.City is not null)
+        {
+            meta["blobs"] = new JsonObject
+            {
+                ["technical"] = new JsonObject
+                {
+                    ["datacenter"] = new JsonObject { ["city"] = dc.City, ["country"] = dc.Country, ["countryCode"] = dc.CountryCode, ["name"] = name, ["region"] = dc.Code },
+                },
+            };
+        }
+        return meta;
+    }
+
+    async Task<IResult?> FaultAsync(HttpContext http, string plan)
+    {
+        var fault = _planFaults.TryGetValue(plan, out var f) ? f : Fault;
+        switch (fault)
+        {
+            case OvhFault.ServerError:
+                return Results.Content("<html><head><title>500 Internal Server Error</title></head><body>oops</body></html>", "text/html", statusCode: 500);
+            case OvhFault.Unavailable:
+                return Results.Content("<html><body><h1>503 Service Unavailable</h1></body></html>", "text/html", statusCode: 503);
+            case OvhFault.TooManyRequests:
+                http.Response.Headers.RetryAfter = "30";
+                return Error(429, "Client::TooManyRequests", "Too many requests");
+            case OvhFault.TooManyRequestsNoRetryAfter:
+                return Error(429, "Client::TooManyRequests", "Too many requests");
+            case OvhFault.Garbage:
+                return Results.Content("<<not json at all>>", "application/json");
+            case OvhFault.Truncated:
+                return Results.Content("{\"datacenters\":[{\"datacenter\":\"GRA\",\"code\":\"eu-we", "application/json");
+            case OvhFault.EmptyObject:
+                return Results.Content("{}", "application/json");
+            case OvhFault.Slow:
+                await Task.Delay(SlowDelay, http.RequestAborted);
+                return null;
+            case OvhFault.Reset:
+                http.Abort();
+                return Results.Empty;
+            default:
+                return null;
+        }
+    }
+
+    static IResult Error(int status, string errorClass, string message) =>
+        Results.Json(new { @class = errorClass, message }, statusCode: status);
+
+    /// <summary>The datacenter names the fake knows, with their codes (for tests and the demo).</summary>
+    public static IReadOnlyDictionary<string, string> KnownVpsDatacenters => VpsDatacenters.ToDictionary(d => d.Key, d => d.Value.Code);
+
+    /// <summary>Micro-cents of a price in currency units (4.57 → 457000000).</summary>
+    public static long Micros(decimal amount) => (long)(amount * 100_000_000m);
+
+    /// <summary>For the demo exe: a catalog and stock to look at.</summary>
+    public void SeedDemo()
+    {
+        AddCatalogPlans("FR",
+            new OvhCatalogPlan("vps-2025-model1", "VPS-1", Micros(4.57m), ["GRA", "SBG", "DE", "UK", "WAW", "BHS"], 4, 8, 75),
+            new OvhCatalogPlan("vps-2025-model2", "VPS-2", Micros(7.99m), ["GRA", "SBG", "DE", "UK", "WAW", "BHS"], 6, 12, 100),
+            new OvhCatalogPlan("vps-2025-model3", "VPS-3", Micros(15.99m), ["GRA", "SBG", "DE", "SGP"], 8, 24, 200));
+        foreach (var dc in new[] { "GRA", "SBG", "DE", "UK", "WAW", "BHS" })
+        {
+            SetVps("FR", "vps-2025-model1", dc, dc is "GRA" or "WAW" ? "available" : "out-of-stock");
+            SetVps("FR", "vps-2025-model2", dc, "available");
+        }
+        SetVps("FR", "vps-2025-model3", "SGP", "out-of-stock-preorder-allowed", "out-of-stock", 14);
+        SetDedicated("24ska01", "gra", "1H-low");
+        SetDedicated("24ska01", "rbx", "72H");
+        SetDedicated("24ska01", "bhs", "unavailable");
+    }
+
+    /// <summary>Stock as JSON for debugging a test.</summary>
+    public string Dump()
+    {
+        lock (_gate)
+        {
+            return JsonSerializer.Serialize(_vps.ToDictionary(k => $"{k.Key.Subsidiary}/{k.Key.Plan}", k => k.Value));
+        }
+    }
+}
