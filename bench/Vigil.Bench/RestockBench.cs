@@ -19,8 +19,8 @@ public sealed record RestockSummary(string Database, int Sources, double Ceiling
 }
 
 /// <summary>
-/// The restock poll cycle against the same work done bare. A FakeOvh serves <c>Sources / 2</c> VPS plans in two
-/// subsidiaries (FR, DE), six datacenters each; the server watches all of them. Per repetition, the ceiling is a bare
+/// The restock poll cycle against the same work done bare. A FakeOvh (its own process) serves <c>Sources / 2</c> VPS
+/// plans in two subsidiaries (FR, DE), six datacenters each; the server watches all of them. Per repetition, the ceiling is a bare
 /// <see cref="HttpClient"/> loop in this process over the same URLs, with the same number of requests in flight,
 /// reading every body; then one full cycle through the module (<c>POST /api/v1/restock/check</c>: claim with
 /// leases, the same requests, parse, compare with the stored states in one transaction per batch, write back).
@@ -28,26 +28,14 @@ public sealed record RestockSummary(string Database, int Sources, double Ceiling
 /// </summary>
 public static class RestockBench
 {
-    static readonly string[] Datacenters = ["GRA", "SBG", "DE", "UK", "WAW", "BHS"];
     static readonly string[] Subsidiaries = ["FR", "DE"];
 
     public static async Task<RestockSummary> RunAsync(string database, string databaseUrl, string dataDir, string serverDll, RestockBenchSettings settings,
         TextWriter progress, CancellationToken ct)
     {
-        await using var ovh = new FakeOvh { RecordRequests = false };
-        await ovh.StartAsync(ct);
-        var plans = Enumerable.Range(0, settings.Sources / Subsidiaries.Length).Select(i => $"vps-bench-{i:0000}").ToList();
-        var random = new Random(42);
-        foreach (var plan in plans)
-        {
-            foreach (var subsidiary in Subsidiaries)
-            {
-                foreach (var dc in Datacenters)
-                {
-                    ovh.SetVps(subsidiary, plan, dc, random.Next(3) == 0 ? "available" : "out-of-stock");
-                }
-            }
-        }
+        // The fake runs in its own process, so the server and the bare loop both reach it across processes.
+        await using var ovh = await FakeProcess.StartAsync(settings.Sources / Subsidiaries.Length, ct);
+        var plans = FakeOvh.BenchPlanCodes(settings.Sources / Subsidiaries.Length).ToList();
         var baseUrl = new Uri(ovh.BaseAddress, "1.0");
         await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, new Dictionary<string, string>
         {
@@ -97,11 +85,7 @@ public static class RestockBench
         var failed = 0;
         for (var rep = 1; rep <= settings.Repeat; rep++)
         {
-            for (var f = 0; f < settings.FlipsPerCycle; f++)
-            {
-                ovh.SetVps(Subsidiaries[random.Next(Subsidiaries.Length)], plans[random.Next(plans.Count)], Datacenters[random.Next(Datacenters.Length)],
-                    random.Next(2) == 0 ? "available" : "out-of-stock");
-            }
+            await ovh.FlipAsync(ct);
             var ceiling = await BareAsync(bare, urls, settings.Concurrency, ct);
             var ceilingRate = urls.Count / ceiling.TotalSeconds;
 
@@ -161,5 +145,49 @@ public static class RestockBench
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
+
+/// <summary>FakeOvh in a child process (<c>Vigil.Fakes ovh-bench N</c>), scripted over stdin.</summary>
+public sealed class FakeProcess : IAsyncDisposable
+{
+    readonly Process _process;
+
+    FakeProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<FakeProcess> StartAsync(int plans, CancellationToken ct)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Vigil.Fakes.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("ovh-bench");
+        start.ArgumentList.Add(plans.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The fake did not start.");
+        var line = await process.StandardOutput.ReadLineAsync(ct) ?? throw new InvalidOperationException("The fake exited before printing its address.");
+        return new FakeProcess(process, new Uri(line["FakeOvh ".Length..]));
+    }
+
+    public async Task FlipAsync(CancellationToken ct)
+    {
+        await _process.StandardInput.WriteLineAsync("flip".AsMemory(), ct);
+        await _process.StandardInput.FlushAsync(ct);
+        await _process.StandardOutput.ReadLineAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.StandardInput.Close();
+        if (!_process.WaitForExit(5000))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+        _process.Dispose();
     }
 }

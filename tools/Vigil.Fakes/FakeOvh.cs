@@ -525,6 +525,40 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         SetDedicated("24ska01", "bhs", "unavailable");
     }
 
+    static readonly string[] BenchDatacenters = ["GRA", "SBG", "DE", "UK", "WAW", "BHS"];
+    static readonly string[] BenchSubsidiaries = ["FR", "DE"];
+    readonly Random _benchRandom = new(42);
+    int _benchPlans;
+
+    /// <summary>The benchmark's plan codes: <c>vps-bench-0000</c> … for <paramref name="plans"/> plans.</summary>
+    public static IReadOnlyList<string> BenchPlanCodes(int plans) => [.. Enumerable.Range(0, plans).Select(i => $"vps-bench-{i:0000}")];
+
+    /// <summary>For benchmarks: <paramref name="plans"/> VPS plans in FR and DE, six datacenters each, about a third in stock.</summary>
+    public void SeedBench(int plans)
+    {
+        _benchPlans = plans;
+        foreach (var plan in BenchPlanCodes(plans))
+        {
+            foreach (var subsidiary in BenchSubsidiaries)
+            {
+                foreach (var dc in BenchDatacenters)
+                {
+                    SetVps(subsidiary, plan, dc, _benchRandom.Next(3) == 0 ? "available" : "out-of-stock");
+                }
+            }
+        }
+    }
+
+    /// <summary>For benchmarks: changes <paramref name="count"/> random datacenters of the seeded plans.</summary>
+    public void FlipBench(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            SetVps(BenchSubsidiaries[_benchRandom.Next(BenchSubsidiaries.Length)], $"vps-bench-{_benchRandom.Next(_benchPlans):0000}",
+                BenchDatacenters[_benchRandom.Next(BenchDatacenters.Length)], _benchRandom.Next(2) == 0 ? "available" : "out-of-stock");
+        }
+    }
+
     /// <summary>Stock as JSON for debugging a test.</summary>
     public string Dump()
     {
