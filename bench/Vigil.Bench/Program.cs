@@ -49,7 +49,60 @@ notify.SetAction((result, ct) => NotifyAsync(
     result.GetValue(serverDll) ?? DefaultServerDll(),
     ct));
 root.Subcommands.Add(notify);
+
+var items = Positive(new Option<int>("--items") { Description = "Items in the spread-out issue workload.", DefaultValueFactory = _ => 1_000 });
+var exportRows = Positive(new Option<int>("--export-rows") { Description = "Movements added before the export workload (PostgreSQL).", DefaultValueFactory = _ => 100_000 });
+var inventory = new Command("inventory", "Stock moves through the API against a raw conditional UPDATE loop; movements export against COPY (PostgreSQL).");
+foreach (var option in (Option[])[db, seconds, clients, items, repeat, exportRows, serverDll])
+{
+    inventory.Options.Add(option);
+}
+inventory.SetAction((result, ct) => InventoryAsync(
+    result.GetValue(db)!,
+    new InventorySettings(result.GetValue(seconds), result.GetValue(clients), result.GetValue(items), result.GetValue(repeat), result.GetValue(exportRows)),
+    result.GetValue(serverDll) ?? DefaultServerDll(),
+    ct));
+root.Subcommands.Add(inventory);
 return await root.Parse(args).InvokeAsync();
+
+static async Task<int> InventoryAsync(string db, InventorySettings settings, string serverDll, CancellationToken ct)
+{
+    Console.WriteLine($"vigil bench inventory: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+    Console.WriteLine($"settings: {settings.Clients} clients, {settings.Repeat} x {settings.Seconds} s per workload, {settings.Items} items; " +
+        $"{settings.ExportRows} movements exported (PostgreSQL); medians over the runs");
+    Console.WriteLine("ceilings: the same conditional UPDATE on as many raw connections; COPY ... TO STDOUT of the same rows");
+    var results = new List<InventoryResult>();
+    try
+    {
+        await ForEachDatabaseAsync(db, async (name, url, dir) =>
+        {
+            foreach (var r in await InventoryBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct))
+            {
+                Console.WriteLine(r.Line());
+                results.Add(r);
+            }
+        }, ct);
+    }
+    catch (ServerStartException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+    Console.WriteLine();
+    Console.WriteLine("summary (medians over the runs):");
+    Console.WriteLine("| db | workload | per s | ceiling per s | ratio | errors |");
+    Console.WriteLine("|---|---|---:|---:|---:|---:|");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Database} | {r.Workload} | {r.PerSecond:F0} {r.Unit} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.Errors} |");
+    }
+    return 0;
+}
 
 static async Task<int> NotifyAsync(string db, NotifySettings settings, string serverDll, CancellationToken ct)
 {

@@ -216,7 +216,9 @@ public abstract class ExportTests(VigilHost host)
 }
 
 [Trait("Database", "Sqlite")]
+[Collection(MeasuredAlone.Name)]
 public sealed class ExportTestsOnSqlite(SqliteHost host) : ExportTests(host), IClassFixture<SqliteHost>;
 
 [Trait("Database", "Postgres")]
+[Collection(MeasuredAlone.Name)]
 public sealed class ExportTestsOnPostgres(PostgresHost host) : ExportTests(host), IClassFixture<PostgresHost>;
