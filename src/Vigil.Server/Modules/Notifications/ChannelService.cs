@@ -198,7 +198,7 @@ public sealed class ChannelService(
         db.Set<AlertEvent>().Add(alert);
         db.Set<OutboxMessage>().Add(row);
         await db.SaveChangesAsync(ct);
-        await delivery.DeliverAsync([row], owner, test: true, ct);
+        await delivery.DeliverAsync([[row]], owner, test: true, ct);
         var after = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.Id == row.Id, ct);
         var attempt = await db.Set<DeliveryAttempt>().AsNoTracking().Where(a => a.OutboxId == row.Id).OrderByDescending(a => a.Number).FirstOrDefaultAsync(ct);
         if (after.Status == OutboxStatus.Pending && attempt is not null)

@@ -72,30 +72,11 @@ public sealed partial class NotificationDispatcher(
         {
             return 0;
         }
-        using var gate = new SemaphoreSlim(_options.Concurrency);
         var groups = claimed.GroupBy(o => (o.ChannelId, o.GroupKey)).Select(g => g.OrderBy(o => o.Id).ToList()).ToList();
-        await Task.WhenAll(groups.Select(async group =>
-        {
-            await gate.WaitAsync(ct);
-            try
-            {
-                await delivery.DeliverAsync(group, _owner, test: false, ct);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                LogGroupFailed(logger, group[0].ChannelId, e);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        await delivery.DeliverAsync(groups, _owner, test: false, ct);
         return claimed.Count;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification dispatch pass failed; will retry")]
     static partial void LogPassFailed(ILogger logger, Exception e);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Delivering to channel {ChannelId} failed unexpectedly; the lease will expire and it will be retried")]
-    static partial void LogGroupFailed(ILogger logger, Guid channelId, Exception e);
 }

@@ -9,82 +9,193 @@ using Vigil.Server.Platform.Http;
 namespace Vigil.Server.Modules.Notifications;
 
 /// <summary>
-/// Sends one group of leased outbox rows as one message and records what happened: delivery attempts, the rows'
-/// new state (sent, retry later with backoff, failed, dropped by cooldown), and the channel's health. Used by the
-/// dispatcher and by the channel test button alike.
+/// Sends leased outbox rows, one message per (channel, group), and records what happened: delivery attempts, the
+/// rows' new state (sent, retry later with backoff, failed, dropped by cooldown), and each channel's health. Used by
+/// the dispatcher for a whole claimed batch and by the channel test button for one row.
 /// </summary>
-public sealed class OutboxDelivery(
+/// <remarks>
+/// A batch costs a fixed handful of round trips, whatever its size: channels, cooldowns and events are read once,
+/// each channel's configuration is decrypted once, sends run concurrently, and their results are written by one
+/// recorder in a few transactions as they come in, so a slow destination never holds back the others' bookkeeping.
+/// </remarks>
+public sealed partial class OutboxDelivery(
     IServiceScopeFactory scopes,
     DestinationLimiter limiter,
+    MessageRenderer renderer,
     TimeProvider clock,
-    IOptions<NotificationsOptions> options)
+    IOptions<NotificationsOptions> options,
+    ILogger<OutboxDelivery> logger)
 {
     readonly NotificationsOptions _options = options.Value;
 
+    /// <summary>Most settled groups the recorder writes in one transaction.</summary>
+    const int RecordChunk = 256;
+
     /// <summary>
-    /// Delivers rows of one (channel, group) that <paramref name="owner"/> holds the lease on, as one message, and records
-    /// the outcome. A channel test passes <paramref name="test"/>: it ignores cooldown, pacing and a broken state.
+    /// Delivers groups of rows that <paramref name="owner"/> holds the lease on (each group one channel and group key)
+    /// and records the outcomes. A channel test passes <paramref name="test"/>: it ignores cooldown, pacing and a
+    /// broken state.
     /// </summary>
-    public async Task DeliverAsync(List<OutboxMessage> group, string owner, bool test, CancellationToken ct)
+    public async Task DeliverAsync(IReadOnlyList<List<OutboxMessage>> groups, string owner, bool test, CancellationToken ct)
+    {
+        if (groups.Count == 0)
+        {
+            return;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var settled = System.Threading.Channels.Channel.CreateUnbounded<Settled>(new() { SingleReader = true });
+        var recorder = RecordAsync(settled.Reader, owner, ct);
+        try
+        {
+            var sends = await PrepareAsync(groups, test, now, settled.Writer, ct);
+            using var gate = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
+            await Task.WhenAll(sends.Select(async send =>
+            {
+                await gate.WaitAsync(ct);
+                try
+                {
+                    settled.Writer.TryWrite(await SendAsync(send, ct));
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Not a delivery outcome but a bug or a crash in the making: leave the rows leased, so they are
+                    // retried when the lease expires, and say so.
+                    LogGroupFailed(logger, send.Channel.Id, e);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+        }
+        finally
+        {
+            settled.Writer.TryComplete();
+            await recorder;
+        }
+    }
+
+    /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
+    sealed record Send(Channel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
+
+    /// <summary>What became of some rows; written by the recorder.</summary>
+    abstract record Settled(List<OutboxMessage> Rows);
+
+    /// <summary>Ended without an attempt (dropped, or undeliverable for good).</summary>
+    sealed record Finished(List<OutboxMessage> Rows, OutboxStatus Status, string Reason, string? Error) : Settled(Rows);
+
+    /// <summary>Not an attempt, just not yet: handed back with a later due time.</summary>
+    sealed record Released(List<OutboxMessage> Rows, DateTime DueAt) : Settled(Rows);
+
+    /// <summary>Sent (or tried): one attempt per row.</summary>
+    sealed record Attempted(List<OutboxMessage> Rows, Guid ChannelId, SendResult Result, DateTime StartedAt, int DurationMs) : Settled(Rows);
+
+    /// <summary>Reads channels, cooldowns and events for the whole batch and settles what needs no send.</summary>
+    async Task<List<Send>> PrepareAsync(IReadOnlyList<List<OutboxMessage>> groups, bool test, DateTime now, System.Threading.Channels.ChannelWriter<Settled> settled, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var db = services.GetRequiredService<VigilDb>();
-        var codec = services.GetRequiredService<ChannelCodec>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var channel = await db.Set<Channel>().SingleOrDefaultAsync(c => c.Id == group[0].ChannelId, ct);
-        if (channel is null || (!test && (!channel.Enabled || channel.Health == ChannelHealth.Broken)))
+        var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var codec = scope.ServiceProvider.GetRequiredService<ChannelCodec>();
+
+        var channelIds = groups.Select(g => g[0].ChannelId).Distinct().ToList();
+        var channels = await db.Set<Channel>().AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var configs = new Dictionary<Guid, ChannelConfig?>();
+        foreach (var channel in channels.Values)
         {
-            await FinishAsync(db, owner, group, OutboxStatus.Dropped, channel is null ? "channel_deleted" : channel.Enabled ? "channel_broken" : "channel_disabled", null, now, ct);
-            return;
-        }
-        var config = codec.Unprotect(channel.Type, channel.ConfigCipher);
-        if (config is null)
-        {
-            await FinishAsync(db, owner, group, OutboxStatus.Failed, "undecryptable", "The channel's configuration cannot be decrypted (lost keys?).", now, ct);
-            return;
+            configs[channel.Id] = codec.Unprotect(channel.Type, channel.ConfigCipher);
         }
 
-        // Cooldown: a destination hears about one subject at most once per cooldown.
-        var sendable = new List<OutboxMessage>();
-        foreach (var row in group)
+        var usable = new List<(Channel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
+        foreach (var group in groups)
         {
-            var cooldown = test ? TimeSpan.Zero : CooldownFor(row, config);
-            if (cooldown > TimeSpan.Zero)
+            var channel = channels.GetValueOrDefault(group[0].ChannelId);
+            if (channel is null || (!test && (!channel.Enabled || channel.Health == ChannelHealth.Broken)))
             {
-                var since = now - cooldown;
-                var recent = await db.Set<OutboxMessage>().AsNoTracking().AnyAsync(o => o.ChannelId == row.ChannelId && o.SubjectKey == row.SubjectKey
-                    && o.Status == OutboxStatus.Sent && o.CompletedAt > since, ct);
-                if (recent)
+                settled.TryWrite(new Finished(group, OutboxStatus.Dropped, channel is null ? "channel_deleted" : channel.Enabled ? "channel_broken" : "channel_disabled", null));
+            }
+            else if (configs[channel.Id] is not { } config)
+            {
+                settled.TryWrite(new Finished(group, OutboxStatus.Failed, "undecryptable", "The channel's configuration cannot be decrypted (lost keys?)."));
+            }
+            else
+            {
+                usable.Add((channel, config, group));
+            }
+        }
+
+        // Cooldown: a destination hears about one subject at most once per cooldown. One query for the batch: the
+        // last send of each (channel, subject) within the longest cooldown at stake.
+        var cooldowns = usable.SelectMany(u => u.Rows.Select(r => (Row: r, Cooldown: test ? TimeSpan.Zero : CooldownFor(r, u.Config))))
+            .Where(x => x.Cooldown > TimeSpan.Zero).ToDictionary(x => x.Row.Id, x => x.Cooldown);
+        var lastSent = new Dictionary<(Guid, string), DateTime>();
+        if (cooldowns.Count > 0)
+        {
+            var since = now - cooldowns.Values.Max();
+            var withCooldown = usable.SelectMany(u => u.Rows).Where(r => cooldowns.ContainsKey(r.Id)).ToList();
+            var checkChannels = withCooldown.Select(r => r.ChannelId).Distinct().ToList();
+            var checkSubjects = withCooldown.Select(r => r.SubjectKey).Distinct().ToList();
+            var recent = await db.Set<OutboxMessage>().AsNoTracking()
+                .Where(o => checkChannels.Contains(o.ChannelId) && checkSubjects.Contains(o.SubjectKey) && o.Status == OutboxStatus.Sent && o.CompletedAt > since)
+                .GroupBy(o => new { o.ChannelId, o.SubjectKey })
+                .Select(g => new { g.Key.ChannelId, g.Key.SubjectKey, At = g.Max(o => o.CompletedAt) })
+                .ToListAsync(ct);
+            foreach (var r in recent)
+            {
+                lastSent[(r.ChannelId, r.SubjectKey)] = r.At!.Value;
+            }
+        }
+
+        var pending = new List<(Channel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
+        foreach (var (channel, config, rows) in usable)
+        {
+            var sendable = new List<OutboxMessage>();
+            foreach (var row in rows)
+            {
+                if (cooldowns.TryGetValue(row.Id, out var cooldown) && lastSent.TryGetValue((row.ChannelId, row.SubjectKey), out var at) && at > now - cooldown)
                 {
-                    await FinishAsync(db, owner, [row], OutboxStatus.Dropped, "cooldown", null, now, ct);
-                    continue;
+                    settled.TryWrite(new Finished([row], OutboxStatus.Dropped, "cooldown", null));
+                }
+                else
+                {
+                    sendable.Add(row);
                 }
             }
-            sendable.Add(row);
-        }
-        if (sendable.Count == 0)
-        {
-            return;
-        }
-
-        var driver = codec.Driver(channel.Type);
-        var destination = channel.Type + ":" + driver.DestinationKey(config);
-        if (limiter.TryAcquire(destination, driver.RateLimit) is { } wait && !test)
-        {
-            // Not an attempt: just not yet. Hand the rows back with a due time after the wait.
-            await ReleaseAsync(db, owner, sendable, now + wait, ct);
-            return;
+            if (sendable.Count > 0)
+            {
+                pending.Add((channel, config, sendable));
+            }
         }
 
-        var eventIds = sendable.Select(o => o.EventId).Distinct().ToList();
-        var events = await db.Set<AlertEvent>().AsNoTracking().Where(e => eventIds.Contains(e.Id)).ToListAsync(ct);
-        var message = services.GetRequiredService<MessageRenderer>().Render(events, sendable[0].IdempotencyKey, config);
+        var eventIds = pending.SelectMany(p => p.Rows.Select(r => r.EventId)).Distinct().ToList();
+        var events = eventIds.Count == 0
+            ? []
+            : await db.Set<AlertEvent>().AsNoTracking().Where(e => eventIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+
+        var sends = new List<Send>(pending.Count);
+        foreach (var (channel, config, rows) in pending)
+        {
+            var driver = codec.Driver(channel.Type);
+            var destination = channel.Type + ":" + driver.DestinationKey(config);
+            if (!test && limiter.TryAcquire(destination, driver.RateLimit) is { } wait)
+            {
+                settled.TryWrite(new Released(rows, now + wait));
+                continue;
+            }
+            var reported = rows.Select(r => r.EventId).Distinct().Where(events.ContainsKey).Select(id => events[id]).ToList();
+            sends.Add(new Send(channel, config, driver, destination, rows, reported));
+        }
+        return sends;
+    }
+
+    async Task<Attempted> SendAsync(Send send, CancellationToken ct)
+    {
+        var startedAt = clock.GetUtcNow().UtcDateTime;
+        var message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config);
         var started = Stopwatch.GetTimestamp();
         SendResult result;
         try
         {
-            result = await driver.SendAsync(config, message, ct);
+            result = await send.Driver.SendAsync(send.Config, message, ct);
         }
         catch (Exception e) when (OutboundHttp.IsBlocked(e))
         {
@@ -99,9 +210,136 @@ public sealed class OutboxDelivery(
         var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (result.Outcome == DeliveryOutcome.Retry && result.RetryAfter is { } retryAfter)
         {
-            limiter.Block(destination, retryAfter);
+            limiter.Block(send.Destination, retryAfter);
         }
-        await RecordAsync(db, owner, channel, sendable, result, duration, now, ct);
+        return new Attempted(send.Rows, send.Channel.Id, result, startedAt, duration);
+    }
+
+    /// <summary>
+    /// Writes outcomes as they arrive: whatever has settled since the last write, in one transaction. Only rows still
+    /// leased to <paramref name="owner"/> are touched, so a dispatcher whose lease expired cannot overwrite another's result.
+    /// </summary>
+    async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, CancellationToken ct)
+    {
+        var chunk = new List<Settled>();
+        while (await reader.WaitToReadAsync(ct))
+        {
+            while (chunk.Count < RecordChunk && reader.TryRead(out var item))
+            {
+                chunk.Add(item);
+            }
+            await WriteAsync(chunk, owner, ct);
+            chunk.Clear();
+        }
+    }
+
+    async Task WriteAsync(List<Settled> chunk, string owner, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        var ids = chunk.SelectMany(s => s.Rows.Select(r => r.Id)).ToList();
+        var rows = await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner).ToDictionaryAsync(o => o.Id, ct);
+        if (rows.Count == 0)
+        {
+            return; // our leases expired and someone else has these rows now
+        }
+        var channelIds = chunk.OfType<Attempted>().Select(a => a.ChannelId).Distinct().ToList();
+        var channels = channelIds.Count == 0
+            ? []
+            : await db.Set<Channel>().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        foreach (var item in chunk)
+        {
+            var mine = item.Rows.Select(r => rows.GetValueOrDefault(r.Id)).OfType<OutboxMessage>().ToList();
+            if (mine.Count == 0)
+            {
+                continue;
+            }
+            switch (item)
+            {
+                case Finished f:
+                    foreach (var row in mine)
+                    {
+                        row.Status = f.Status;
+                        row.Reason = f.Reason;
+                        row.LastError = f.Error;
+                        row.CompletedAt = now;
+                        row.LeaseOwner = null;
+                        row.LeaseUntil = null;
+                    }
+                    break;
+                case Released r:
+                    foreach (var row in mine)
+                    {
+                        row.DueAt = r.DueAt;
+                        row.LeaseOwner = null;
+                        row.LeaseUntil = null;
+                    }
+                    break;
+                case Attempted a:
+                    var failedForGood = Apply(db, mine, a);
+                    if (channels.GetValueOrDefault(a.ChannelId) is { } channel)
+                    {
+                        UpdateHealth(channel, a.Result, failedForGood, now);
+                        if (failedForGood && channel.OwnerToldAt is null && channel.OwnerUserId is { } channelOwner)
+                        {
+                            channel.OwnerToldAt = now;
+                            await TellOwnerAsync(db, channel, channelOwner, a.Result, now, ct);
+                        }
+                    }
+                    break;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Records one attempt on each row and moves it on; true when a row failed for good.</summary>
+    bool Apply(VigilDb db, List<OutboxMessage> rows, Attempted attempted)
+    {
+        var result = attempted.Result;
+        var failedForGood = false;
+        foreach (var row in rows)
+        {
+            row.Attempts++;
+            db.Set<DeliveryAttempt>().Add(new DeliveryAttempt
+            {
+                OutboxId = row.Id,
+                Number = row.Attempts,
+                StartedAt = attempted.StartedAt,
+                DurationMs = attempted.DurationMs,
+                Outcome = result.Outcome,
+                StatusCode = result.StatusCode,
+                Error = Cut(result.Error, 1000),
+                Response = Cut(result.Response, 600),
+            });
+            row.LeaseOwner = null;
+            row.LeaseUntil = null;
+            row.LastError = Cut(result.Error, 1000);
+            switch (result.Outcome)
+            {
+                case DeliveryOutcome.Sent:
+                    row.Status = OutboxStatus.Sent;
+                    row.CompletedAt = attempted.StartedAt;
+                    row.RemoteId = Cut(result.RemoteId, 200);
+                    row.Reason = rows.Count > 1 ? "grouped" : null;
+                    break;
+                case DeliveryOutcome.Retry when row.Attempts < _options.MaxAttempts:
+                    row.DueAt = attempted.StartedAt + Backoff(row.Attempts, result.RetryAfter);
+                    break;
+                default:
+                    row.Status = OutboxStatus.Failed;
+                    row.CompletedAt = attempted.StartedAt;
+                    row.Reason = result.Outcome switch
+                    {
+                        DeliveryOutcome.Gone => "destination_gone",
+                        DeliveryOutcome.Retry => "retries_exhausted",
+                        _ => "permanent_failure",
+                    };
+                    failedForGood = true;
+                    break;
+            }
+        }
+        return failedForGood;
     }
 
     TimeSpan CooldownFor(OutboxMessage row, ChannelConfig config)
@@ -115,64 +353,6 @@ public sealed class OutboxDelivery(
             return TimeSpan.FromSeconds(fromChannel);
         }
         return _options.DefaultCooldown;
-    }
-
-    async Task RecordAsync(VigilDb db, string owner, Channel channel, List<OutboxMessage> rows, SendResult result, int duration, DateTime now, CancellationToken ct)
-    {
-        var ids = rows.Select(r => r.Id).ToList();
-        var tracked = await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner).ToListAsync(ct);
-        if (tracked.Count == 0)
-        {
-            return; // our lease expired and someone else has these rows now
-        }
-        foreach (var row in tracked)
-        {
-            row.Attempts++;
-            db.Set<DeliveryAttempt>().Add(new DeliveryAttempt
-            {
-                OutboxId = row.Id,
-                Number = row.Attempts,
-                StartedAt = now,
-                DurationMs = duration,
-                Outcome = result.Outcome,
-                StatusCode = result.StatusCode,
-                Error = Cut(result.Error, 1000),
-                Response = Cut(result.Response, 600),
-            });
-            row.LeaseOwner = null;
-            row.LeaseUntil = null;
-            row.LastError = Cut(result.Error, 1000);
-            switch (result.Outcome)
-            {
-                case DeliveryOutcome.Sent:
-                    row.Status = OutboxStatus.Sent;
-                    row.CompletedAt = now;
-                    row.RemoteId = Cut(result.RemoteId, 200);
-                    row.Reason = tracked.Count > 1 ? "grouped" : null;
-                    break;
-                case DeliveryOutcome.Retry when row.Attempts < _options.MaxAttempts:
-                    row.DueAt = now + Backoff(row.Attempts, result.RetryAfter);
-                    break;
-                default:
-                    row.Status = OutboxStatus.Failed;
-                    row.CompletedAt = now;
-                    row.Reason = result.Outcome switch
-                    {
-                        DeliveryOutcome.Gone => "destination_gone",
-                        DeliveryOutcome.Retry => "retries_exhausted",
-                        _ => "permanent_failure",
-                    };
-                    break;
-            }
-        }
-        var failedForGood = tracked.Any(r => r.Status == OutboxStatus.Failed);
-        UpdateHealth(channel, result, failedForGood, now);
-        if (failedForGood && channel.OwnerToldAt is null && channel.OwnerUserId is { } channelOwner)
-        {
-            channel.OwnerToldAt = now;
-            await TellOwnerAsync(db, channel, channelOwner, result, now, ct);
-        }
-        await db.SaveChangesAsync(ct);
     }
 
     static void UpdateHealth(Channel channel, SendResult result, bool failedForGood, DateTime now)
@@ -250,21 +430,6 @@ public sealed class OutboxDelivery(
         return retryAfter is { } asked && asked > jittered ? asked : jittered;
     }
 
-    static async Task FinishAsync(VigilDb db, string owner, List<OutboxMessage> rows, OutboxStatus status, string reason, string? error, DateTime now, CancellationToken ct)
-    {
-        var ids = rows.Select(r => r.Id).ToList();
-        await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, status).SetProperty(o => o.Reason, reason).SetProperty(o => o.LastError, error)
-                .SetProperty(o => o.CompletedAt, now).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
-    }
-
-    static async Task ReleaseAsync(VigilDb db, string owner, List<OutboxMessage> rows, DateTime dueAt, CancellationToken ct)
-    {
-        var ids = rows.Select(r => r.Id).ToList();
-        await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(o => o.DueAt, dueAt).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
-    }
-
     static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null)
@@ -275,4 +440,7 @@ public sealed class OutboxDelivery(
     }
 
     static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivering to channel {ChannelId} failed unexpectedly; the lease will expire and it will be retried")]
+    static partial void LogGroupFailed(ILogger logger, Guid channelId, Exception e);
 }
