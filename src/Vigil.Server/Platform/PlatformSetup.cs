@@ -62,7 +62,7 @@ public static class PlatformSetup
         // Data
         services.AddScoped<CurrentWorkspace>();
         services.AddScoped<ICurrentWorkspace>(sp => sp.GetRequiredService<CurrentWorkspace>());
-        AddDatabase(services, database);
+        AddDatabase(services, database, ParseSynchronous(config));
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService<DatabaseStartup>();
 
@@ -149,10 +149,14 @@ public static class PlatformSetup
         }
     }
 
-    static readonly SqliteConnectionSetup SqliteSetup = new();
+    static SqliteSynchronous ParseSynchronous(IConfiguration config) =>
+        config["Database:SqliteSynchronous"] is not { Length: > 0 } value ? SqliteSynchronous.Normal
+        : Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
+        : throw new StartupException($"Database__SqliteSynchronous must be NORMAL or FULL, not '{value}'.");
 
-    static void AddDatabase(IServiceCollection services, DatabaseUrl database)
+    static void AddDatabase(IServiceCollection services, DatabaseUrl database, SqliteSynchronous synchronous)
     {
+        var sqliteSetup = new SqliteConnectionSetup(synchronous);
         if (database.Provider == DatabaseProvider.Postgres)
         {
             services.AddDbContext<VigilDb, PostgresVigilDb>(o => o.UseNpgsql(database.ConnectionString,
@@ -161,7 +165,7 @@ public static class PlatformSetup
         else
         {
             services.AddDbContext<VigilDb, SqliteVigilDb>(o => o.UseSqlite(database.ConnectionString,
-                s => s.MigrationsHistoryTable("__ef_migrations_history")).AddInterceptors(SqliteSetup));
+                s => s.MigrationsHistoryTable("__ef_migrations_history")).AddInterceptors(sqliteSetup));
         }
     }
 

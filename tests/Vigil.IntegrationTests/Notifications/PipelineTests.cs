@@ -2,10 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Vigil.Fakes;
 using Vigil.IntegrationTests.Infrastructure;
 using Vigil.Server.Modules.Notifications;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.IntegrationTests.Notifications;
 
@@ -339,6 +342,42 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         var body = await cleared.Content.ReadFromJsonAsync<JsonElement>(Ct);
         body.GetProperty("quiet_start").ValueKind.ShouldBe(JsonValueKind.Null);
         body.GetProperty("digest").GetString().ShouldBe("daily");
+    }
+
+    [Fact]
+    public async Task A_send_that_could_outlast_its_lease_is_handed_back_unsent()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("vps-");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        await host.RaiseAsync(Restock("gra", plan), Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(11));
+
+        // Leased to a dispatcher with a second left: too little for a send that may take the whole send timeout.
+        List<OutboxMessage> rows;
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            var until = host.Clock.GetUtcNow().UtcDateTime.AddSeconds(1);
+            await db.Set<OutboxMessage>().Where(o => o.ChannelId == channel)
+                .ExecuteUpdateAsync(u => u.SetProperty(o => o.LeaseOwner, "hurried").SetProperty(o => o.LeaseUntil, until), Ct);
+            rows = await db.Set<OutboxMessage>().AsNoTracking().Where(o => o.ChannelId == channel).ToListAsync(Ct);
+        }
+        await host.Service<OutboxDelivery>()!.DeliverAsync([rows], "hurried", test: false, Ct);
+
+        fakes.Discord.Requests.ShouldNotContain(r => r.Path.Contains(hookId, StringComparison.Ordinal));
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var row = await scope.ServiceProvider.GetRequiredService<VigilDb>().Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.ChannelId == channel, Ct);
+            row.Status.ShouldBe(OutboxStatus.Pending);
+            row.LeaseOwner.ShouldBeNull();
+            row.Attempts.ShouldBe(0);
+        }
+
+        await host.FlushAsync(Ct);
+        fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldBe(1);
     }
 }
 

@@ -61,6 +61,7 @@ public sealed partial class NotificationDispatcher(
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         List<OutboxMessage> claimed;
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -72,6 +73,8 @@ public sealed partial class NotificationDispatcher(
         {
             return 0;
         }
+        var claiming = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        LogClaimed(logger, claimed.Count, claiming);
         var groups = claimed.GroupBy(o => (o.ChannelId, o.GroupKey)).Select(g => g.OrderBy(o => o.Id).ToList()).ToList();
         await delivery.DeliverAsync(groups, _owner, test: false, ct);
         return claimed.Count;
@@ -79,4 +82,7 @@ public sealed partial class NotificationDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification dispatch pass failed; will retry")]
     static partial void LogPassFailed(ILogger logger, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Claimed {Count} outbox rows in {Claiming}")]
+    static partial void LogClaimed(ILogger logger, int count, TimeSpan claiming);
 }

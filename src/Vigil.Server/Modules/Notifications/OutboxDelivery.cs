@@ -28,6 +28,12 @@ public sealed partial class OutboxDelivery(
 {
     readonly NotificationsOptions _options = options.Value;
 
+    /// <summary>
+    /// Lease a send must still have before it starts: its timeout and five seconds, or half the lease when the lease
+    /// is configured shorter than that.
+    /// </summary>
+    TimeSpan NeededLease => TimeSpan.FromTicks(Math.Min((_options.SendTimeout + TimeSpan.FromSeconds(5)).Ticks, _options.Lease.Ticks / 2));
+
     /// <summary>Most settled groups the recorder writes in one transaction.</summary>
     const int RecordChunk = 256;
 
@@ -43,18 +49,29 @@ public sealed partial class OutboxDelivery(
             return;
         }
         var now = clock.GetUtcNow().UtcDateTime;
+        var started = Stopwatch.GetTimestamp();
         var settled = System.Threading.Channels.Channel.CreateUnbounded<Settled>(new() { SingleReader = true });
-        var recorder = RecordAsync(settled.Reader, owner, ct);
+        var writes = new WriteStats();
+        var recorder = RecordAsync(settled.Reader, owner, writes, ct);
+        var prepared = TimeSpan.Zero;
+        var sent = 0;
         try
         {
             var sends = await PrepareAsync(groups, test, now, settled.Writer, ct);
+            prepared = Stopwatch.GetElapsedTime(started);
+            sent = sends.Count;
             using var gate = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
             await Task.WhenAll(sends.Select(async send =>
             {
                 await gate.WaitAsync(ct);
                 try
                 {
-                    settled.Writer.TryWrite(await SendAsync(send, ct));
+                    // A send that could outlast the lease would let another replica take the rows and send them
+                    // again: hand them back instead, due now.
+                    var leaseLeft = send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - clock.GetUtcNow().UtcDateTime;
+                    settled.Writer.TryWrite(leaseLeft < NeededLease
+                        ? new Released(send.Rows, clock.GetUtcNow().UtcDateTime)
+                        : await SendAsync(send, ct));
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -72,7 +89,15 @@ public sealed partial class OutboxDelivery(
         {
             settled.Writer.TryComplete();
             await recorder;
+            var total = Stopwatch.GetElapsedTime(started);
+            LogPass(logger, groups.Count, sent, prepared, total, writes.Count, writes.Elapsed);
         }
+    }
+
+    sealed class WriteStats
+    {
+        public int Count { get; set; }
+        public TimeSpan Elapsed { get; set; }
     }
 
     /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
@@ -219,7 +244,7 @@ public sealed partial class OutboxDelivery(
     /// Writes outcomes as they arrive: whatever has settled since the last write, in one transaction. Only rows still
     /// leased to <paramref name="owner"/> are touched, so a dispatcher whose lease expired cannot overwrite another's result.
     /// </summary>
-    async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, CancellationToken ct)
+    async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, WriteStats stats, CancellationToken ct)
     {
         var chunk = new List<Settled>();
         while (await reader.WaitToReadAsync(ct))
@@ -228,7 +253,10 @@ public sealed partial class OutboxDelivery(
             {
                 chunk.Add(item);
             }
+            var started = Stopwatch.GetTimestamp();
             await WriteAsync(chunk, owner, ct);
+            stats.Count++;
+            stats.Elapsed += Stopwatch.GetElapsedTime(started);
             chunk.Clear();
         }
     }
@@ -238,18 +266,38 @@ public sealed partial class OutboxDelivery(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var ids = chunk.SelectMany(s => s.Rows.Select(r => r.Id)).ToList();
-        var rows = await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner).ToDictionaryAsync(o => o.Id, ct);
-        if (rows.Count == 0)
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+
+        // The common case, a plain success, is written set-wise: a few statements for the whole chunk. Anything else
+        // (failures, retries, remote ids to keep) and every other outcome on the same channel goes through the
+        // change tracker, in the order the outcomes arrived, so a channel's health follows its latest attempt.
+        var attempted = chunk.OfType<Attempted>().ToList();
+        var eventful = attempted.Where(a => !IsPlainSuccess(a)).Select(a => a.ChannelId).ToHashSet();
+        var plain = attempted.Where(a => IsPlainSuccess(a) && !eventful.Contains(a.ChannelId)).ToHashSet();
+        var plainIds = plain.SelectMany(a => a.Rows.Select(r => r.Id)).ToList();
+        if (plainIds.Count > 0)
         {
-            return; // our leases expired and someone else has these rows now
+            var attempts = await db.Set<OutboxMessage>().AsNoTracking().Where(o => plainIds.Contains(o.Id) && o.LeaseOwner == owner)
+                .Select(o => new { o.Id, o.Attempts }).ToDictionaryAsync(o => o.Id, o => o.Attempts, ct);
+            await WritePlainSuccessesAsync(db, plain, attempts, owner, now, ct);
         }
-        var channelIds = chunk.OfType<Attempted>().Select(a => a.ChannelId).Distinct().ToList();
-        var channels = channelIds.Count == 0
+
+        var otherIds = chunk.Where(s => !(s is Attempted a && plain.Contains(a))).SelectMany(s => s.Rows.Select(r => r.Id)).ToList();
+        if (otherIds.Count == 0)
+        {
+            await transaction.CommitAsync(ct);
+            return;
+        }
+        var rows = await db.Set<OutboxMessage>().Where(o => otherIds.Contains(o.Id) && o.LeaseOwner == owner).ToDictionaryAsync(o => o.Id, ct);
+        var channels = eventful.Count == 0
             ? []
-            : await db.Set<Channel>().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            : await db.Set<Channel>().Where(c => eventful.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
         foreach (var item in chunk)
         {
+            if (item is Attempted done && plain.Contains(done))
+            {
+                continue;
+            }
             var mine = item.Rows.Select(r => rows.GetValueOrDefault(r.Id)).OfType<OutboxMessage>().ToList();
             if (mine.Count == 0)
             {
@@ -291,6 +339,57 @@ public sealed partial class OutboxDelivery(
             }
         }
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    static bool IsPlainSuccess(Attempted a) => a.Result.Outcome == DeliveryOutcome.Sent && a.Result.RemoteId is null;
+
+    /// <summary>Most attempts inserted by one statement (eight parameters each).</summary>
+    const int AttemptsPerInsert = 400;
+
+    /// <summary>
+    /// Plain successes: one multi-row insert of their attempts, one update per kind of row (alone or grouped), one
+    /// update of their channels' health. The rows' entities stay unchanged in the tracker, so nothing writes them twice.
+    /// </summary>
+    static async Task WritePlainSuccessesAsync(VigilDb db, HashSet<Attempted> plain, Dictionary<Guid, int> attempts, string owner, DateTime now, CancellationToken ct)
+    {
+        var sent = plain.SelectMany(a => a.Rows.Where(r => attempts.ContainsKey(r.Id)).Select(r => (Attempt: a, r.Id, Attempts: attempts[r.Id]))).ToList();
+        if (sent.Count == 0)
+        {
+            return;
+        }
+        foreach (var part in sent.Chunk(AttemptsPerInsert))
+        {
+            var sql = new System.Text.StringBuilder(
+                "INSERT INTO notification_attempts (\"OutboxId\", \"Number\", \"StartedAt\", \"DurationMs\", \"Outcome\", \"StatusCode\", \"Error\", \"Response\") VALUES ");
+            var values = new List<object?>(part.Length * 8);
+            for (var i = 0; i < part.Length; i++)
+            {
+                var (attempt, id, done) = part[i];
+                var p = values.Count;
+                sql.Append(i == 0 ? "" : ", ").Append($"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}}, {{{p + 4}}}, {{{p + 5}}}, {{{p + 6}}}, {{{p + 7}}})");
+                values.AddRange([id, done + 1, attempt.StartedAt, attempt.DurationMs, nameof(DeliveryOutcome.Sent),
+                    attempt.Result.StatusCode, Cut(attempt.Result.Error, 1000), Cut(attempt.Result.Response, 600)]);
+            }
+            await db.Database.ExecuteSqlAsync(System.Runtime.CompilerServices.FormattableStringFactory.Create(sql.ToString(), [.. values]), ct);
+        }
+        foreach (var grouped in new[] { false, true })
+        {
+            var ids = sent.Where(x => x.Attempt.Rows.Count > 1 == grouped).Select(x => x.Id).ToList();
+            if (ids.Count == 0)
+            {
+                continue;
+            }
+            var reason = grouped ? "grouped" : null;
+            await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner)
+                .ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, OutboxStatus.Sent).SetProperty(o => o.CompletedAt, now)
+                    .SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.Reason, reason).SetProperty(o => o.LastError, (string?)null)
+                    .SetProperty(o => o.RemoteId, (string?)null).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
+        }
+        var healthy = sent.Select(x => x.Attempt.ChannelId).Distinct().ToList();
+        await db.Set<Channel>().Where(c => healthy.Contains(c.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Health, ChannelHealth.Healthy).SetProperty(c => c.ConsecutiveFailures, 0)
+                .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
     }
 
     /// <summary>Records one attempt on each row and moves it on; true when a row failed for good.</summary>
@@ -443,4 +542,7 @@ public sealed partial class OutboxDelivery(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivering to channel {ChannelId} failed unexpectedly; the lease will expire and it will be retried")]
     static partial void LogGroupFailed(ILogger logger, Guid channelId, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Delivered {Groups} groups ({Sends} sends): prepared in {Prepare}, done in {Total}, {Writes} writes taking {Writing}")]
+    static partial void LogPass(ILogger logger, int groups, int sends, TimeSpan prepare, TimeSpan total, int writes, TimeSpan writing);
 }

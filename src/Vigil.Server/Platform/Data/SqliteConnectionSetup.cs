@@ -4,25 +4,39 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Vigil.Server.Platform.Data;
 
 /// <summary>
-/// Lets SQLite itself wait for the write lock. Microsoft.Data.Sqlite's own retry sleeps 150 ms after each busy
+/// Per-connection SQLite settings, set on every open (pooled connections keep them; it costs nothing).
+/// <list type="bullet">
+/// <item>SQLite itself waits for the write lock. Microsoft.Data.Sqlite's own retry sleeps 150 ms after each busy
 /// answer, so a dozen concurrent writers queued for hundreds of milliseconds behind writes that take one; SQLite's
-/// busy handler retries within a millisecond or two. Set on every open: pooled connections keep it, it costs nothing.
+/// busy handler retries within a millisecond or two.</item>
+/// <item><c>synchronous</c>: <c>NORMAL</c> by default, SQLite's advice for WAL mode: a commit is flushed to disk at
+/// the next checkpoint rather than by itself, which can neither corrupt the file nor lose anything when the process
+/// crashes or is killed; only a power cut or an OS crash may roll back the last commits. <c>FULL</c> flushes every
+/// commit.</item>
+/// </list>
 /// </summary>
-public sealed class SqliteConnectionSetup : DbConnectionInterceptor
+public sealed class SqliteConnectionSetup(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
-    const string Pragmas = "PRAGMA busy_timeout = 30000;";
+    readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = _pragmas;
         command.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
+        command.CommandText = _pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+}
+
+/// <summary>How SQLite flushes commits (<c>Database__SqliteSynchronous</c>).</summary>
+public enum SqliteSynchronous
+{
+    Normal,
+    Full,
 }
