@@ -62,7 +62,7 @@ public static class PlatformSetup
         // Data
         services.AddScoped<CurrentWorkspace>();
         services.AddScoped<ICurrentWorkspace>(sp => sp.GetRequiredService<CurrentWorkspace>());
-        AddDatabase(services, database, ParseSynchronous(config));
+        AddDatabase(services, database, SqliteConnectionSetup.ParseSynchronous(config["Database:SqliteSynchronous"]));
         services.AddSingleton<DatabaseInitializer>();
         services.AddHostedService<DatabaseStartup>();
 
@@ -148,11 +148,6 @@ public static class PlatformSetup
             throw new StartupException($"DATABASE_URL is not usable: {e.Message}");
         }
     }
-
-    static SqliteSynchronous ParseSynchronous(IConfiguration config) =>
-        config["Database:SqliteSynchronous"] is not { Length: > 0 } value ? SqliteSynchronous.Normal
-        : Enum.TryParse<SqliteSynchronous>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
-        : throw new StartupException($"Database__SqliteSynchronous must be NORMAL or FULL, not '{value}'.");
 
     static void AddDatabase(IServiceCollection services, DatabaseUrl database, SqliteSynchronous synchronous)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Server.Platform.Api;
 using Vigil.Server.Platform.Auth;
+using Vigil.Server.Platform.Data;
 using Vigil.Server.Platform.Modules;
 using Vigil.Server.Platform.Secrets;
 
@@ -115,6 +116,19 @@ public sealed class SmallPartsTests
     [InlineData("worker", ServerRoles.Worker)]
     [InlineData("api,worker", ServerRoles.All)]
     public void Roles_parse(string? value, ServerRoles roles) => ServerRolesParser.Parse(value).ShouldBe(roles);
+
+    [Theory]
+    [InlineData(null, SqliteSynchronous.Normal)]
+    [InlineData("", SqliteSynchronous.Normal)]
+    [InlineData("normal", SqliteSynchronous.Normal)]
+    [InlineData(" FULL ", SqliteSynchronous.Full)]
+    public void Sqlite_synchronous_parses(string? value, SqliteSynchronous mode) => SqliteConnectionSetup.ParseSynchronous(value).ShouldBe(mode);
+
+    [Theory]
+    [InlineData("off")]
+    [InlineData("1")]
+    [InlineData("extra")]
+    public void Other_sqlite_synchronous_values_stop_start_up(string value) => Should.Throw<StartupException>(() => SqliteConnectionSetup.ParseSynchronous(value));
 
     [Fact]
     public void Unknown_roles_stop_start_up() => Should.Throw<StartupException>(() => ServerRolesParser.Parse("janitor"));

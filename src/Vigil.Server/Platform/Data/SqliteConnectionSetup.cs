@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Vigil.Server.Platform.Auth;
 
 namespace Vigil.Server.Platform.Data;
 
@@ -18,6 +19,12 @@ namespace Vigil.Server.Platform.Data;
 public sealed class SqliteConnectionSetup(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
     readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
+
+    /// <summary>Reads <c>Database__SqliteSynchronous</c>: empty means <c>NORMAL</c>; anything but NORMAL or FULL stops start-up.</summary>
+    public static SqliteSynchronous ParseSynchronous(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? SqliteSynchronous.Normal
+        : Enum.TryParse<SqliteSynchronous>(value.Trim(), ignoreCase: true, out var mode) && Enum.IsDefined(mode) && !char.IsDigit(value.Trim()[0]) ? mode
+        : throw new StartupException($"Database__SqliteSynchronous must be NORMAL or FULL, not '{value}'.");
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
