@@ -52,7 +52,9 @@ public sealed partial class OutboxDelivery(
         var started = Stopwatch.GetTimestamp();
         var settled = System.Threading.Channels.Channel.CreateUnbounded<Settled>(new() { SingleReader = true });
         var writes = new WriteStats();
-        var recorder = RecordAsync(settled.Reader, owner, writes, ct);
+        // The recorder ignores shutdown: what was sent is recorded even when the host is stopping, so a graceful
+        // stop never sends anything twice. Each write has its own time limit instead.
+        var recorder = RecordAsync(settled.Reader, owner, writes);
         var prepared = TimeSpan.Zero;
         var sent = 0;
         try
@@ -244,20 +246,45 @@ public sealed partial class OutboxDelivery(
     /// Writes outcomes as they arrive: whatever has settled since the last write, in one transaction. Only rows still
     /// leased to <paramref name="owner"/> are touched, so a dispatcher whose lease expired cannot overwrite another's result.
     /// </summary>
-    async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, WriteStats stats, CancellationToken ct)
+    async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, WriteStats stats)
     {
         var chunk = new List<Settled>();
-        while (await reader.WaitToReadAsync(ct))
+        while (await reader.WaitToReadAsync(CancellationToken.None))
         {
             while (chunk.Count < RecordChunk && reader.TryRead(out var item))
             {
                 chunk.Add(item);
             }
             var started = Stopwatch.GetTimestamp();
-            await WriteAsync(chunk, owner, ct);
+            await WriteWithRetriesAsync(chunk, owner);
             stats.Count++;
             stats.Elapsed += Stopwatch.GetElapsedTime(started);
             chunk.Clear();
+        }
+    }
+
+    /// <summary>Delays before the second and third try of a write that failed (a busy or briefly unreachable database).</summary>
+    static readonly TimeSpan[] WriteRetries = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1)];
+
+    /// <summary>
+    /// A failed write is rolled back whole, so it is simply tried again; if it keeps failing the rows stay leased and
+    /// are sent again when the lease expires (at most one duplicate, nothing lost).
+    /// </summary>
+    async Task WriteWithRetriesAsync(List<Settled> chunk, string owner)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30), clock);
+            try
+            {
+                await WriteAsync(chunk, owner, limit.Token);
+                return;
+            }
+            catch (Exception e) when (attempt < WriteRetries.Length && e is System.Data.Common.DbException or DbUpdateException or TimeoutException or OperationCanceledException)
+            {
+                LogWriteRetried(logger, attempt + 1, e);
+                await Task.Delay(WriteRetries[attempt], clock, CancellationToken.None);
+            }
         }
     }
 
@@ -545,4 +572,7 @@ public sealed partial class OutboxDelivery(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Delivered {Groups} groups ({Sends} sends): prepared in {Prepare}, done in {Total}, {Writes} writes taking {Writing}")]
     static partial void LogPass(ILogger logger, int groups, int sends, TimeSpan prepare, TimeSpan total, int writes, TimeSpan writing);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording delivery outcomes failed (try {Try}); trying again")]
+    static partial void LogWriteRetried(ILogger logger, int @try, Exception e);
 }
