@@ -184,18 +184,42 @@ public sealed partial class RestockPoller(
         return total;
     }
 
+    /// <summary>How long the writer lets answers gather before it looks again, instead of waking up for each one.</summary>
+    static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
+
     /// <summary>Reads until the batch is full, the checks are done or <see cref="BatchWait"/> passed; false once the checks are done.</summary>
     static async Task<bool> FillAsync(ChannelReader<Answer> reader, List<Answer> batch, int size, CancellationToken ct)
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        wait.CancelAfter(BatchWait);
-        while (batch.Count < size)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
         {
-            if (reader.TryRead(out var item))
+            while (batch.Count < size && reader.TryRead(out var item))
             {
                 batch.Add(item);
+            }
+            if (batch.Count >= size)
+            {
+                return true;
+            }
+            if (reader.Completion.IsCompleted)
+            {
+                return false;
+            }
+            var left = BatchWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                // Slow upstream: write what has come in so far.
+                return true;
+            }
+            if (batch.Count > 0)
+            {
+                // Answers are coming in: let more of them gather rather than waking up once per answer.
+                await Task.WhenAny(Task.Delay(Gather, ct), reader.Completion);
+                ct.ThrowIfCancellationRequested();
                 continue;
             }
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            wait.CancelAfter(left);
             try
             {
                 if (!await reader.WaitToReadAsync(wait.Token))
@@ -205,11 +229,10 @@ public sealed partial class RestockPoller(
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                // Slow upstream: write what has come in so far.
-                break;
+                // Nothing came in for a while: look again with a new batch.
+                return true;
             }
         }
-        return true;
     }
 
     /// <summary>
@@ -239,7 +262,8 @@ public sealed partial class RestockPoller(
         await db.Database.ExecuteSqlRawAsync(sql.Append(')').ToString(), parameters, ct);
     }
 
-    /// <summary>Sources due now that this replica now holds the lease on.</summary>
+    /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
+    /// <remarks>Returns only what the cycle reads: no dates, which SQLite stores as text, to parse for 2,000 rows.</remarks>
     async Task<List<RestockSource>> ClaimAsync(RestockOptions o, bool everything, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -247,25 +271,50 @@ public sealed partial class RestockPoller(
         var now = clock.GetUtcNow().UtcDateTime;
         var until = now + o.Lease;
         var owner = _owner + "/" + now.Ticks.ToString(CultureInfo.InvariantCulture);
-        var sources = db.Set<RestockSource>();
-        return db.Database.IsNpgsql()
-            ? await sources.FromSql($"""
+        var rows = db.Database.IsNpgsql()
+            ? await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                     ORDER BY "NextDueAt" LIMIT 10000
                     FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct)
-            : await sources.FromSql($"""
+                RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
+                """).ToListAsync(ct)
+            : await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                     ORDER BY "NextDueAt" LIMIT 10000)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct);
+                RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
+                """).ToListAsync(ct);
+        return rows.ConvertAll(r => new RestockSource
+        {
+            Id = r.Id,
+            Subsidiary = r.Subsidiary,
+            PlanCode = r.PlanCode,
+            Kind = Enum.Parse<PlanKind>(r.Kind),
+            AnswerHash = r.AnswerHash,
+            Settled = r.Settled,
+            FailureAlerted = r.FailureAlerted,
+            ConsecutiveFailures = r.ConsecutiveFailures,
+            LeaseOwner = owner,
+            LeaseUntil = until,
+        });
+    }
+
+    /// <summary>The columns of a claimed source the cycle reads.</summary>
+    sealed class ClaimedRow
+    {
+        public Guid Id { get; init; }
+        public required string Subsidiary { get; init; }
+        public required string PlanCode { get; init; }
+        public required string Kind { get; init; }
+        public long AnswerHash { get; init; }
+        public bool Settled { get; init; }
+        public bool FailureAlerted { get; init; }
+        public int ConsecutiveFailures { get; init; }
     }
 
     /// <summary>One source per (watched subsidiary, watched VPS plan) and per watched dedicated plan; others go.</summary>
@@ -273,7 +322,20 @@ public sealed partial class RestockPoller(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-        var subsidiaries = await WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        var subsidiaries = (await WatchedSubsidiariesAsync(db, options.CurrentValue, ct)).Distinct().ToList();
+        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
+        var followed = new HashSet<(string Subsidiary, string PlanCode)>();
+        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        {
+            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && !subsidiaries.Contains(wants.Subsidiary))
+            {
+                followed.Add((wants.Subsidiary, wants.PlanCode));
+            }
+        }
+        if (await InSyncAsync(db, subsidiaries, followed, ct))
+        {
+            return;
+        }
         var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active)
             .Select(p => new { p.PlanCode, p.Kind }).ToListAsync(ct);
         var wanted = new Dictionary<(string, string), PlanKind>();
@@ -289,13 +351,12 @@ public sealed partial class RestockPoller(
                 wanted[(subsidiary, plan.PlanCode)] = plan.Kind;
             }
         }
-        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
         var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
-        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        foreach (var (subsidiary, planCode) in followed)
         {
-            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
+            if (kinds.TryGetValue(planCode, out var kind) && kind == PlanKind.Vps)
             {
-                wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
+                wanted[(subsidiary, planCode)] = kind;
             }
         }
         var existing = await db.Set<RestockSource>().AsNoTracking().Select(s => new { s.Id, s.Subsidiary, s.PlanCode }).ToListAsync(ct);
@@ -323,6 +384,33 @@ public sealed partial class RestockPoller(
         {
             // Another replica added the same sources at the same moment; theirs serve.
         }
+    }
+
+    /// <summary>
+    /// Whether the sources are exactly the wanted ones, counted in the database instead of reading every plan and source:
+    /// sources are unique per (subsidiary, plan), so they are the wanted set when there are as many as wanted and every
+    /// one of them is wanted.
+    /// </summary>
+    static async Task<bool> InSyncAsync(VigilDb db, List<string> subsidiaries, HashSet<(string Subsidiary, string PlanCode)> followed, CancellationToken ct)
+    {
+        var watched = db.Set<RestockPlan>().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active);
+        var perKind = await watched.GroupBy(p => p.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var followedCodes = followed.Select(f => f.PlanCode).Distinct().ToList();
+        var followedVps = followed.Count == 0 ? [] : (await watched.Where(p => p.Kind == PlanKind.Vps && followedCodes.Contains(p.PlanCode))
+            .Select(p => p.PlanCode).ToListAsync(ct)).ToHashSet();
+        // Subsidiaries never contain ':', so "subsidiary:plan" names one pair.
+        var followedKeys = followed.Where(f => followedVps.Contains(f.PlanCode)).Select(f => f.Subsidiary + ":" + f.PlanCode).ToList();
+        var wanted = perKind.Sum(k => k.Kind == PlanKind.Dedicated ? k.Count : k.Count * subsidiaries.Count) + followedKeys.Count;
+        var sources = db.Set<RestockSource>();
+        var total = await sources.CountAsync(ct);
+        if (total != wanted)
+        {
+            return false;
+        }
+        var wantedThere = await sources.CountAsync(s => watched.Any(p => p.PlanCode == s.PlanCode
+            && ((p.Kind == PlanKind.Dedicated && s.Subsidiary == "")
+                || (p.Kind == PlanKind.Vps && (subsidiaries.Contains(s.Subsidiary) || followedKeys.Contains(s.Subsidiary + ":" + s.PlanCode))))), ct);
+        return wantedThere == wanted;
     }
 
     static TimeSpan NextInterval(RestockOptions o)
