@@ -322,20 +322,7 @@ public sealed partial class RestockPoller(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-        var subsidiaries = (await WatchedSubsidiariesAsync(db, options.CurrentValue, ct)).Distinct().ToList();
-        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
-        var followed = new HashSet<(string Subsidiary, string PlanCode)>();
-        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
-        {
-            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && !subsidiaries.Contains(wants.Subsidiary))
-            {
-                followed.Add((wants.Subsidiary, wants.PlanCode));
-            }
-        }
-        if (await InSyncAsync(db, subsidiaries, followed, ct))
-        {
-            return;
-        }
+        var subsidiaries = await WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
         var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active)
             .Select(p => new { p.PlanCode, p.Kind }).ToListAsync(ct);
         var wanted = new Dictionary<(string, string), PlanKind>();
@@ -351,12 +338,13 @@ public sealed partial class RestockPoller(
                 wanted[(subsidiary, plan.PlanCode)] = plan.Kind;
             }
         }
+        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
         var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
-        foreach (var (subsidiary, planCode) in followed)
+        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
         {
-            if (kinds.TryGetValue(planCode, out var kind) && kind == PlanKind.Vps)
+            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
             {
-                wanted[(subsidiary, planCode)] = kind;
+                wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
             }
         }
         var existing = await db.Set<RestockSource>().AsNoTracking().Select(s => new { s.Id, s.Subsidiary, s.PlanCode }).ToListAsync(ct);
@@ -384,33 +372,6 @@ public sealed partial class RestockPoller(
         {
             // Another replica added the same sources at the same moment; theirs serve.
         }
-    }
-
-    /// <summary>
-    /// Whether the sources are exactly the wanted ones, counted in the database instead of reading every plan and source:
-    /// sources are unique per (subsidiary, plan), so they are the wanted set when there are as many as wanted and every
-    /// one of them is wanted.
-    /// </summary>
-    static async Task<bool> InSyncAsync(VigilDb db, List<string> subsidiaries, HashSet<(string Subsidiary, string PlanCode)> followed, CancellationToken ct)
-    {
-        var watched = db.Set<RestockPlan>().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active);
-        var perKind = await watched.GroupBy(p => p.Kind).Select(g => new { Kind = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var followedCodes = followed.Select(f => f.PlanCode).Distinct().ToList();
-        var followedVps = followed.Count == 0 ? [] : (await watched.Where(p => p.Kind == PlanKind.Vps && followedCodes.Contains(p.PlanCode))
-            .Select(p => p.PlanCode).ToListAsync(ct)).ToHashSet();
-        // Subsidiaries never contain ':', so "subsidiary:plan" names one pair.
-        var followedKeys = followed.Where(f => followedVps.Contains(f.PlanCode)).Select(f => f.Subsidiary + ":" + f.PlanCode).ToList();
-        var wanted = perKind.Sum(k => k.Kind == PlanKind.Dedicated ? k.Count : k.Count * subsidiaries.Count) + followedKeys.Count;
-        var sources = db.Set<RestockSource>();
-        var total = await sources.CountAsync(ct);
-        if (total != wanted)
-        {
-            return false;
-        }
-        var wantedThere = await sources.CountAsync(s => watched.Any(p => p.PlanCode == s.PlanCode
-            && ((p.Kind == PlanKind.Dedicated && s.Subsidiary == "")
-                || (p.Kind == PlanKind.Vps && (subsidiaries.Contains(s.Subsidiary) || followedKeys.Contains(s.Subsidiary + ":" + s.PlanCode))))), ct);
-        return wantedThere == wanted;
     }
 
     static TimeSpan NextInterval(RestockOptions o)
