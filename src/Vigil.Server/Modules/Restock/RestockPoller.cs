@@ -211,26 +211,27 @@ public sealed partial class RestockPoller(
                 // Slow upstream: write what has come in so far.
                 return true;
             }
-            if (batch.Count > 0)
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                // Answers are coming in: let more of them gather rather than waking up once per answer.
-                await Task.WhenAny(Task.Delay(Gather, ct), reader.Completion);
-                ct.ThrowIfCancellationRequested();
-                continue;
-            }
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            wait.CancelAfter(left);
-            try
-            {
-                if (!await reader.WaitToReadAsync(wait.Token))
+                // The next answer, the end of the checks, or the batch's deadline, whichever comes first.
+                wait.CancelAfter(left);
+                try
                 {
-                    return false;
+                    if (!await reader.WaitToReadAsync(wait.Token))
+                    {
+                        return false;
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return true;
                 }
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            if (batch.Count > 0)
             {
-                // Nothing came in for a while: look again with a new batch.
-                return true;
+                // Answers are coming in: let a few more gather rather than waking up once per answer.
+                await Task.WhenAny(Task.Delay(Gather, ct), reader.Completion);
+                ct.ThrowIfCancellationRequested();
             }
         }
     }
