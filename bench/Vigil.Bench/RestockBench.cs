@@ -10,12 +10,12 @@ public sealed record RestockBenchSettings(int Sources, int Concurrency, int Repe
 
 /// <summary>Medians of one database's restock runs.</summary>
 public sealed record RestockSummary(string Database, int Sources, double CeilingChecksPerSecond, double ModuleChecksPerSecond, double Ratio,
-    double CycleCpuMs, double CycleCpuPerCheckUs, double WorkingSetMb, double WorkingSetGrowthMb, int Failed)
+    double CycleCpuMs, double CycleCpuPerCheckUs, double WorkingSetMb, double WorkingSetGrowthMb, int Failed, double CeilingCpuMs)
 {
     public string Line() =>
         $"restock.cycle db={Database} sources={Sources} checks_per_s={ModuleChecksPerSecond:F0} ceiling_checks_per_s={CeilingChecksPerSecond:F0} " +
-        $"ratio={Ratio:F2} budget=0.80 cpu_ms_per_cycle={CycleCpuMs:F0} cpu_us_per_check={CycleCpuPerCheckUs:F0} working_set_mb={WorkingSetMb:F0} " +
-        $"growth_mb={WorkingSetGrowthMb:F1} failed={Failed}";
+        $"ratio={Ratio:F2} budget=0.80 cpu_ms_per_cycle={CycleCpuMs:F0} cpu_us_per_check={CycleCpuPerCheckUs:F0} ceiling_cpu_ms={CeilingCpuMs:F0} " +
+        $"working_set_mb={WorkingSetMb:F0} growth_mb={WorkingSetGrowthMb:F1} failed={Failed}";
 }
 
 /// <summary>
@@ -82,11 +82,18 @@ public static class RestockBench
         var cpu = new List<double>();
         var workingSets = new List<double>();
         var growths = new List<double>();
+        var ceilingCpu = new List<double>();
+        using var self = Process.GetCurrentProcess();
         var failed = 0;
         for (var rep = 1; rep <= settings.Repeat; rep++)
         {
             await ovh.FlipAsync(ct);
+            // The bench process's CPU time during the bare loop: what the ceiling's client costs, next to the server's cycle.
+            self.Refresh();
+            var selfBefore = self.TotalProcessorTime;
             var ceiling = await BareAsync(bare, urls, settings.Concurrency, ct);
+            self.Refresh();
+            ceilingCpu.Add((self.TotalProcessorTime - selfBefore).TotalMilliseconds);
             var ceilingRate = urls.Count / ceiling.TotalSeconds;
 
             server.Process.Refresh();
@@ -106,10 +113,10 @@ public static class RestockBench
             growths.Add((server.Process.WorkingSet64 - memoryBefore) / 1048576.0);
             progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: bare {ceilingRate:F0} checks/s ({ceiling.TotalMilliseconds:F0} ms), " +
                 $"module {moduleRate:F0} checks/s ({cycle.Elapsed.TotalMilliseconds:F0} ms, {cycle.Checked} checked, {cycle.Failed} failed, {cycle.Changes} changes), " +
-                $"ratio {moduleRate / ceilingRate:F2}, server CPU {cpuMs:F0} ms, working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
+                $"ratio {moduleRate / ceilingRate:F2}, server CPU {cpuMs:F0} ms (bare loop CPU {ceilingCpu[^1]:F0} ms), working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
         }
         return new RestockSummary(database, urls.Count, Median(ceilings), Median(modules), Median(ratios), Median(cpu), Median(cpu) * 1000 / urls.Count,
-            Median(workingSets), Median(growths), failed);
+            Median(workingSets), Median(growths), failed, Median(ceilingCpu));
     }
 
     sealed record Cycle(int Checked, int Failed, int Changes, TimeSpan Elapsed);

@@ -19,27 +19,61 @@ public sealed record CheckResult(bool Ok, IReadOnlyList<Observation> Observation
     public static CheckResult Failed(string error, int? status = null, TimeSpan? retryAfter = null) => new(false, [], error, status, retryAfter);
 
     /// <summary>A fingerprint of what was observed, stable across processes (FNV-1a over the sorted observations).</summary>
+    /// <remarks>
+    /// Hashes, in (datacenter, track) order with ties kept in answer order, each observation's datacenter, track, raw
+    /// value and delivery hours as UTF-16 code units, each followed by <c>|</c> (a missing value counts as <c>\0</c>).
+    /// Stored as <see cref="RestockSource.AnswerHash"/>: changing the formula makes every source apply its next answer once.
+    /// </remarks>
     public long Fingerprint()
     {
-        const ulong Prime = 1099511628211;
-        var hash = 14695981039346656037UL;
-        void Mix(string? text)
+        var hash = Fnv.Start;
+        hash = Fnv.Mix(hash, NothingListed ? "none" : "some");
+        var order = new int[Observations.Count];
+        for (var i = 0; i < order.Length; i++)
         {
-            foreach (var c in text ?? "\0")
+            order[i] = i;
+        }
+        Array.Sort(order, (x, y) =>
+        {
+            var a = Observations[x];
+            var b = Observations[y];
+            var byDatacenter = string.CompareOrdinal(a.Datacenter, b.Datacenter);
+            if (byDatacenter != 0)
+            {
+                return byDatacenter;
+            }
+            var byTrack = string.CompareOrdinal(a.Track, b.Track);
+            return byTrack != 0 ? byTrack : x.CompareTo(y);
+        });
+        Span<char> digits = stackalloc char[11];
+        foreach (var i in order)
+        {
+            var o = Observations[i];
+            hash = Fnv.Mix(hash, o.Datacenter);
+            hash = Fnv.Mix(hash, o.Track);
+            hash = Fnv.Mix(hash, o.Raw);
+            hash = o.DeliveryHours is { } hours && hours.TryFormat(digits, out var written, provider: CultureInfo.InvariantCulture)
+                ? Fnv.Mix(hash, digits[..written])
+                : Fnv.Mix(hash, null);
+        }
+        return unchecked((long)hash);
+    }
+
+    static class Fnv
+    {
+        public const ulong Start = 14695981039346656037UL;
+        const ulong Prime = 1099511628211;
+
+        public static ulong Mix(ulong hash, ReadOnlySpan<char> text)
+        {
+            foreach (var c in text)
             {
                 hash = (hash ^ c) * Prime;
             }
-            hash = (hash ^ '|') * Prime;
+            return (hash ^ '|') * Prime;
         }
-        Mix(NothingListed ? "none" : "some");
-        foreach (var o in Observations.OrderBy(o => o.Datacenter, StringComparer.Ordinal).ThenBy(o => o.Track, StringComparer.Ordinal))
-        {
-            Mix(o.Datacenter);
-            Mix(o.Track);
-            Mix(o.Raw);
-            Mix(o.DeliveryHours?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return unchecked((long)hash);
+
+        public static ulong Mix(ulong hash, string? text) => text is null ? Mix(hash, "\0".AsSpan()) : Mix(hash, text.AsSpan());
     }
 }
 
@@ -68,17 +102,24 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
     /// <summary>The VPS stock of a plan in one subsidiary: <c>GET /vps/order/rule/datacenter</c>.</summary>
     public Task<CheckResult> VpsAsync(string subsidiary, string planCode, CancellationToken ct) =>
         GetAsync(Url(options.CurrentValue.BaseFor(subsidiary), "/vps/order/rule/datacenter", ("ovhSubsidiary", subsidiary), ("planCode", planCode)),
-            ParseVps, notFound: null, ct);
+            body => ParseVps(body), notFound: null, ct);
 
     /// <summary>A dedicated server's availability: <c>GET /dedicated/server/datacenter/availabilities?planCode=</c> on the EU host.</summary>
     public Task<CheckResult> DedicatedAsync(string planCode, CancellationToken ct) =>
         GetAsync(Url(options.CurrentValue.ApiBaseEu, "/dedicated/server/datacenter/availabilities", ("planCode", planCode)),
             ParseDedicated, notFound: message => message.StartsWith("No availabilities found", StringComparison.OrdinalIgnoreCase), ct);
 
-    public static string Url(Uri baseUri, string path, params (string Name, string Value)[] query) =>
-        baseUri.ToString().TrimEnd('/') + path + "?" + string.Join('&', query.Select(q => q.Name + "=" + Uri.EscapeDataString(q.Value)));
+    public static string Url(Uri baseUri, string path, params (string Name, string Value)[] query)
+    {
+        var url = new System.Text.StringBuilder(baseUri.OriginalString.Length + path.Length + 64).Append(baseUri.ToString().TrimEnd('/')).Append(path);
+        for (var i = 0; i < query.Length; i++)
+        {
+            url.Append(i == 0 ? '?' : '&').Append(query[i].Name).Append('=').Append(Uri.EscapeDataString(query[i].Value));
+        }
+        return url.ToString();
+    }
 
-    async Task<CheckResult> GetAsync(string url, Func<JsonElement, CheckResult> parse, Func<string, bool>? notFound, CancellationToken ct)
+    async Task<CheckResult> GetAsync(string url, Func<byte[], CheckResult> parse, Func<string, bool>? notFound, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.CurrentValue.RequestTimeout);
@@ -98,18 +139,14 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
                 var queryId = response.Headers.TryGetValues("X-Ovh-Queryid", out var ids) ? " (query " + ids.First() + ")" : "";
                 return CheckResult.Failed($"HTTP {(int)response.StatusCode}: {text}{queryId}", (int)response.StatusCode, RetryAfterOf(response));
             }
-            JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(body);
+                return parse(body);
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
+                // Malformed JSON, or a string that is not valid UTF-8.
                 return CheckResult.Failed("The answer is not JSON.", (int)response.StatusCode);
-            }
-            using (document)
-            {
-                return parse(document.RootElement);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -144,26 +181,90 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         return ("", text.Trim());
     }
 
-    static CheckResult ParseVps(JsonElement root)
+    /// <summary>
+    /// A VPS stock answer, read in one pass: <c>{"datacenters": [{"datacenter", "linuxStatus", "windowsStatus",
+    /// "daysBeforeDelivery"}, …]}</c>. Rows without a datacenter name are skipped; a repeated property counts once, the last
+    /// time. Throws <see cref="JsonException"/> when the body is not one well-formed JSON value.
+    /// </summary>
+    public static CheckResult ParseVps(ReadOnlySpan<byte> body)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("datacenters", out var rows) || rows.ValueKind != JsonValueKind.Array)
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read())
         {
-            return CheckResult.Failed("The answer has no datacenters list.");
+            throw new JsonException("Empty answer.");
         }
-        var observations = new List<Observation>();
-        foreach (var row in rows.EnumerateArray())
+        List<Observation>? observations = null;
+        if (reader.TokenType == JsonTokenType.StartObject)
         {
-            if (row.ValueKind != JsonValueKind.Object || Text(row, "datacenter") is not { Length: > 0 } datacenter)
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                var isList = reader.ValueTextEquals("datacenters"u8);
+                reader.Read();
+                if (!isList)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                observations = reader.TokenType == JsonTokenType.StartArray ? ReadVpsRows(ref reader) : null;
+                reader.Skip();
+            }
+        }
+        else
+        {
+            reader.Skip();
+        }
+        // The rest must be whitespace: the reader throws on anything after the value.
+        while (reader.Read())
+        {
+        }
+        return observations is null ? CheckResult.Failed("The answer has no datacenters list.") : new CheckResult(true, observations);
+    }
+
+    static List<Observation> ReadVpsRows(ref Utf8JsonReader reader)
+    {
+        var observations = new List<Observation>(16);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
                 continue;
             }
-            int? hours = row.TryGetProperty("daysBeforeDelivery", out var d) && d.ValueKind == JsonValueKind.Number && d.TryGetInt32(out var days) && days > 0 ? days * 24 : null;
-            var linux = Text(row, "linuxStatus");
-            var windows = Text(row, "windowsStatus");
-            observations.Add(new Observation(datacenter, LinuxTrack, VpsState(linux), linux, hours));
-            observations.Add(new Observation(datacenter, WindowsTrack, VpsState(windows), windows, hours));
+            string? datacenter = null, linux = null, windows = null;
+            int? hours = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = reader.ValueTextEquals("datacenter"u8) ? 1
+                    : reader.ValueTextEquals("linuxStatus"u8) ? 2
+                    : reader.ValueTextEquals("windowsStatus"u8) ? 3
+                    : reader.ValueTextEquals("daysBeforeDelivery"u8) ? 4
+                    : 0;
+                reader.Read();
+                var text = field is 1 or 2 or 3 && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                switch (field)
+                {
+                    case 1:
+                        datacenter = text;
+                        break;
+                    case 2:
+                        linux = text;
+                        break;
+                    case 3:
+                        windows = text;
+                        break;
+                    case 4:
+                        hours = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var days) && days > 0 ? days * 24 : null;
+                        break;
+                }
+                reader.Skip();
+            }
+            if (datacenter is { Length: > 0 })
+            {
+                observations.Add(new Observation(datacenter, LinuxTrack, VpsState(linux), linux, hours));
+                observations.Add(new Observation(datacenter, WindowsTrack, VpsState(windows), windows, hours));
+            }
         }
-        return new CheckResult(true, observations);
+        return observations;
     }
 
     public static StockState VpsState(string? status) => status switch
@@ -173,6 +274,12 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         "out-of-stock" => StockState.OutOfStock,
         _ => StockState.Unknown,
     };
+
+    static CheckResult ParseDedicated(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return ParseDedicated(document.RootElement);
+    }
 
     static CheckResult ParseDedicated(JsonElement root)
     {

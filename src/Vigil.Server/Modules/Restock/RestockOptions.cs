@@ -86,9 +86,12 @@ public sealed class RestockOptions
     /// <summary>Whether this worker runs the recurring poll job (tests drive cycles by hand instead).</summary>
     public bool RunPoller { get; set; } = true;
 
-    /// <summary>Results written per transaction.</summary>
+    /// <summary>
+    /// Results written per transaction (fewer when a cycle's checks are done, or after a second of waiting). Unchanged
+    /// answers cost a share of one statement, so larger batches mean fewer commits per cycle.
+    /// </summary>
     [Range(1, 1000)]
-    public int WriteBatch { get; set; } = 100;
+    public int WriteBatch { get; set; } = 500;
 
     public IReadOnlyList<string> SubsidiaryList => ParseSubsidiaries(Subsidiaries);
 

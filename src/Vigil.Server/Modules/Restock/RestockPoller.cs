@@ -56,35 +56,46 @@ public sealed partial class RestockPoller(
     /// <summary>Makes a plan's sources (or, with no plan, every source) due now and runs a cycle; null when the plan is unknown.</summary>
     public async Task<CycleReport?> CheckNowAsync(string? planCode, CancellationToken ct)
     {
-        await using (var scope = scopes.CreateAsyncScope())
+        if (planCode is not null)
         {
+            await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-            if (planCode is not null && !await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
+            if (!await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
             {
                 return null;
             }
             // Sources the cycle adds are due at once; existing ones are made due here.
             var now = clock.GetUtcNow().UtcDateTime;
-            await db.Set<RestockSource>().Where(s => (planCode == null || s.PlanCode == planCode) && s.NextDueAt > now)
+            await db.Set<RestockSource>().Where(s => s.PlanCode == planCode && s.NextDueAt > now)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
         }
-        return await RunCycleAsync(ct);
+        // Every source: the claim takes them all, due or not, instead of making each due first.
+        return await RunCycleAsync(everything: planCode is null, ct);
     }
 
-    public async Task<CycleReport> RunCycleAsync(CancellationToken ct)
+    public Task<CycleReport> RunCycleAsync(CancellationToken ct) => RunCycleAsync(everything: false, ct);
+
+    /// <param name="everything">Claim every source whose lease is free, due or not (check now).</param>
+    async Task<CycleReport> RunCycleAsync(bool everything, CancellationToken ct)
     {
         var o = options.CurrentValue;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await catalogs.RefreshDueAsync(ct);
         await SyncSourcesAsync(ct);
-        var claimed = await ClaimAsync(o, ct);
+        var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var claimed = await ClaimAsync(o, everything, ct);
+        var claimedAt = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         if (claimed.Count == 0)
         {
             return new CycleReport(0, 0, 0, 0);
         }
         var cycle = clock.GetUtcNow().UtcDateTime.Ticks.ToString(CultureInfo.InvariantCulture);
+        // A cycle run from an API request would otherwise trace every upstream request as a child of that request
+        // (an activity and trace headers per check, thousands per cycle); the cycle is its own unit of work.
+        System.Diagnostics.Activity.Current = null;
         await using var scope = scopes.CreateAsyncScope();
         var ovh = scope.ServiceProvider.GetRequiredService<OvhClient>();
-        var answers = System.Threading.Channels.Channel.CreateBounded<(RestockSource Source, CheckResult Result)>(new BoundedChannelOptions(o.WriteBatch * 4) { SingleReader = true });
+        var answers = System.Threading.Channels.Channel.CreateBounded<Answer>(new BoundedChannelOptions(o.WriteBatch * 4) { SingleReader = true });
         var writer = WriteAsync(answers.Reader, cycle, o, ct);
         try
         {
@@ -93,60 +104,218 @@ public sealed partial class RestockPoller(
                 var result = source.Kind == PlanKind.Dedicated
                     ? await ovh.DedicatedAsync(source.PlanCode, token)
                     : await ovh.VpsAsync(source.Subsidiary, source.PlanCode, token);
-                await answers.Writer.WriteAsync((source, result), token);
+                // Fingerprinted here, in parallel, so the single writer only compares numbers.
+                await answers.Writer.WriteAsync(new Answer(source, result, result.Ok ? result.Fingerprint() : 0), token);
             });
         }
         finally
         {
             answers.Writer.TryComplete();
         }
-        return await writer;
+        var fetched = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var report = await writer;
+        var total = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        LogCycle(logger, report.Checked, report.Failed, report.Changes, total, synced, claimedAt - synced, fetched - claimedAt);
+        return report;
     }
 
-    async Task<CycleReport> WriteAsync(ChannelReader<(RestockSource Source, CheckResult Result)> reader, string cycle, RestockOptions o, CancellationToken ct)
+    /// <summary>A check's result on its way to the writer, with the fingerprint of a successful answer.</summary>
+    readonly record struct Answer(RestockSource Source, CheckResult Result, long Hash)
+    {
+        /// <summary>
+        /// The same answer as last time on a source with nothing left to count and no failure to report as recovered:
+        /// no state can change, so none is read and the source only gets its heartbeat.
+        /// </summary>
+        public bool Unchanged => Result.Ok && Source.Settled && Source.AnswerHash == Hash && !Source.FailureAlerted;
+    }
+
+    /// <summary>How long the writer waits for a batch to fill before it writes what it has (slow upstreams).</summary>
+    static readonly TimeSpan BatchWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Writes the answers in batches of <see cref="RestockOptions.WriteBatch"/> (fewer when the checks are done, or after
+    /// <see cref="BatchWait"/>): a heartbeat statement for the unchanged, one transaction for the rest.
+    /// </summary>
+    async Task<CycleReport> WriteAsync(ChannelReader<Answer> reader, string cycle, RestockOptions o, CancellationToken ct)
     {
         var total = new CycleReport(0, 0, 0, 0);
-        var batch = new List<(RestockSource Source, CheckResult Result)>(o.WriteBatch);
-        while (await reader.WaitToReadAsync(ct))
+        var batch = new List<Answer>(o.WriteBatch);
+        // One context for every heartbeat of the cycle: the writer is the only one using it, one batch at a time.
+        await using var scope = scopes.CreateAsyncScope();
+        var heartbeats = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var unchanged = new List<Guid>(o.WriteBatch);
+        var rest = new List<Answer>(o.WriteBatch);
+        var done = false;
+        while (!done)
         {
-            while (batch.Count < o.WriteBatch && reader.TryRead(out var item))
+            done = !await FillAsync(reader, batch, o.WriteBatch, ct);
+            if (batch.Count == 0)
             {
-                batch.Add(item);
+                continue;
             }
-            var report = await ApplyAsync(batch, cycle, o, ct);
-            total = new CycleReport(total.Checked + report.Checked, total.Failed + report.Failed, total.Changes + report.Changes, total.Alerts + report.Alerts);
+            var now = clock.GetUtcNow().UtcDateTime;
+            foreach (var answer in batch)
+            {
+                if (answer.Unchanged)
+                {
+                    unchanged.Add(answer.Source.Id);
+                }
+                else
+                {
+                    rest.Add(answer);
+                }
+            }
+            var report = new CycleReport(batch.Count, 0, 0, 0);
+            if (rest.Count > 0)
+            {
+                // The heartbeats go into the same transaction.
+                report = await ApplyAsync(rest, unchanged, cycle, o, ct);
+            }
+            else
+            {
+                // Only sources this replica still holds get it (a lease that expired went to another replica).
+                await HeartbeatAsync(heartbeats, unchanged, batch[0].Source.LeaseOwner!, now, now + NextInterval(o), ct); // one claim, one owner
+            }
+            total = new CycleReport(total.Checked + batch.Count, total.Failed + report.Failed, total.Changes + report.Changes, total.Alerts + report.Alerts);
             batch.Clear();
+            unchanged.Clear();
+            rest.Clear();
         }
         return total;
     }
 
-    /// <summary>Sources due now that this replica now holds the lease on.</summary>
-    async Task<List<RestockSource>> ClaimAsync(RestockOptions o, CancellationToken ct)
+    /// <summary>How long the writer lets answers gather before it looks again, instead of waking up for each one.</summary>
+    static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Reads until the batch is full, the checks are done or <see cref="BatchWait"/> passed; false once the checks are done.</summary>
+    static async Task<bool> FillAsync(ChannelReader<Answer> reader, List<Answer> batch, int size, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            while (batch.Count < size && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            if (batch.Count >= size)
+            {
+                return true;
+            }
+            if (reader.Completion.IsCompleted)
+            {
+                return false;
+            }
+            var left = BatchWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                // Slow upstream: write what has come in so far.
+                return true;
+            }
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                // The next answer, the end of the checks, or the batch's deadline, whichever comes first.
+                wait.CancelAfter(left);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(wait.Token))
+                    {
+                        return false;
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return true;
+                }
+            }
+            if (batch.Count > 0)
+            {
+                // Answers are coming in: let a few more gather rather than waking up once per answer.
+                await Task.WhenAny(Task.Delay(Gather, ct), reader.Completion);
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One statement for sources whose answer changed nothing: last checked and last success now, one more check, no
+    /// failures, next due after an interval (jitter drawn per batch), lease released.
+    /// </summary>
+    static async Task HeartbeatAsync(VigilDb db, List<Guid> ids, string owner, DateTime now, DateTime next, CancellationToken ct)
+    {
+        const string Set = """
+            UPDATE restock_sources SET "LastCheckedAt" = {0}, "LastSuccessAt" = {0}, "Checks" = "Checks" + 1, "ConsecutiveFailures" = 0,
+                "LastError" = NULL, "FailureAlerted" = FALSE, "NextDueAt" = {1}, "LeaseOwner" = NULL, "LeaseUntil" = NULL
+            WHERE "LeaseOwner" = {2} AND "Id"
+            """;
+        if (db.Database.IsNpgsql())
+        {
+            await db.Database.ExecuteSqlRawAsync(Set + " = ANY({3})", [now, next, owner, ids.ToArray()], ct);
+            return;
+        }
+        var sql = new System.Text.StringBuilder(Set).Append(" IN (");
+        var parameters = new object[3 + ids.Count];
+        (parameters[0], parameters[1], parameters[2]) = (now, next, owner);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            sql.Append(i == 0 ? "{" : ", {").Append(3 + i).Append('}');
+            parameters[3 + i] = ids[i];
+        }
+        await db.Database.ExecuteSqlRawAsync(sql.Append(')').ToString(), parameters, ct);
+    }
+
+    /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
+    /// <remarks>Returns only what the cycle reads: no dates, which SQLite stores as text, to parse for 2,000 rows.</remarks>
+    async Task<List<RestockSource>> ClaimAsync(RestockOptions o, bool everything, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var now = clock.GetUtcNow().UtcDateTime;
         var until = now + o.Lease;
         var owner = _owner + "/" + now.Ticks.ToString(CultureInfo.InvariantCulture);
-        var sources = db.Set<RestockSource>();
-        return db.Database.IsNpgsql()
-            ? await sources.FromSql($"""
+        var rows = db.Database.IsNpgsql()
+            ? await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
-                    WHERE "NextDueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                     ORDER BY "NextDueAt" LIMIT 10000
                     FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct)
-            : await sources.FromSql($"""
+                RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
+                """).ToListAsync(ct)
+            : await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
-                    WHERE "NextDueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                     ORDER BY "NextDueAt" LIMIT 10000)
-                RETURNING *
-                """).AsNoTracking().ToListAsync(ct);
+                RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
+                """).ToListAsync(ct);
+        return rows.ConvertAll(r => new RestockSource
+        {
+            Id = r.Id,
+            Subsidiary = r.Subsidiary,
+            PlanCode = r.PlanCode,
+            Kind = Enum.Parse<PlanKind>(r.Kind),
+            AnswerHash = r.AnswerHash,
+            Settled = r.Settled,
+            FailureAlerted = r.FailureAlerted,
+            ConsecutiveFailures = r.ConsecutiveFailures,
+            LeaseOwner = owner,
+            LeaseUntil = until,
+        });
+    }
+
+    /// <summary>The columns of a claimed source the cycle reads.</summary>
+    sealed class ClaimedRow
+    {
+        public Guid Id { get; init; }
+        public required string Subsidiary { get; init; }
+        public required string PlanCode { get; init; }
+        public required string Kind { get; init; }
+        public long AnswerHash { get; init; }
+        public bool Settled { get; init; }
+        public bool FailureAlerted { get; init; }
+        public int ConsecutiveFailures { get; init; }
     }
 
     /// <summary>One source per (watched subsidiary, watched VPS plan) and per watched dedicated plan; others go.</summary>
@@ -225,7 +394,9 @@ public sealed partial class RestockPoller(
         return delay > o.MaxBackoff ? o.MaxBackoff : delay;
     }
 
-    async Task<CycleReport> ApplyAsync(List<(RestockSource Source, CheckResult Result)> batch, string cycle, RestockOptions o, CancellationToken ct)
+    /// <summary>Answers that may change something (new or different answer, failure, debounce in progress, recovery) in one transaction.</summary>
+    /// <param name="unchanged">Sources of the same batch that only get their heartbeat, in the same transaction.</param>
+    async Task<CycleReport> ApplyAsync(List<Answer> batch, List<Guid> unchanged, string cycle, RestockOptions o, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
@@ -240,7 +411,7 @@ public sealed partial class RestockPoller(
         var ids = batch.Select(b => b.Source.Id).ToList();
         // Sources removed meanwhile, or whose lease expired and went to another replica, are not ours to write.
         var held = (await db.Set<RestockSource>().AsNoTracking().Where(s => ids.Contains(s.Id) && s.LeaseOwner == owner).Select(s => s.Id).ToListAsync(ct)).ToHashSet();
-        var answered = batch.Where(b => held.Contains(b.Source.Id) && b.Result.Ok).Select(b => (b.Source, b.Result, Hash: b.Result.Fingerprint())).ToList();
+        var answered = batch.Where(b => held.Contains(b.Source.Id) && b.Result.Ok).Select(b => (b.Source, b.Result, b.Hash)).ToList();
         // The same answer as last time, with nothing left to count, cannot change a state: those states are not even read.
         var toApply = answered.Where(a => !(a.Source.Settled && a.Source.AnswerHash == a.Hash)).ToList();
         var states = new Dictionary<(string, string, string, string), RestockState>();
@@ -254,7 +425,7 @@ public sealed partial class RestockPoller(
                 .ToDictionary(s => (s.Subsidiary, s.PlanCode, s.Datacenter, s.Track));
         }
 
-        foreach (var (source, result) in batch.Where(b => held.Contains(b.Source.Id) && !b.Result.Ok))
+        foreach (var (source, result, _) in batch.Where(b => held.Contains(b.Source.Id) && !b.Result.Ok))
         {
             failed++;
             var failures = source.ConsecutiveFailures + 1;
@@ -279,7 +450,6 @@ public sealed partial class RestockPoller(
             }
         }
 
-        var unchanged = new List<Guid>();
         var next = now + NextInterval(o);
         foreach (var (source, result, hash) in answered)
         {
@@ -363,16 +533,7 @@ public sealed partial class RestockPoller(
         if (unchanged.Count > 0)
         {
             // One statement for every source whose answer changed nothing; the jitter is drawn per batch.
-            await db.Set<RestockSource>().Where(s => unchanged.Contains(s.Id)).ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.LastCheckedAt, now)
-                .SetProperty(s => s.LastSuccessAt, now)
-                .SetProperty(s => s.Checks, s => s.Checks + 1)
-                .SetProperty(s => s.ConsecutiveFailures, 0)
-                .SetProperty(s => s.LastError, (string?)null)
-                .SetProperty(s => s.FailureAlerted, false)
-                .SetProperty(s => s.NextDueAt, next)
-                .SetProperty(s => s.LeaseOwner, (string?)null)
-                .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
+            await HeartbeatAsync(db, unchanged, owner!, now, next, ct); // claimed rows carry their owner
         }
         var alerts = pending.Count == 0 ? 0 : await RecordAlertsAsync(services, db, pending, cycle, now, ct);
         await db.SaveChangesAsync(ct);
@@ -505,6 +666,9 @@ public sealed partial class RestockPoller(
         }
         return recorded;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Restock cycle: {Checked} checked, {Failed} failed, {Changes} changes in {Total} (catalogs and sources {Sync}, claim {Claim}, checks {Checks}, the rest writing)")]
+    static partial void LogCycle(ILogger logger, int @checked, int failed, int changes, TimeSpan total, TimeSpan sync, TimeSpan claim, TimeSpan checks);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restock check of {Subsidiary}/{PlanCode} failed ({Failures} in a row): {Error}")]
     static partial void LogCheckFailed(ILogger logger, string subsidiary, string planCode, int failures, string? error);

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Vigil.Server.Modules.Restock;
+
+namespace Vigil.UnitTests.Restock;
+
+/// <summary>The one-pass VPS answer reader and the answer fingerprint the poller stores.</summary>
+public sealed class OvhAnswerTests
+{
+    static CheckResult Vps(string json) => OvhClient.ParseVps(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void A_vps_answer_gives_two_tracks_per_datacenter_with_delivery_hours()
+    {
+        var result = Vps("""
+            {"datacenters": [
+              {"datacenter": "GRA", "code": "gra", "status": "available", "linuxStatus": "available", "windowsStatus": "out-of-stock", "daysBeforeDelivery": 2},
+              {"datacenter": "SBG", "linuxStatus": "out-of-stock-preorder-allowed", "windowsStatus": "something-new", "extra": {"nested": [1, {"a": null}]}},
+              {"code": "no-name", "linuxStatus": "available"},
+              {"datacenter": "", "linuxStatus": "available"},
+              "not an object",
+              {"datacenter": "BHS", "linuxStatus": 7, "daysBeforeDelivery": 0}
+            ], "other": {"datacenters": "ignored inside"}}
+            """);
+
+        result.Ok.ShouldBeTrue();
+        result.Observations.ShouldBe(
+        [
+            new("GRA", "linux", StockState.InStock, "available", 48),
+            new("GRA", "windows", StockState.OutOfStock, "out-of-stock", 48),
+            new("SBG", "linux", StockState.PreOrder, "out-of-stock-preorder-allowed", null),
+            new("SBG", "windows", StockState.Unknown, "something-new", null),
+            new("BHS", "linux", StockState.Unknown, null, null),
+            new("BHS", "windows", StockState.Unknown, null, null),
+        ]);
+    }
+
+    [Fact]
+    public void A_repeated_property_counts_the_last_time()
+    {
+        var result = Vps("""{"datacenters": [{"datacenter": "GRA", "linuxStatus": "available", "linuxStatus": "out-of-stock"}]}""");
+        result.Observations[0].State.ShouldBe(StockState.OutOfStock);
+        Vps("""{"datacenters": [], "datacenters": {"not": "a list"}}""").Ok.ShouldBeFalse();
+        const string Twice = """{"datacenters": 1, "datacenters": [{"datacenter": "GRA"}]}""";
+        Vps(Twice).Observations.Count.ShouldBe(2);
+        // As JsonDocument (which the reader replaced) sees it.
+        using var document = JsonDocument.Parse(Twice);
+        document.RootElement.GetProperty("datacenters").ValueKind.ShouldBe(JsonValueKind.Array);
+    }
+
+    [Theory]
+    [InlineData("""{"datacenter": []}""")]
+    [InlineData("""{"datacenters": {}}""")]
+    [InlineData("""[{"datacenters": []}]""")]
+    [InlineData("\"datacenters\"")]
+    [InlineData("null")]
+    public void An_answer_without_a_datacenters_list_is_a_failed_check(string json)
+    {
+        var result = Vps(json);
+        result.Ok.ShouldBeFalse();
+        result.Observations.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("<html>Bad gateway</html>")]
+    [InlineData("""{"datacenters": [{"datacenter": "GRA"}""")]
+    [InlineData("""{"datacenters": []} trailing""")]
+    [InlineData("""{"datacenters": [],}""")]
+    public void Garbage_is_not_json(string body) =>
+        Should.Throw<Exception>(() => Vps(body)).ShouldBeAssignableTo<JsonException>();
+
+    [Fact]
+    public void The_fingerprint_is_the_documented_formula()
+    {
+        Observation[] seen =
+        [
+            new("SBG", "windows", StockState.OutOfStock, "out-of-stock", null),
+            new("GRA", "linux", StockState.InStock, "available", 24),
+            new("GRA", "linux", StockState.InStock, "available-again", 24),
+            new("GRA", "windows", StockState.Unknown, null, 1200),
+            new("BHS-7", "linux", StockState.PreOrder, "out-of-stock-preorder-allowed", null),
+        ];
+        foreach (var observations in new[] { seen, seen.Reverse().ToArray(), [], seen[..1] })
+        {
+            foreach (var nothing in new[] { false, true })
+            {
+                var result = new CheckResult(true, observations, NothingListed: nothing);
+                result.Fingerprint().ShouldBe(Reference(result), $"{observations.Length} observations, nothing listed {nothing}");
+            }
+        }
+    }
+
+    /// <summary>The formula as first written (stored hashes must keep matching): FNV-1a over the sorted observations.</summary>
+    static long Reference(CheckResult result)
+    {
+        const ulong Prime = 1099511628211;
+        var hash = 14695981039346656037UL;
+        void Mix(string? text)
+        {
+            foreach (var c in text ?? "\0")
+            {
+                hash = (hash ^ c) * Prime;
+            }
+            hash = (hash ^ '|') * Prime;
+        }
+        Mix(result.NothingListed ? "none" : "some");
+        foreach (var o in result.Observations.OrderBy(o => o.Datacenter, StringComparer.Ordinal).ThenBy(o => o.Track, StringComparer.Ordinal))
+        {
+            Mix(o.Datacenter);
+            Mix(o.Track);
+            Mix(o.Raw);
+            Mix(o.DeliveryHours?.ToString(CultureInfo.InvariantCulture));
+        }
+        return unchecked((long)hash);
+    }
+}
