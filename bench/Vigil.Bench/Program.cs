@@ -72,36 +72,17 @@ static async Task<int> InventoryAsync(string db, InventorySettings settings, str
         $"{settings.ExportRows} movements exported (PostgreSQL); medians over the runs");
     Console.WriteLine("ceilings: the same conditional UPDATE on as many raw connections; COPY ... TO STDOUT of the same rows");
     var results = new List<InventoryResult>();
-    try
+    var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
     {
-        await ForEachDatabaseAsync(db, async (name, url, dir) =>
+        foreach (var r in await InventoryBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct))
         {
-            foreach (var r in await InventoryBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct))
-            {
-                Console.WriteLine(r.Line());
-                results.Add(r);
-            }
-        }, ct);
-    }
-    catch (ServerStartException e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    Console.WriteLine();
-    Console.WriteLine("summary (medians over the runs):");
-    Console.WriteLine("| db | workload | per s | ceiling per s | ratio | errors |");
-    Console.WriteLine("|---|---|---:|---:|---:|---:|");
-    foreach (var r in results)
-    {
-        Console.WriteLine($"| {r.Database} | {r.Workload} | {r.PerSecond:F0} {r.Unit} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.Errors} |");
-    }
-    return 0;
+            Console.WriteLine(r.Line());
+            results.Add(r);
+        }
+    }, ct);
+    PrintTable("summary (medians over the runs):", "| db | workload | per s | ceiling per s | ratio | errors |", "|---|---|---:|---:|---:|---:|",
+        results.Select(r => $"| {r.Database} | {r.Workload} | {r.PerSecond:F0} {r.Unit} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.Errors} |"));
+    return measured ? 0 : 1;
 }
 
 static async Task<int> NotifyAsync(string db, NotifySettings settings, string serverDll, CancellationToken ct)
@@ -111,37 +92,49 @@ static async Task<int> NotifyAsync(string db, NotifySettings settings, string se
         $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
     Console.WriteLine("ceiling: the same number of POSTs to the same receiver with a bare HttpClient at the same concurrency");
     var results = new List<NotifySummary>();
-    try
+    var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
     {
-        await ForEachDatabaseAsync(db, async (name, url, dir) =>
-        {
-            var summary = await NotifyBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct);
-            Console.WriteLine(summary.Line());
-            results.Add(summary);
-        }, ct);
-    }
-    catch (ServerStartException e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    Console.WriteLine();
-    Console.WriteLine("summary (medians over the runs):");
-    Console.WriteLine("| db | deliveries/s | bare HttpClient/s | ratio | p50 ms | p95 ms | p99 ms | duplicates | missing |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var r in results)
-    {
-        Console.WriteLine($"| {r.Database} | {r.DeliveriesPerSecond:F0} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.LatencyP50Ms:F0} | {r.LatencyP95Ms:F0} | {r.LatencyP99Ms:F0} | {r.Duplicates} | {r.Missing} |");
-    }
-    return 0;
+        var summary = await NotifyBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct);
+        Console.WriteLine(summary.Line());
+        results.Add(summary);
+    }, ct);
+    PrintTable("summary (medians over the runs):", "| db | deliveries/s | bare HttpClient/s | ratio | p50 ms | p95 ms | p99 ms | duplicates | missing |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        results.Select(r => $"| {r.Database} | {r.DeliveriesPerSecond:F0} | {r.CeilingPerSecond:F0} | {r.Ratio:F3} | {r.LatencyP50Ms:F0} | {r.LatencyP95Ms:F0} | {r.LatencyP99Ms:F0} | {r.Duplicates} | {r.Missing} |"));
+    return measured ? 0 : 1;
 }
 
-// Runs the body once per selected database, each on a fresh, throwaway database and data directory.
+// Runs body on each database; false (with the reason on stderr) when setting up what the bench needs failed
+// (the server, PostgreSQL, sign-in, seeding). What was measured before that is still summarised.
+static async Task<bool> MeasureEachDatabaseAsync(string db, Func<string, string, string, Task> body, CancellationToken ct)
+{
+    try
+    {
+        await ForEachDatabaseAsync(db, body, ct);
+        return true;
+    }
+    catch (Exception e) when (e is ServerStartException or InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return false;
+    }
+}
+
+static void PrintTable(string? title, string header, string rule, IEnumerable<string> rows)
+{
+    Console.WriteLine();
+    if (title is not null)
+    {
+        Console.WriteLine(title);
+    }
+    Console.WriteLine(header);
+    Console.WriteLine(rule);
+    foreach (var row in rows)
+    {
+        Console.WriteLine(row);
+    }
+}
+
 static async Task ForEachDatabaseAsync(string db, Func<string, string, string, Task> body, CancellationToken ct)
 {
     if (db is "sqlite" or "both")
@@ -201,35 +194,15 @@ static async Task<int> RunAsync(string db, string suite, BenchSettings settings,
     Console.WriteLine($"ceiling: GET /healthz on the same server (static 200, no database, no auth); server: {serverDll}");
 
     var results = new List<WorkloadSummary>();
-    try
-    {
-        await ForEachDatabaseAsync(db, async (name, url, dir) =>
-            results.AddRange(await RunOneAsync(name, url, dir, serverDll, settings, ct)), ct);
-    }
-    catch (ServerStartException e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException)
-    {
-        // Setting up what the bench needs failed (PostgreSQL, sign-in, seeding): nothing was measured.
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-
-    Console.WriteLine();
-    Console.WriteLine("summary (medians; ratios are the median of each run's workload / ceiling of the same repetition):");
-    Console.WriteLine("| db | workload | rps | p50 ms | p99 ms | rps / ceiling | p99 / ceiling |");
-    Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-    foreach (var r in results)
-    {
-        Console.WriteLine(r.IsCeiling
+    var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
+        results.AddRange(await RunOneAsync(name, url, dir, serverDll, settings, ct)), ct);
+    PrintTable("summary (medians; ratios are the median of each run's workload / ceiling of the same repetition):",
+        "| db | workload | rps | p50 ms | p99 ms | rps / ceiling | p99 / ceiling |", "|---|---|---:|---:|---:|---:|---:|",
+        results.Select(r => r.IsCeiling
             ? $"| {r.Database} | {r.Workload} (ceiling) | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | 1 | 1 |"
-            : $"| {r.Database} | {r.Workload} | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.RpsRatio:F3} | {r.P99Ratio:F2} |");
-    }
+            : $"| {r.Database} | {r.Workload} | {r.Rps:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.RpsRatio:F3} | {r.P99Ratio:F2} |"));
     // A measurement, not a gate: the numbers are for reading, so a slow run still exits 0.
-    return 0;
+    return measured ? 0 : 1;
 }
 
 static async Task<int> RestockAsync(string db, RestockBenchSettings settings, string serverDll, CancellationToken ct)
@@ -238,48 +211,16 @@ static async Task<int> RestockAsync(string db, RestockBenchSettings settings, st
     Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after 2 warm-up cycles; medians");
     Console.WriteLine("ceiling: a bare HttpClient loop over the same URLs in this process, same requests in flight, bodies read");
     var results = new List<RestockSummary>();
-    try
+    var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
     {
-        foreach (var which in db == "both" ? ["sqlite", "postgres"] : new[] { db })
-        {
-            var dir = Directory.CreateTempSubdirectory("vigil-bench.");
-            try
-            {
-                if (which == "sqlite")
-                {
-                    results.Add(await RestockBench.RunAsync("sqlite", "sqlite:///" + Path.Combine(dir.FullName, "vigil.db"), dir.FullName, serverDll, settings, Console.Error, ct));
-                }
-                else
-                {
-                    await using var postgres = await Postgres.StartAsync(ct);
-                    results.Add(await RestockBench.RunAsync("postgres", await postgres.CreateDatabaseAsync(ct), dir.FullName, serverDll, settings, Console.Error, ct));
-                }
-                Console.WriteLine(results[^1].Line());
-            }
-            finally
-            {
-                dir.Delete(recursive: true);
-            }
-        }
-    }
-    catch (ServerStartException e)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException or HttpRequestException)
-    {
-        Console.Error.WriteLine($"error: {e.Message}");
-        return 1;
-    }
-    Console.WriteLine();
-    Console.WriteLine("| db | sources | module checks/s | ceiling checks/s | ratio | server CPU per cycle | per check | bare loop CPU | working set | growth in a cycle |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var r in results)
-    {
-        Console.WriteLine($"| {r.Database} | {r.Sources} | {r.ModuleChecksPerSecond:F0} | {r.CeilingChecksPerSecond:F0} | {r.Ratio:F2} | {r.CycleCpuMs:F0} ms | {r.CycleCpuPerCheckUs:F0} µs | {r.CeilingCpuMs:F0} ms | {r.WorkingSetMb:F0} MB | {r.WorkingSetGrowthMb:F1} MB |");
-    }
-    return 0;
+        results.Add(await RestockBench.RunAsync(name, url, dir, serverDll, settings, Console.Error, ct));
+        Console.WriteLine(results[^1].Line());
+    }, ct);
+    PrintTable(null,
+        "| db | sources | module checks/s | ceiling checks/s | ratio | server CPU per cycle | per check | bare loop CPU | working set | growth in a cycle |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        results.Select(r => $"| {r.Database} | {r.Sources} | {r.ModuleChecksPerSecond:F0} | {r.CeilingChecksPerSecond:F0} | {r.Ratio:F2} | {r.CycleCpuMs:F0} ms | {r.CycleCpuPerCheckUs:F0} µs | {r.CeilingCpuMs:F0} ms | {r.WorkingSetMb:F0} MB | {r.WorkingSetGrowthMb:F1} MB |"));
+    return measured ? 0 : 1;
 }
 
 static async Task<IReadOnlyList<WorkloadSummary>> RunOneAsync(

@@ -70,9 +70,9 @@ public sealed partial class OutboxDelivery(
                 {
                     // A send that could outlast the lease would let another replica take the rows and send them
                     // again: hand them back instead, due now.
-                    var leaseLeft = send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - clock.GetUtcNow().UtcDateTime;
-                    settled.Writer.TryWrite(leaseLeft < NeededLease
-                        ? new Released(send.Rows, clock.GetUtcNow().UtcDateTime)
+                    var at = clock.GetUtcNow().UtcDateTime;
+                    settled.Writer.TryWrite(send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - at < NeededLease
+                        ? new Released(send.Rows, at)
                         : await SendAsync(send, ct));
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
