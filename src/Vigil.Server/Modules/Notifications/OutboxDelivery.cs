@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Vigil.Server.Modules.Notifications.Channels;
 using Vigil.Server.Platform.Data;
@@ -304,9 +305,8 @@ public sealed partial class OutboxDelivery(
         var plainIds = plain.SelectMany(a => a.Rows.Select(r => r.Id)).ToList();
         if (plainIds.Count > 0)
         {
-            var attempts = await db.Set<OutboxMessage>().AsNoTracking().Where(o => plainIds.Contains(o.Id) && o.LeaseOwner == owner)
-                .Select(o => new { o.Id, o.Attempts }).ToDictionaryAsync(o => o.Id, o => o.Attempts, ct);
-            await WritePlainSuccessesAsync(db, plain, attempts, owner, now, ct);
+            var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
+            await WritePlainSuccessesAsync(db, provider, plain, owner, now, ct);
         }
 
         var otherIds = chunk.Where(s => !(s is Attempted a && plain.Contains(a))).SelectMany(s => s.Rows.Select(r => r.Id)).ToList();
@@ -371,34 +371,21 @@ public sealed partial class OutboxDelivery(
 
     static bool IsPlainSuccess(Attempted a) => a.Result.Outcome == DeliveryOutcome.Sent && a.Result.RemoteId is null;
 
-    /// <summary>Most attempts inserted by one statement (eight parameters each).</summary>
-    const int AttemptsPerInsert = 400;
-
     /// <summary>
-    /// Plain successes: one multi-row insert of their attempts, one update per kind of row (alone or grouped), one
-    /// update of their channels' health. The rows' entities stay unchanged in the tracker, so nothing writes them twice.
+    /// Plain successes: their attempts inserted in one pass (numbered from the row, and only for rows still leased to
+    /// <paramref name="owner"/>), one update per kind of row (alone or grouped), one update of their channels' health.
+    /// The rows' entities stay unchanged in the tracker, so nothing writes them twice.
     /// </summary>
-    static async Task WritePlainSuccessesAsync(VigilDb db, HashSet<Attempted> plain, Dictionary<Guid, int> attempts, string owner, DateTime now, CancellationToken ct)
+    static async Task WritePlainSuccessesAsync(VigilDb db, DatabaseProvider provider, HashSet<Attempted> plain, string owner, DateTime now, CancellationToken ct)
     {
-        var sent = plain.SelectMany(a => a.Rows.Where(r => attempts.ContainsKey(r.Id)).Select(r => (Attempt: a, r.Id, Attempts: attempts[r.Id]))).ToList();
-        if (sent.Count == 0)
+        var sent = plain.SelectMany(a => a.Rows.Select(r => (Attempt: a, r.Id))).ToList();
+        if (provider == DatabaseProvider.Postgres)
         {
-            return;
+            await InsertAttemptsPostgresAsync(db, sent, owner, ct);
         }
-        foreach (var part in sent.Chunk(AttemptsPerInsert))
+        else
         {
-            var sql = new System.Text.StringBuilder(
-                "INSERT INTO notification_attempts (\"OutboxId\", \"Number\", \"StartedAt\", \"DurationMs\", \"Outcome\", \"StatusCode\", \"Error\", \"Response\") VALUES ");
-            var values = new List<object?>(part.Length * 8);
-            for (var i = 0; i < part.Length; i++)
-            {
-                var (attempt, id, done) = part[i];
-                var p = values.Count;
-                sql.Append(i == 0 ? "" : ", ").Append($"({{{p}}}, {{{p + 1}}}, {{{p + 2}}}, {{{p + 3}}}, {{{p + 4}}}, {{{p + 5}}}, {{{p + 6}}}, {{{p + 7}}})");
-                values.AddRange([id, done + 1, attempt.StartedAt, attempt.DurationMs, nameof(DeliveryOutcome.Sent),
-                    attempt.Result.StatusCode, Cut(attempt.Result.Error, 1000), Cut(attempt.Result.Response, 600)]);
-            }
-            await db.Database.ExecuteSqlAsync(System.Runtime.CompilerServices.FormattableStringFactory.Create(sql.ToString(), [.. values]), ct);
+            await InsertAttemptsSqliteAsync(db, sent, owner, ct);
         }
         foreach (var grouped in new[] { false, true })
         {
@@ -417,6 +404,79 @@ public sealed partial class OutboxDelivery(
         await db.Set<Channel>().Where(c => healthy.Contains(c.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Health, ChannelHealth.Healthy).SetProperty(c => c.ConsecutiveFailures, 0)
                 .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
+    }
+
+    const string AttemptColumns = "\"OutboxId\", \"Number\", \"StartedAt\", \"DurationMs\", \"Outcome\", \"StatusCode\", \"Error\", \"Response\"";
+
+    /// <summary>
+    /// PostgreSQL: one statement for all of them, the values passed as arrays (one parameter per column, whatever
+    /// the number of rows).
+    /// </summary>
+    static async Task InsertAttemptsPostgresAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
+    {
+        await using var command = AttemptCommand(db, $"""
+            INSERT INTO notification_attempts ({AttemptColumns})
+            SELECT o."Id", o."Attempts" + 1, u.started, u.duration, 'Sent', u.status, u.error, u.response
+            FROM unnest(@ids, @started, @durations, @statuses, @errors, @responses) AS u(id, started, duration, status, error, response)
+            JOIN notification_outbox o ON o."Id" = u.id AND o."LeaseOwner" = @owner
+            """);
+        Add(command, "owner", owner);
+        Add(command, "ids", sent.Select(x => x.Id).ToArray());
+        Add(command, "started", sent.Select(x => x.Attempt.StartedAt).ToArray());
+        Add(command, "durations", sent.Select(x => x.Attempt.DurationMs).ToArray());
+        Add(command, "statuses", sent.Select(x => x.Attempt.Result.StatusCode).ToArray());
+        Add(command, "errors", sent.Select(x => Cut(x.Attempt.Result.Error, 1000)).ToArray());
+        Add(command, "responses", sent.Select(x => Cut(x.Attempt.Result.Response, 600)).ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// SQLite: one prepared single-row statement run for each (SQLite has no round trips to save, and a statement
+    /// with thousands of named parameters costs more to bind than it saves).
+    /// </summary>
+    static async Task InsertAttemptsSqliteAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
+    {
+        await using var command = AttemptCommand(db, $"""
+            INSERT INTO notification_attempts ({AttemptColumns})
+            SELECT "Id", "Attempts" + 1, $started, $duration, 'Sent', $status, $error, $response
+            FROM notification_outbox WHERE "Id" = $id AND "LeaseOwner" = $owner
+            """);
+        var id = Add(command, "$id", "");
+        var started = Add(command, "$started", DateTime.MinValue);
+        var duration = Add(command, "$duration", 0);
+        var status = Add(command, "$status", DBNull.Value);
+        var error = Add(command, "$error", DBNull.Value);
+        var response = Add(command, "$response", DBNull.Value);
+        Add(command, "$owner", owner);
+        foreach (var (attempt, rowId) in sent)
+        {
+            // The form EF Core stores a Guid in on SQLite: upper-case text.
+            id.Value = rowId.ToString().ToUpperInvariant();
+            started.Value = attempt.StartedAt;
+            duration.Value = attempt.DurationMs;
+            status.Value = attempt.Result.StatusCode is { } code ? code : DBNull.Value;
+            error.Value = (object?)Cut(attempt.Result.Error, 1000) ?? DBNull.Value;
+            response.Value = (object?)Cut(attempt.Result.Response, 600) ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>A command on the context's connection, in its current transaction.</summary>
+    static System.Data.Common.DbCommand AttemptCommand(VigilDb db, string sql)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        command.CommandText = sql;
+        return command;
+    }
+
+    static System.Data.Common.DbParameter Add(System.Data.Common.DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     /// <summary>Records one attempt on each row and moves it on; true when a row failed for good.</summary>

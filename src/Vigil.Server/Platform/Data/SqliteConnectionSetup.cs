@@ -14,11 +14,14 @@ namespace Vigil.Server.Platform.Data;
 /// the next checkpoint rather than by itself, which can neither corrupt the file nor lose anything when the process
 /// crashes or is killed; only a power cut or an OS crash may roll back the last commits. <c>FULL</c> flushes every
 /// commit.</item>
+/// <item><c>mmap_size</c> 256 MiB: pages are read through a memory map instead of a system call each. Every write by
+/// another connection empties a connection's page cache, so with a busy dispatcher the reads were a tenth of its
+/// time.</item>
 /// </list>
 /// </summary>
 public sealed class SqliteConnectionSetup(SqliteSynchronous synchronous) : DbConnectionInterceptor
 {
-    readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()};";
+    readonly string _pragmas = $"PRAGMA busy_timeout = 30000; PRAGMA synchronous = {synchronous.ToString().ToUpperInvariant()}; PRAGMA mmap_size = 268435456;";
 
     /// <summary>Reads <c>Database__SqliteSynchronous</c>: empty means <c>NORMAL</c>; anything but NORMAL or FULL stops start-up.</summary>
     public static SqliteSynchronous ParseSynchronous(string? value) =>
