@@ -133,6 +133,27 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     int Count(string path) => fakes.Webhook.Requests.Count(r => r.Path == "/" + path);
 
     [Fact]
+    public async Task An_edited_channel_is_sent_to_its_new_target_after_the_old_one_was_used()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var before = Unique("edit-before-");
+        var after = Unique("edit-after-");
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + before).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", before + "*", ct: Ct);
+        await host.RaiseAsync(new AlertInput("ops.first", null, before + "-1", Severity.Warning, "First", "one"), Ct);
+        await host.FlushAsync(Ct);
+        Count(before).ShouldBe(1);
+
+        var patched = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{channel}", new { url = new Uri(fakes.Webhook.BaseAddress, "/" + after).ToString() }, Ct);
+        patched.StatusCode.ShouldBe(HttpStatusCode.OK, await patched.Content.ReadAsStringAsync(Ct));
+        await host.RaiseAsync(new AlertInput("ops.second", null, before + "-2", Severity.Warning, "Second", "two"), Ct);
+        await host.FlushAsync(Ct);
+
+        Count(after).ShouldBe(1);
+        Count(before).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Transient_failures_are_retried_with_backoff_and_each_attempt_is_recorded()
     {
         var user = await host.RegisterAsync(ct: Ct);

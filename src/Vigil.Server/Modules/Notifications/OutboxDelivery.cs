@@ -130,7 +130,7 @@ public sealed partial class OutboxDelivery(
         var configs = new Dictionary<Guid, ChannelConfig?>();
         foreach (var channel in channels.Values)
         {
-            configs[channel.Id] = codec.Unprotect(channel.Type, channel.ConfigCipher);
+            configs[channel.Id] = Decrypted(codec, channel);
         }
 
         var usable = new List<(Channel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
@@ -213,6 +213,33 @@ public sealed partial class OutboxDelivery(
             sends.Add(new Send(channel, config, driver, destination, rows, reported));
         }
         return sends;
+    }
+
+    /// <summary>
+    /// Decrypted channel configurations, kept between passes: keyed by the ciphertext itself, so an edited channel
+    /// (new ciphertext) is decrypted afresh and a deleted one simply stops being asked for.
+    /// </summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Cipher, ChannelConfig? Config)> _configs = new();
+
+    /// <summary>Most configurations kept; past it the cache starts over (a pass then decrypts what it needs again).</summary>
+    const int ConfigCacheSize = 20_000;
+
+    ChannelConfig? Decrypted(ChannelCodec codec, Channel channel)
+    {
+        if (_configs.TryGetValue(channel.Id, out var cached) && string.Equals(cached.Cipher, channel.ConfigCipher, StringComparison.Ordinal))
+        {
+            return cached.Config;
+        }
+        var config = codec.Unprotect(channel.Type, channel.ConfigCipher);
+        if (config is not null)
+        {
+            if (_configs.Count >= ConfigCacheSize)
+            {
+                _configs.Clear();
+            }
+            _configs[channel.Id] = (channel.ConfigCipher, config);
+        }
+        return config;
     }
 
     async Task<Attempted> SendAsync(Send send, CancellationToken ct)

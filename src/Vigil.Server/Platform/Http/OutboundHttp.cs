@@ -46,6 +46,9 @@ public static class OutboundHttp
         var builder = services.AddHttpClient<TClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
         builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>()));
         builder.AddResilienceHandler("single-attempt", b => b.AddTimeout(timeout));
+        // The caller records every attempt (status, latency, error, excerpt); the factory's per-request log scope and
+        // log lines would only repeat it, at thousands of sends a second.
+        builder.RemoveAllLoggers();
         return builder;
     }
 
