@@ -208,7 +208,7 @@ static async Task<int> RunAsync(string db, string suite, BenchSettings settings,
 static async Task<int> RestockAsync(string db, RestockBenchSettings settings, string serverDll, CancellationToken ct)
 {
     Console.WriteLine($"vigil bench restock: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-    Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after 2 warm-up cycles; medians");
+    Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after {RestockBench.WarmUp.TotalSeconds:F0} s of warm-up cycles; medians");
     Console.WriteLine("ceiling: a bare HttpClient loop over the same URLs in this process, same requests in flight, bodies read");
     var results = new List<RestockSummary>();
     var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>

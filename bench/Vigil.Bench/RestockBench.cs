@@ -68,8 +68,11 @@ public static class RestockBench
         var urls = plans.SelectMany(p => Subsidiaries.Select(s => $"{baseUrl}/vps/order/rule/datacenter?ovhSubsidiary={s}&planCode={Uri.EscapeDataString(p)}")).ToList();
         using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
-        // Warm-up: the first cycle stores every state (first sightings); the second is already steady.
-        for (var i = 0; i < 2; i++)
+        // Warm-up: the first cycle stores every state (first sightings); the next ones are steady in what they do, and
+        // run for at least WarmUp so the server's JIT has settled (tiered compilation recompiles the hot paths in the
+        // background for several seconds after they first run), as the bare loop is warmed up too.
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; i < 3 || warming.Elapsed < WarmUp; i++)
         {
             var warm = await CycleAsync(api, ct);
             await BareAsync(bare, urls, settings.Concurrency, ct);
@@ -135,6 +138,9 @@ public static class RestockBench
         var root = report.RootElement;
         return new Cycle(root.GetProperty("checked").GetInt32(), root.GetProperty("failed").GetInt32(), root.GetProperty("changes").GetInt32(), elapsed);
     }
+
+    /// <summary>Least time the warm-up cycles run.</summary>
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
 
     /// <summary>The same GETs with the same number in flight, reading each body and nothing else.</summary>
     static async Task<TimeSpan> BareAsync(HttpClient http, List<string> urls, int concurrency, CancellationToken ct)

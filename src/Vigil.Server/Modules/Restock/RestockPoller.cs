@@ -252,15 +252,10 @@ public sealed partial class RestockPoller(
             await db.Database.ExecuteSqlRawAsync(Set + " = ANY({3})", [now, next, owner, ids.ToArray()], ct);
             return;
         }
-        var sql = new System.Text.StringBuilder(Set).Append(" IN (");
-        var parameters = new object[3 + ids.Count];
-        (parameters[0], parameters[1], parameters[2]) = (now, next, owner);
-        for (var i = 0; i < ids.Count; i++)
-        {
-            sql.Append(i == 0 ? "{" : ", {").Append(3 + i).Append('}');
-            parameters[3 + i] = ids[i];
-        }
-        await db.Database.ExecuteSqlRawAsync(sql.Append(')').ToString(), parameters, ct);
+        // One JSON array rather than a parameter per id: SQLite looks parameters up by name one by one, so hundreds of
+        // them cost more to bind than the update itself. Ids in the form EF Core stores them on SQLite (upper-case text).
+        var json = System.Text.Json.JsonSerializer.Serialize(ids.ConvertAll(id => id.ToString().ToUpperInvariant()));
+        await db.Database.ExecuteSqlRawAsync(Set + " IN (SELECT value FROM json_each({3}))", [now, next, owner, json], ct);
     }
 
     /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
@@ -348,6 +343,15 @@ public sealed partial class RestockPoller(
                 wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
             }
         }
+        // The wanted set is what the sources were made from last time, and that was recently: they still match (only
+        // this method adds or removes sources). A full comparison still runs at least once a minute, in case another
+        // replica with a different view of the settings changed them.
+        var fingerprint = Fingerprint(wanted);
+        var synced = clock.GetUtcNow();
+        if (_synced is { } last && last.Fingerprint == fingerprint && synced - last.At < FullSyncEvery)
+        {
+            return;
+        }
         var existing = await db.Set<RestockSource>().AsNoTracking().Select(s => new { s.Id, s.Subsidiary, s.PlanCode }).ToListAsync(ct);
         var gone = existing.Where(s => !wanted.ContainsKey((s.Subsidiary, s.PlanCode))).Select(s => s.Id).ToList();
         if (gone.Count > 0)
@@ -359,6 +363,7 @@ public sealed partial class RestockPoller(
         var added = wanted.Where(w => !have.Contains(w.Key)).ToList();
         if (added.Count == 0)
         {
+            _synced = new SyncMark(fingerprint, synced);
             return;
         }
         foreach (var ((subsidiary, planCode), kind) in added)
@@ -368,11 +373,30 @@ public sealed partial class RestockPoller(
         try
         {
             await db.SaveChangesAsync(ct);
+            _synced = new SyncMark(fingerprint, synced);
         }
         catch (DbUpdateException)
         {
-            // Another replica added the same sources at the same moment; theirs serve.
+            // Another replica added the same sources at the same moment; theirs serve (compared again next cycle).
         }
+    }
+
+    /// <summary>Longest a cycle trusts that the sources still match an unchanged wanted set.</summary>
+    static readonly TimeSpan FullSyncEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>The wanted set the sources were last found to match, and when (replaced whole, so cycles running at once read it safely).</summary>
+    volatile SyncMark? _synced;
+
+    sealed record SyncMark(string Fingerprint, DateTimeOffset At);
+
+    static string Fingerprint(Dictionary<(string Subsidiary, string PlanCode), PlanKind> wanted)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var ((subsidiary, planCode), kind) in wanted.OrderBy(w => w.Key.Subsidiary, StringComparer.Ordinal).ThenBy(w => w.Key.PlanCode, StringComparer.Ordinal))
+        {
+            text.Append(subsidiary).Append('\u001f').Append(planCode).Append('\u001f').Append((int)kind).Append('\u001e');
+        }
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     static TimeSpan NextInterval(RestockOptions o)
