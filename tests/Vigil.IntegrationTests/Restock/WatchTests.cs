@@ -356,6 +356,29 @@ public abstract class WatchTests(RestockHost host)
     }
 
     [Fact]
+    public async Task A_cycle_over_many_sources_checks_each_once_whether_timed_or_asked_for_twice_at_the_same_instant()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        // More sources than a cycle claims up front, so the rest are claimed while the first are being checked.
+        var plans = Enumerable.Range(0, 150).Select(_ => NewPlan()).ToList();
+        foreach (var plan in plans)
+        {
+            await host.AddPlanAsync(admin, plan, ct: Ct);
+            host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        }
+        host.Ovh.ResetCounts();
+
+        await host.AfterAsync(Interval, Ct);
+        plans.ShouldAllBe(plan => host.Ovh.VpsRequests("FR", plan) == 1);
+
+        var poller = host.Service<Vigil.Server.Modules.Restock.RestockPoller>()!;
+        (await poller.CheckNowAsync(null, Ct)).ShouldNotBeNull();
+        (await poller.CheckNowAsync(null, Ct)).ShouldNotBeNull();
+        plans.ShouldAllBe(plan => host.Ovh.VpsRequests("FR", plan) == 3);
+    }
+
+    [Fact]
     public async Task A_subscriber_in_a_subsidiary_nobody_watches_gets_that_source_checked()
     {
         host.RequireDatabase();

@@ -83,12 +83,16 @@ public sealed partial class RestockPoller(
         await catalogs.RefreshDueAsync(ct);
         await SyncSourcesAsync(ct);
         var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        var claimed = await ClaimAsync(o, everything, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var owner = _owner + "/" + Interlocked.Increment(ref _cycles).ToString(CultureInfo.InvariantCulture);
+        // A few sources first, so the checks start at once; the rest are claimed while those run.
+        var first = await ClaimAsync(everything, owner, now, now + o.Lease, FirstClaim, ct);
         var claimedAt = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        if (claimed.Count == 0)
+        if (first.Count == 0)
         {
             return new CycleReport(0, 0, 0, 0);
         }
+        var rest = first.Count < FirstClaim ? Task.FromResult(new List<RestockSource>()) : ClaimAsync(everything, owner, now, now + o.Lease, MaxClaim - FirstClaim, ct);
         var cycle = clock.GetUtcNow().UtcDateTime.Ticks.ToString(CultureInfo.InvariantCulture);
         // A cycle run from an API request would otherwise trace every upstream request as a child of that request
         // (an activity and trace headers per check, thousands per cycle); the cycle is its own unit of work.
@@ -96,10 +100,10 @@ public sealed partial class RestockPoller(
         await using var scope = scopes.CreateAsyncScope();
         var ovh = scope.ServiceProvider.GetRequiredService<OvhClient>();
         var answers = System.Threading.Channels.Channel.CreateBounded<Answer>(new BoundedChannelOptions(o.WriteBatch * 4) { SingleReader = true });
-        var writer = WriteAsync(answers.Reader, cycle, o, ct);
+        var writer = WriteAsync(answers.Reader, cycle, o, rest, ct);
         try
         {
-            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency, CancellationToken = ct }, async (source, token) =>
+            await Parallel.ForEachAsync(Claimed(first, rest), new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency, CancellationToken = ct }, async (source, token) =>
             {
                 var result = source.Kind == PlanKind.Dedicated
                     ? await ovh.DedicatedAsync(source.PlanCode, token)
@@ -119,6 +123,27 @@ public sealed partial class RestockPoller(
         return report;
     }
 
+    /// <summary>Sources the first claim of a cycle takes: enough to keep every request slot busy while the rest are claimed.</summary>
+    const int FirstClaim = 64;
+
+    /// <summary>Most sources one cycle claims.</summary>
+    const int MaxClaim = 10_000;
+
+    /// <summary>Numbers this replica's cycles, so each has its own lease owner (two cycles may start at the same instant).</summary>
+    long _cycles;
+
+    static async IAsyncEnumerable<RestockSource> Claimed(List<RestockSource> first, Task<List<RestockSource>> rest)
+    {
+        foreach (var source in first)
+        {
+            yield return source;
+        }
+        foreach (var source in await rest)
+        {
+            yield return source;
+        }
+    }
+
     /// <summary>A check's result on its way to the writer, with the fingerprint of a successful answer.</summary>
     readonly record struct Answer(RestockSource Source, CheckResult Result, long Hash)
     {
@@ -136,7 +161,9 @@ public sealed partial class RestockPoller(
     /// Writes the answers in batches of <see cref="RestockOptions.WriteBatch"/> (fewer when the checks are done, or after
     /// <see cref="BatchWait"/>): a heartbeat statement for the unchanged, one transaction for the rest.
     /// </summary>
-    async Task<CycleReport> WriteAsync(ChannelReader<Answer> reader, string cycle, RestockOptions o, CancellationToken ct)
+    /// <param name="claiming">The cycle's second claim: nothing is written (so no lease released) before it is done, or
+    /// a released source could be claimed a second time by the same cycle.</param>
+    async Task<CycleReport> WriteAsync(ChannelReader<Answer> reader, string cycle, RestockOptions o, Task claiming, CancellationToken ct)
     {
         var total = new CycleReport(0, 0, 0, 0);
         var batch = new List<Answer>(o.WriteBatch);
@@ -152,6 +179,11 @@ public sealed partial class RestockPoller(
             if (batch.Count == 0)
             {
                 continue;
+            }
+            if (!claiming.IsCompleted)
+            {
+                // A failed claim is the cycle's error (the checks loop throws it); what was checked is still written.
+                await Task.WhenAny(claiming);
             }
             var now = clock.GetUtcNow().UtcDateTime;
             foreach (var answer in batch)
@@ -260,20 +292,17 @@ public sealed partial class RestockPoller(
 
     /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
     /// <remarks>Returns only what the cycle reads: no dates, which SQLite stores as text, to parse for 2,000 rows.</remarks>
-    async Task<List<RestockSource>> ClaimAsync(RestockOptions o, bool everything, CancellationToken ct)
+    async Task<List<RestockSource>> ClaimAsync(bool everything, string owner, DateTime now, DateTime until, int limit, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var until = now + o.Lease;
-        var owner = _owner + "/" + now.Ticks.ToString(CultureInfo.InvariantCulture);
         var rows = db.Database.IsNpgsql()
             ? await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-                    ORDER BY "NextDueAt" LIMIT 10000
+                    ORDER BY "NextDueAt" LIMIT {limit}
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
                 """).ToListAsync(ct)
@@ -282,7 +311,7 @@ public sealed partial class RestockPoller(
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-                    ORDER BY "NextDueAt" LIMIT 10000)
+                    ORDER BY "NextDueAt" LIMIT {limit})
                 RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
                 """).ToListAsync(ct);
         return rows.ConvertAll(r => new RestockSource
