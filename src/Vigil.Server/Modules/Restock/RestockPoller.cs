@@ -11,23 +11,6 @@ namespace Vigil.Server.Modules.Restock;
 /// <summary>What one cycle did, for tests, logs and the benchmark.</summary>
 public sealed record CycleReport(int Checked, int Failed, int Changes, int Alerts);
 
-/// <summary>A state change the board shows live.</summary>
-public sealed record StockChange(string Subsidiary, string PlanCode, string Datacenter, string Track, StockState State, DateTime At);
-
-/// <summary>In-process feed of state changes; open status boards listen to it.</summary>
-public sealed class RestockFeed
-{
-    public event Action<IReadOnlyList<StockChange>>? Changed;
-
-    public void Publish(IReadOnlyList<StockChange> changes)
-    {
-        if (changes.Count > 0)
-        {
-            Changed?.Invoke(changes);
-        }
-    }
-}
-
 /// <summary>
 /// One poll cycle: refresh due catalogs, keep one source per (subsidiary, plan), claim the due sources with a lease (so
 /// replicas never check one twice), check them with a bounded number of requests in flight, and write the answers in
@@ -503,7 +486,7 @@ public sealed partial class RestockPoller(
                         RawStatus = seen.Raw,
                         At = now,
                     });
-                    changes.Add(new StockChange(source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, seen.State, now));
+                    changes.Add(new StockChange(source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, outcome.Previous, seen.State, now));
                 }
                 foreach (var signal in outcome.Signals)
                 {

@@ -35,15 +35,25 @@ public sealed partial class RestockService(
 
     // ---- Read side ----
 
-    public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
+    /// <summary>What is wrong with the filters of <c>/status</c> and its stream, keyed by field; null when nothing is.</summary>
+    public static Dictionary<string, string[]>? StatusFilterErrors(string? subsidiary, string? track)
     {
         if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
         {
-            return Outcome.Invalid<StatusDto>("subsidiary", "Unknown OVH subsidiary.");
+            return new() { ["subsidiary"] = ["Unknown OVH subsidiary."] };
         }
         if (track is not null && track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
-            return Outcome.Invalid<StatusDto>("track", "track is one of linux, windows, server.");
+            return new() { ["track"] = ["track is one of linux, windows, server."] };
+        }
+        return null;
+    }
+
+    public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
+    {
+        if (StatusFilterErrors(subsidiary, track) is { } errors)
+        {
+            return Outcome.Invalid<StatusDto>(errors);
         }
         var watched = await SubsidiariesAsync(ct);
         // Only what is watched now: plans monitored and active; history of the rest stays readable under /status/history.
