@@ -25,9 +25,6 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
     /// <summary>Every catalog read, in the order a plan listed by several takes its prices and name from.</summary>
     public static readonly IReadOnlyList<string> Catalogs = [Vps, Eco, BaremetalServers];
 
-    /// <summary>The catalogs dedicated servers are priced in.</summary>
-    public static readonly IReadOnlyList<string> DedicatedCatalogs = [Eco, BaremetalServers];
-
     static readonly TimeSpan RetryAfterFailure = TimeSpan.FromHours(1);
 
     /// <summary>Fetches the catalogs that are due (never fetched, or older than the refresh period); a failure never stops the cycle.</summary>
