@@ -240,6 +240,26 @@ public sealed class RestockStreamReplicaTests
     public async Task A_stream_hears_the_changes_another_replica_records_within_30_seconds()
     {
         var dir = Directory.CreateTempSubdirectory("vigil-restock-stream-replicas-").FullName;
+        try
+        {
+            await HearAcrossReplicasAsync(dir);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open only leaves a temp folder behind.
+            }
+        }
+    }
+
+    static async Task HearAcrossReplicasAsync(string dir)
+    {
         await using var ovh = new FakeOvh("all");
         await ovh.StartAsync(Ct);
         await using var receiver = new FakeWebhookReceiver();
