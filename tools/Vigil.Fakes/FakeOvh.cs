@@ -54,9 +54,21 @@ public sealed record OvhCatalogPlan(
     string Line = "2025");
 
 /// <summary>
-/// OVHcloud's three public restock endpoints under <c>/1.0</c> and <c>/v1</c>, in their real shapes:
-/// <c>GET /vps/order/rule/datacenter</c>, <c>GET /dedicated/server/datacenter/availabilities</c> and
-/// <c>GET /order/catalog/public/vps</c>. One region per instance (<c>eu</c>, <c>ca</c>, <c>us</c>: a foreign
+/// A dedicated server in the fake's <c>eco</c> or <c>baremetalServers</c> catalog: its monthly price (micro-cents) and the
+/// default options (memory, storage) its mandatory addon families offer at no extra cost.
+/// </summary>
+public sealed record OvhDedicatedCatalogPlan(
+    string PlanCode,
+    string InvoiceName,
+    long MonthlyPriceMicros,
+    IReadOnlyList<string>? Datacenters = null,
+    string Range = "kimsufi",
+    long SetupFeeMicros = 0);
+
+/// <summary>
+/// OVHcloud's public restock endpoints under <c>/1.0</c> and <c>/v1</c>, in their real shapes:
+/// <c>GET /vps/order/rule/datacenter</c>, <c>GET /dedicated/server/datacenter/availabilities</c> and the public catalogs
+/// <c>GET /order/catalog/public/vps</c>, <c>/eco</c> and <c>/baremetalServers</c>. One region per instance (<c>eu</c>, <c>ca</c>, <c>us</c>: a foreign
 /// <c>ovhSubsidiary</c> is a 400; <c>all</c> serves every subsidiary), stock
 /// scriptable per (subsidiary, plan, datacenter), faults per plan or for every request, every answer with an
 /// <c>X-Ovh-Queryid</c> header, and a count of requests per path and query.
@@ -91,9 +103,20 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
     readonly Dictionary<(string Subsidiary, string Plan), List<OvhVpsRow>> _vps = [];
     readonly Dictionary<string, List<(string Fqn, string Datacenter, string Availability)>> _dedicated = [];
     readonly Dictionary<string, List<OvhCatalogPlan>> _catalogs = [];
+    readonly Dictionary<(string Catalog, string Subsidiary), List<OvhDedicatedCatalogPlan>> _dedicatedCatalogs = [];
     readonly ConcurrentDictionary<string, OvhFault> _planFaults = new();
+    readonly ConcurrentDictionary<string, OvhFault> _catalogFaults = new();
     readonly ConcurrentDictionary<string, int> _counts = new();
     long _queryId;
+
+    /// <summary>The public VPS catalog's name in <c>/order/catalog/public/{name}</c>.</summary>
+    public const string VpsCatalog = "vps";
+
+    /// <summary>Kimsufi, So you Start and Rise servers.</summary>
+    public const string EcoCatalog = "eco";
+
+    /// <summary>The other dedicated servers.</summary>
+    public const string BaremetalCatalog = "baremetalServers";
 
     public string Region { get; } = region;
 
@@ -192,6 +215,52 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         }
     }
 
+    /// <summary>Adds dedicated servers to a subsidiary's <c>eco</c> or <c>baremetalServers</c> catalog.</summary>
+    public void AddDedicatedCatalogPlans(string catalog, string subsidiary, params OvhDedicatedCatalogPlan[] plans)
+    {
+        if (catalog is not (EcoCatalog or BaremetalCatalog))
+        {
+            throw new ArgumentOutOfRangeException(nameof(catalog), catalog, "eco or baremetalServers");
+        }
+        lock (_gate)
+        {
+            var key = (catalog, subsidiary.ToUpperInvariant());
+            if (!_dedicatedCatalogs.TryGetValue(key, out var list))
+            {
+                _dedicatedCatalogs[key] = list = [];
+            }
+            foreach (var plan in plans)
+            {
+                list.RemoveAll(p => p.PlanCode == plan.PlanCode);
+                list.Add(plan);
+            }
+        }
+    }
+
+    public void RemoveDedicatedCatalogPlan(string catalog, string subsidiary, string planCode)
+    {
+        lock (_gate)
+        {
+            if (_dedicatedCatalogs.TryGetValue((catalog, subsidiary.ToUpperInvariant()), out var list))
+            {
+                list.RemoveAll(p => p.PlanCode == planCode);
+            }
+        }
+    }
+
+    /// <summary>Answers every request for a catalog (<c>vps</c>, <c>eco</c>, <c>baremetalServers</c>) with a fault (None clears it).</summary>
+    public void FailCatalog(string catalog, OvhFault fault)
+    {
+        if (fault == OvhFault.None)
+        {
+            _catalogFaults.TryRemove(catalog, out _);
+        }
+        else
+        {
+            _catalogFaults[catalog] = fault;
+        }
+    }
+
     /// <summary>Answers every request about <paramref name="planCode"/> with a fault (None clears it).</summary>
     public void FailPlan(string planCode, OvhFault fault)
     {
@@ -211,8 +280,11 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
     /// <summary>How many dedicated availability requests asked about the plan.</summary>
     public int DedicatedRequests(string planCode) => _counts.GetValueOrDefault($"dedicated|{planCode}");
 
-    /// <summary>How many catalog requests asked about the subsidiary.</summary>
-    public int CatalogRequests(string subsidiary) => _counts.GetValueOrDefault($"catalog|{subsidiary.ToUpperInvariant()}");
+    /// <summary>How many requests for one of its catalogs (the VPS one unless named) asked about the subsidiary.</summary>
+    public int CatalogRequests(string subsidiary, string catalog = VpsCatalog) => _counts.GetValueOrDefault(CatalogKey(subsidiary, catalog));
+
+    static string CatalogKey(string subsidiary, string catalog) =>
+        catalog == VpsCatalog ? $"catalog|{subsidiary.ToUpperInvariant()}" : $"catalog|{subsidiary.ToUpperInvariant()}|{catalog}";
 
     /// <summary>Every stock request so far.</summary>
     public int StockRequests => _counts.Where(c => !c.Key.StartsWith("catalog|", StringComparison.Ordinal)).Sum(c => c.Value);
@@ -230,7 +302,9 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         {
             app.MapGet(root + "/vps/order/rule/datacenter", (Delegate)VpsAsync);
             app.MapGet(root + "/dedicated/server/datacenter/availabilities", (Delegate)DedicatedAsync);
-            app.MapGet(root + "/order/catalog/public/vps", Catalog);
+            app.MapGet(root + "/order/catalog/public/vps", (Delegate)CatalogAsync);
+            app.MapGet(root + "/order/catalog/public/eco", (Delegate)((HttpContext http) => DedicatedCatalogAsync(http, EcoCatalog)));
+            app.MapGet(root + "/order/catalog/public/baremetalServers", (Delegate)((HttpContext http) => DedicatedCatalogAsync(http, BaremetalCatalog)));
         }
         app.MapFallback(() => Error(404, "Client::NotFound", "Got an invalid (or empty) URL"));
     }
@@ -324,21 +398,36 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         return Results.Content(answer.ToJsonString(), "application/json");
     }
 
-    IResult Catalog(HttpContext http)
+    /// <summary>What every catalog route checks first: the subsidiary, then any fault scripted for the catalog (or for everything).</summary>
+    async Task<(string Subsidiary, IResult? Refused)> CatalogRequestAsync(HttpContext http, string catalog)
     {
         var subsidiary = http.Request.Query["ovhSubsidiary"].ToString();
-        Count($"catalog|{subsidiary.ToUpperInvariant()}");
+        Count(CatalogKey(subsidiary, catalog));
         if (subsidiary.Length == 0)
         {
-            return Error(400, "Client::BadRequest", "[ovhSubsidiary] Missing parameter");
+            return (subsidiary, Error(400, "Client::BadRequest", "[ovhSubsidiary] Missing parameter"));
         }
         if (!Regions[Region].Contains(subsidiary))
         {
-            return Error(400, "Client::BadRequest", $"[ovhSubsidiary] Given data ({subsidiary}) does not belong to the OvhSubsidiaryEnum enumeration");
+            return (subsidiary, Error(400, "Client::BadRequest", $"[ovhSubsidiary] Given data ({subsidiary}) does not belong to the OvhSubsidiaryEnum enumeration"));
+        }
+        if (_catalogFaults.TryGetValue(catalog, out var fault))
+        {
+            return (subsidiary, await ApplyFaultAsync(http, fault, """{"catalogId":4120,"locale":{"currencyCode":"EUR","subsidiary":"FR"},"plans":[{"planCode":"24sk"""));
         }
         if (Fault != OvhFault.None)
         {
-            return Results.Content("<html><body>Service Unavailable</body></html>", "text/html", statusCode: 503);
+            return (subsidiary, Results.Content("<html><body>Service Unavailable</body></html>", "text/html", statusCode: 503));
+        }
+        return (subsidiary, null);
+    }
+
+    async Task<IResult> CatalogAsync(HttpContext http)
+    {
+        var (subsidiary, refused) = await CatalogRequestAsync(http, VpsCatalog);
+        if (refused is not null)
+        {
+            return refused;
         }
         List<OvhCatalogPlan> plans;
         lock (_gate)
@@ -346,6 +435,21 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
             plans = _catalogs.TryGetValue(subsidiary, out var found) ? [.. found] : [];
         }
         return Results.Content(CatalogJson(subsidiary, plans), "application/json");
+    }
+
+    async Task<IResult> DedicatedCatalogAsync(HttpContext http, string catalog)
+    {
+        var (subsidiary, refused) = await CatalogRequestAsync(http, catalog);
+        if (refused is not null)
+        {
+            return refused;
+        }
+        List<OvhDedicatedCatalogPlan> plans;
+        lock (_gate)
+        {
+            plans = _dedicatedCatalogs.TryGetValue((catalog, subsidiary), out var found) ? [.. found] : [];
+        }
+        return Results.Content(DedicatedCatalogJson(subsidiary, catalog, plans), "application/json");
     }
 
     static string CurrencyOf(string subsidiary) => subsidiary switch
@@ -364,25 +468,28 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
     };
 
     /// <summary>The catalog document: micro-cent prices, several pricings per plan, products with specs and datacenter cities.</summary>
+    static JsonObject Pricing(string[] capacities, int commitment, string mode, string intervalUnit, int interval, long price, string description) => new()
+    {
+        ["capacities"] = new JsonArray([.. capacities.Select(c => (JsonNode)JsonValue.Create(c))]),
+        ["commitment"] = commitment,
+        ["description"] = description,
+        ["interval"] = interval,
+        ["intervalUnit"] = intervalUnit,
+        ["mode"] = mode,
+        ["mustBeCompleted"] = false,
+        ["phase"] = 1,
+        ["price"] = price,
+        ["tax"] = price / 5,
+        ["quantity"] = new JsonObject { ["min"] = 1, ["max"] = 1 },
+        ["repeat"] = new JsonObject { ["min"] = 1 },
+        ["strategy"] = "tiered",
+        ["type"] = "rental",
+    };
+
+    static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
+
     public static string CatalogJson(string subsidiary, IReadOnlyList<OvhCatalogPlan> plans)
     {
-        static JsonObject Pricing(string[] capacities, int commitment, string mode, string intervalUnit, int interval, long price, string description) => new()
-        {
-            ["capacities"] = new JsonArray([.. capacities.Select(c => (JsonNode)JsonValue.Create(c))]),
-            ["commitment"] = commitment,
-            ["description"] = description,
-            ["interval"] = interval,
-            ["intervalUnit"] = intervalUnit,
-            ["mode"] = mode,
-            ["mustBeCompleted"] = false,
-            ["phase"] = 1,
-            ["price"] = price,
-            ["tax"] = price / 5,
-            ["quantity"] = new JsonObject { ["min"] = 1, ["max"] = 1 },
-            ["repeat"] = new JsonObject { ["min"] = 1 },
-            ["strategy"] = "tiered",
-            ["type"] = "rental",
-        };
         var planArray = new JsonArray();
         var productArray = new JsonArray();
         foreach (var plan in plans)
@@ -451,6 +558,87 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         return catalog.ToJsonString();
     }
 
+    /// <summary>
+    /// A dedicated-server catalog document (<c>eco</c>, <c>baremetalServers</c>): the same shape as the VPS catalog, each plan
+    /// with micro-cent pricings (setup, monthly, 12-month upfront and degressive lines), <c>dedicated_datacenter</c> and
+    /// <c>dedicated_os</c> configurations, and mandatory addon families (memory, storage, bandwidth) whose default addons,
+    /// listed in <c>addons</c>, cost nothing more.
+    /// </summary>
+    public static string DedicatedCatalogJson(string subsidiary, string catalog, IReadOnlyList<OvhDedicatedCatalogPlan> plans)
+    {
+        var planArray = new JsonArray();
+        var productArray = new JsonArray();
+        var addonArray = new JsonArray();
+        foreach (var plan in plans)
+        {
+            var memory = $"ram-32g-noecc-2133-{plan.PlanCode}";
+            var storage = $"softraid-2x2000sa-{plan.PlanCode}";
+            var bandwidth = $"bandwidth-300-{plan.PlanCode}";
+            planArray.Add(new JsonObject
+            {
+                ["planCode"] = plan.PlanCode,
+                ["invoiceName"] = plan.InvoiceName,
+                ["product"] = plan.PlanCode,
+                ["pricingType"] = "rental",
+                ["pricings"] = new JsonArray(
+                    Pricing(["installation"], 0, "default", "none", 1, plan.SetupFeeMicros, "Setup fee"),
+                    Pricing(["renew"], 0, "default", "month", 1, plan.MonthlyPriceMicros, "Rental fee"),
+                    Pricing(["renew"], 12, "upfront12", "month", 12, plan.MonthlyPriceMicros * 11, "Rental fee, 12 months paid upfront"),
+                    Pricing(["renew"], 12, "degressivity12", "month", 1, plan.MonthlyPriceMicros * 9 / 10, "Rental fee, 12 months commitment"),
+                    Pricing(["renew"], 24, "degressivity24", "month", 1, plan.MonthlyPriceMicros * 8 / 10, "Rental fee, 24 months commitment")),
+                ["configurations"] = new JsonArray(
+                    new JsonObject { ["name"] = "dedicated_datacenter", ["isCustom"] = false, ["isMandatory"] = true, ["values"] = Strings(plan.Datacenters ?? ["gra", "rbx", "sbg"]) },
+                    new JsonObject { ["name"] = "dedicated_os", ["isCustom"] = false, ["isMandatory"] = true, ["values"] = Strings(["none_64.en", "debian12_64"]) }),
+                ["addonFamilies"] = new JsonArray(
+                    new JsonObject { ["name"] = "memory", ["exclusive"] = true, ["mandatory"] = true, ["addons"] = Strings([memory]), ["default"] = memory },
+                    new JsonObject { ["name"] = "storage", ["exclusive"] = true, ["mandatory"] = true, ["addons"] = Strings([storage]), ["default"] = storage },
+                    new JsonObject { ["name"] = "bandwidth", ["exclusive"] = true, ["mandatory"] = true, ["addons"] = Strings([bandwidth]), ["default"] = bandwidth }),
+                ["family"] = "server",
+                ["blobs"] = new JsonObject
+                {
+                    ["commercial"] = new JsonObject { ["range"] = plan.Range },
+                    ["tags"] = Strings(["order-funnel:show"]),
+                },
+            });
+            productArray.Add(new JsonObject
+            {
+                ["name"] = plan.PlanCode,
+                ["description"] = plan.InvoiceName,
+                ["blobs"] = new JsonObject
+                {
+                    ["technical"] = new JsonObject
+                    {
+                        ["server"] = new JsonObject { ["cpu"] = new JsonObject { ["brand"] = "Intel", ["model"] = "Xeon-E3 1245 v5", ["cores"] = 4, ["threads"] = 8 } },
+                    },
+                },
+            });
+            foreach (var addon in new[] { memory, storage, bandwidth })
+            {
+                addonArray.Add(new JsonObject
+                {
+                    ["planCode"] = addon,
+                    ["invoiceName"] = addon,
+                    ["product"] = addon,
+                    ["pricingType"] = "rental",
+                    ["pricings"] = new JsonArray(
+                        Pricing(["installation"], 0, "default", "none", 1, 0, "Setup fee"),
+                        Pricing(["renew"], 0, "default", "month", 1, 0, "Rental fee")),
+                    ["configurations"] = new JsonArray(),
+                    ["addonFamilies"] = new JsonArray(),
+                });
+            }
+        }
+        return new JsonObject
+        {
+            ["catalogId"] = catalog == EcoCatalog ? 4121 : 4122,
+            ["locale"] = new JsonObject { ["currencyCode"] = CurrencyOf(subsidiary), ["subsidiary"] = subsidiary, ["taxRate"] = 20 },
+            ["plans"] = planArray,
+            ["products"] = productArray,
+            ["addons"] = addonArray,
+            ["planFamilies"] = new JsonArray(new JsonObject { ["name"] = "server" }),
+        }.ToJsonString();
+    }
+
     static JsonObject DatacenterMeta(string name)
     {
         var meta = new JsonObject { ["value"] = name };
@@ -467,9 +655,12 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         return meta;
     }
 
-    async Task<IResult?> FaultAsync(HttpContext http, string plan)
+    Task<IResult?> FaultAsync(HttpContext http, string plan) =>
+        ApplyFaultAsync(http, _planFaults.TryGetValue(plan, out var f) ? f : Fault, """{"datacenters":[{"datacenter":"GRA","code":"eu-we""");
+
+    /// <summary>The faulty answer, or null to answer normally (after a delay for <see cref="OvhFault.Slow"/>).</summary>
+    async Task<IResult?> ApplyFaultAsync(HttpContext http, OvhFault fault, string truncated)
     {
-        var fault = _planFaults.TryGetValue(plan, out var f) ? f : Fault;
         switch (fault)
         {
             case OvhFault.ServerError:
@@ -484,7 +675,7 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
             case OvhFault.Garbage:
                 return Results.Content("<<not json at all>>", "application/json");
             case OvhFault.Truncated:
-                return Results.Content("{\"datacenters\":[{\"datacenter\":\"GRA\",\"code\":\"eu-we", "application/json");
+                return Results.Content(truncated, "application/json");
             case OvhFault.EmptyObject:
                 return Results.Content("{}", "application/json");
             case OvhFault.Slow:
@@ -520,6 +711,7 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
             SetVps("FR", "vps-2025-model2", dc, "available");
         }
         SetVps("FR", "vps-2025-model3", "SGP", "out-of-stock-preorder-allowed", "out-of-stock", 14);
+        AddDedicatedCatalogPlans(EcoCatalog, "FR", new OvhDedicatedCatalogPlan("24ska01", "KS-A", Micros(5.99m), ["gra", "rbx", "bhs"]));
         SetDedicated("24ska01", "gra", "1H-low");
         SetDedicated("24ska01", "rbx", "72H");
         SetDedicated("24ska01", "bhs", "unavailable");

@@ -252,12 +252,16 @@ public abstract class ApiTests(RestockHost host)
         var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
         var operations = document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/v1/restock", StringComparison.Ordinal))
             .SelectMany(p => p.Value.EnumerateObject()).ToList();
-        operations.Count.ShouldBeGreaterThanOrEqualTo(17);
+        operations.Count.ShouldBeGreaterThanOrEqualTo(18);
         foreach (var operation in operations)
         {
             operation.Value.TryGetProperty("summary", out var summary).ShouldBeTrue(operation.Value.ToString());
             summary.GetString().ShouldNotBeNullOrEmpty();
         }
+        var stream = document.GetProperty("paths").GetProperty("/api/v1/restock/status/stream").GetProperty("get");
+        stream.GetProperty("description").GetString()!.ShouldContain("snapshot");
+        stream.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _).ShouldBeTrue(stream.ToString());
+        stream.GetProperty("responses").TryGetProperty("400", out _).ShouldBeTrue("bad filters are validation problems");
     }
 }
 
@@ -294,5 +298,20 @@ public sealed class RestockPrivateStatusTests : IAsyncLifetime
             (await user.Client.GetAsync(path, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK, path);
         }
         (await anonymous.GetAsync("/api/v1/restock/pricing/x", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_status_stream_needs_a_sign_in_too()
+    {
+        using var anonymous = _host.CreateClient();
+        await using (var refused = await EventStreamReader.OpenAsync(anonymous, "/api/v1/restock/status/stream", Ct))
+        {
+            refused.Response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+            refused.Response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        }
+        var user = await _host.RegisterAsync(ct: Ct);
+        await using var stream = await EventStreamReader.OpenAsync(user.Client, "/api/v1/restock/status/stream", Ct);
+        stream.Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await stream.NextEventAsync("snapshot", ct: Ct)).GetProperty("items").GetArrayLength().ShouldBe(0);
     }
 }

@@ -5,15 +5,29 @@ using Vigil.Server.Platform.Data;
 namespace Vigil.Server.Modules.Restock;
 
 /// <summary>
-/// Keeps each watched subsidiary's public VPS catalog (plan names, specs, prices, datacenter cities) for
-/// <see cref="RestockOptions.CatalogRefresh"/>. The first successful sync seeds the plan catalog with every orderable
-/// plan, monitored; later syncs add new plans unmonitored and mark plans the catalogs dropped as removed.
+/// Keeps each watched subsidiary's public catalogs for <see cref="RestockOptions.CatalogRefresh"/>: the VPS catalog (plan
+/// names, specs, prices, datacenter cities) always, and the dedicated-server catalogs (<c>eco</c>, <c>baremetalServers</c>:
+/// names and prices) while a dedicated plan is watched. The first successful VPS sync seeds the plan catalog with every
+/// orderable plan, monitored; later syncs add new plans unmonitored and mark plans the catalogs dropped as removed. A
+/// failed or garbage answer is recorded on the catalog and retried within the hour; what was stored before stays.
 /// </summary>
 public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvider clock, IOptionsMonitor<RestockOptions> options, ILogger<CatalogSync> logger)
 {
+    /// <summary>The public VPS catalog, <c>/order/catalog/public/vps</c>.</summary>
+    public const string Vps = "vps";
+
+    /// <summary>Kimsufi, So you Start and Rise dedicated servers, <c>/order/catalog/public/eco</c>.</summary>
+    public const string Eco = "eco";
+
+    /// <summary>The other dedicated servers, <c>/order/catalog/public/baremetalServers</c>.</summary>
+    public const string BaremetalServers = "baremetalServers";
+
+    /// <summary>Every catalog read, in the order a plan listed by several takes its prices and name from.</summary>
+    public static readonly IReadOnlyList<string> Catalogs = [Vps, Eco, BaremetalServers];
+
     static readonly TimeSpan RetryAfterFailure = TimeSpan.FromHours(1);
 
-    /// <summary>Fetches the catalogs that are due (never fetched, or older than the refresh period).</summary>
+    /// <summary>Fetches the catalogs that are due (never fetched, or older than the refresh period); a failure never stops the cycle.</summary>
     public async Task RefreshDueAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -21,28 +35,40 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         var o = options.CurrentValue;
         var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, o, ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var known = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => c.Subsidiary, ct);
-        foreach (var subsidiary in subsidiaries)
+        var known = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), ct);
+        bool Due(string subsidiary, string catalog) => !known.TryGetValue((subsidiary, catalog), out var row) || row.NextFetchAt <= now;
+        var due = subsidiaries.SelectMany(s => Catalogs.Select(c => (Subsidiary: s, Catalog: c))).Where(d => Due(d.Subsidiary, d.Catalog)).ToList();
+        // Several MB each: the dedicated catalogs are only worth fetching while a dedicated plan is watched.
+        if (due.Any(d => d.Catalog != Vps)
+            && !await db.Set<RestockPlan>().AnyAsync(p => p.Kind == PlanKind.Dedicated && p.Monitored && p.Lifecycle == PlanLifecycle.Active, ct))
         {
-            if (known.TryGetValue(subsidiary, out var row) && row.NextFetchAt > now)
+            due.RemoveAll(d => d.Catalog != Vps);
+        }
+        foreach (var (subsidiary, catalog) in due)
+        {
+            if (!await ClaimAsync(db, subsidiary, catalog, !known.ContainsKey((subsidiary, catalog)), now, ct))
             {
                 continue;
             }
-            if (!await ClaimAsync(db, subsidiary, row is null, now, ct))
+            try
             {
-                continue;
+                await FetchAsync(subsidiary, catalog, ct);
             }
-            await FetchAsync(subsidiary, ct);
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Stock checks must go on whatever a catalog does; the claim already holds this one back for a while.
+                LogCatalogCrashed(logger, e, subsidiary, catalog);
+            }
         }
     }
 
     /// <summary>Moves the next fetch time forward first, so another replica does not fetch the same catalog now.</summary>
-    static async Task<bool> ClaimAsync(VigilDb db, string subsidiary, bool isNew, DateTime now, CancellationToken ct)
+    static async Task<bool> ClaimAsync(VigilDb db, string subsidiary, string catalog, bool isNew, DateTime now, CancellationToken ct)
     {
         var hold = now + TimeSpan.FromMinutes(10);
         if (isNew)
         {
-            db.Set<RestockCatalog>().Add(new RestockCatalog { Subsidiary = subsidiary, NextFetchAt = hold });
+            db.Set<RestockCatalog>().Add(new RestockCatalog { Subsidiary = subsidiary, Catalog = catalog, NextFetchAt = hold });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -54,53 +80,49 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 return false;
             }
         }
-        return await db.Set<RestockCatalog>().Where(c => c.Subsidiary == subsidiary && c.NextFetchAt <= now)
+        return await db.Set<RestockCatalog>().Where(c => c.Subsidiary == subsidiary && c.Catalog == catalog && c.NextFetchAt <= now)
             .ExecuteUpdateAsync(u => u.SetProperty(c => c.NextFetchAt, hold), ct) == 1;
     }
 
-    /// <summary>Fetches one subsidiary's catalog now and stores what it says.</summary>
-    public async Task<bool> FetchAsync(string subsidiary, CancellationToken ct)
+    /// <summary>Fetches one subsidiary's VPS catalog now and stores what it says.</summary>
+    public Task<bool> FetchAsync(string subsidiary, CancellationToken ct) => FetchAsync(subsidiary, Vps, ct);
+
+    /// <summary>Fetches one of a subsidiary's catalogs (<see cref="Catalogs"/>) now and stores what it says; false when it failed.</summary>
+    public async Task<bool> FetchAsync(string subsidiary, string catalog, CancellationToken ct)
     {
+        if (!Catalogs.Contains(catalog))
+        {
+            throw new ArgumentOutOfRangeException(nameof(catalog), catalog, "Not an OVH public catalog Vigil reads.");
+        }
         await using var scope = scopes.CreateAsyncScope();
-        var answer = await scope.ServiceProvider.GetRequiredService<OvhClient>().CatalogAsync(subsidiary, ct);
+        var answer = await scope.ServiceProvider.GetRequiredService<OvhClient>().CatalogAsync(subsidiary, catalog, ct);
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var now = clock.GetUtcNow().UtcDateTime;
-        var row = await db.Set<RestockCatalog>().SingleOrDefaultAsync(c => c.Subsidiary == subsidiary, ct);
+        var row = await db.Set<RestockCatalog>().SingleOrDefaultAsync(c => c.Subsidiary == subsidiary && c.Catalog == catalog, ct);
         if (row is null)
         {
-            row = new RestockCatalog { Subsidiary = subsidiary, NextFetchAt = now };
+            row = new RestockCatalog { Subsidiary = subsidiary, Catalog = catalog, NextFetchAt = now };
             db.Set<RestockCatalog>().Add(row);
         }
         if (!answer.Ok)
         {
-            row.LastError = answer.Error;
+            row.LastError = answer.Error is { Length: > 1000 } e ? e[..1000] : answer.Error;
             row.NextFetchAt = now + (options.CurrentValue.CatalogRefresh < RetryAfterFailure ? options.CurrentValue.CatalogRefresh : RetryAfterFailure);
             await db.SaveChangesAsync(ct);
-            LogCatalogFailed(logger, subsidiary, answer.Error);
+            LogCatalogFailed(logger, subsidiary, catalog, answer.Error);
             return false;
+        }
+        if (catalog != Vps)
+        {
+            await StoreDedicatedAsync(db, row, answer, now, ct);
+            return true;
         }
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var currency = answer.Currency ?? "EUR";
-        await db.Set<RestockPrice>().Where(p => p.Subsidiary == subsidiary).ExecuteDeleteAsync(ct);
+        await db.Set<RestockPrice>().Where(p => p.Subsidiary == subsidiary && p.Catalog == Vps).ExecuteDeleteAsync(ct);
         foreach (var plan in answer.Plans.Where(p => p.Orderable))
         {
-            foreach (var pricing in plan.Pricings)
-            {
-                db.Set<RestockPrice>().Add(new RestockPrice
-                {
-                    Subsidiary = subsidiary,
-                    PlanCode = plan.PlanCode,
-                    Currency = currency,
-                    Mode = pricing.Mode,
-                    Commitment = pricing.Commitment,
-                    IntervalUnit = pricing.IntervalUnit,
-                    Interval = pricing.Interval,
-                    PriceMicros = pricing.Price,
-                    TaxMicros = pricing.Tax,
-                    Description = pricing.Description is { Length: > 300 } d ? d[..300] : pricing.Description,
-                    IsMonthlyList = pricing.MonthlyList,
-                });
-            }
+            AddPrices(db, subsidiary, Vps, currency, plan);
         }
 
         var datacenters = await db.Set<RestockDatacenter>().ToDictionaryAsync(d => d.Name, ct);
@@ -160,10 +182,10 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
 
         // A catalog plan no watched subsidiary sells any more stops being checked; its history stays.
         var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
-        var fetched = await db.Set<RestockCatalog>().Where(c => subsidiaries.Contains(c.Subsidiary) && c.FetchedAt != null).CountAsync(ct);
+        var fetched = await db.Set<RestockCatalog>().Where(c => c.Catalog == Vps && subsidiaries.Contains(c.Subsidiary) && c.FetchedAt != null).CountAsync(ct);
         if (fetched == subsidiaries.Count)
         {
-            var sold = await db.Set<RestockPrice>().Where(p => subsidiaries.Contains(p.Subsidiary)).Select(p => p.PlanCode).Distinct().ToListAsync(ct);
+            var sold = await db.Set<RestockPrice>().Where(p => p.Catalog == Vps && subsidiaries.Contains(p.Subsidiary)).Select(p => p.PlanCode).Distinct().ToListAsync(ct);
             await db.Set<RestockPlan>().Where(p => p.FromCatalog && p.Kind == PlanKind.Vps && p.Lifecycle == PlanLifecycle.Active && !sold.Contains(p.PlanCode))
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.Lifecycle, PlanLifecycle.Removed).SetProperty(p => p.UpdatedAt, now), ct);
         }
@@ -171,6 +193,86 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The OVH catalog of {Subsidiary} could not be fetched: {Error}")]
-    static partial void LogCatalogFailed(ILogger logger, string subsidiary, string? error);
+    static void AddPrices(VigilDb db, string subsidiary, string catalog, string currency, CatalogPlan plan)
+    {
+        foreach (var pricing in plan.Pricings)
+        {
+            db.Set<RestockPrice>().Add(new RestockPrice
+            {
+                Subsidiary = subsidiary,
+                Catalog = catalog,
+                PlanCode = plan.PlanCode,
+                Currency = currency,
+                Mode = pricing.Mode,
+                Commitment = pricing.Commitment,
+                IntervalUnit = pricing.IntervalUnit,
+                Interval = pricing.Interval,
+                PriceMicros = pricing.Price,
+                TaxMicros = pricing.Tax,
+                Description = pricing.Description is { Length: > 300 } d ? d[..300] : pricing.Description,
+                IsMonthlyList = pricing.MonthlyList,
+            });
+        }
+    }
+
+    /// <summary>
+    /// Replaces what one dedicated-server catalog of a subsidiary said (its plans' names and prices) in one transaction,
+    /// then names the dedicated plans no admin named.
+    /// </summary>
+    async Task StoreDedicatedAsync(VigilDb db, RestockCatalog row, CatalogAnswer answer, DateTime now, CancellationToken ct)
+    {
+        var (subsidiary, catalog) = (row.Subsidiary, row.Catalog);
+        var currency = answer.Currency!; // a dedicated catalog without a currency is a failed fetch
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<RestockPrice>().Where(p => p.Subsidiary == subsidiary && p.Catalog == catalog).ExecuteDeleteAsync(ct);
+        await db.Set<RestockOffer>().Where(p => p.Subsidiary == subsidiary && p.Catalog == catalog).ExecuteDeleteAsync(ct);
+        foreach (var plan in answer.Plans)
+        {
+            db.Set<RestockOffer>().Add(new RestockOffer { Subsidiary = subsidiary, Catalog = catalog, PlanCode = plan.PlanCode, Name = plan.Name });
+            AddPrices(db, subsidiary, catalog, currency, plan);
+        }
+        row.FetchedAt = now;
+        row.NextFetchAt = now + options.CurrentValue.CatalogRefresh;
+        row.Currency = currency;
+        row.PlanCount = answer.Plans.Count;
+        row.LastError = null;
+        await db.SaveChangesAsync(ct);
+        var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        await NameDedicatedPlansAsync(db, subsidiaries, null, now, ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Gives dedicated plans no admin named (all of them, or only <paramref name="planCode"/>) the name the catalogs use: that
+    /// of the first watched subsidiary offering it, eco before bare-metal.
+    /// </summary>
+    public static async Task NameDedicatedPlansAsync(VigilDb db, IReadOnlyList<string> subsidiaries, string? planCode, DateTime now, CancellationToken ct)
+    {
+        var plans = await db.Set<RestockPlan>().Where(p => p.Kind == PlanKind.Dedicated && !p.NamedByAdmin && (planCode == null || p.PlanCode == planCode)).ToListAsync(ct);
+        if (plans.Count == 0)
+        {
+            return;
+        }
+        var codes = plans.Select(p => p.PlanCode).ToList();
+        var offers = await db.Set<RestockOffer>().AsNoTracking().Where(o => codes.Contains(o.PlanCode) && subsidiaries.Contains(o.Subsidiary)).ToListAsync(ct);
+        var rank = subsidiaries.Select((s, i) => (s, i)).ToDictionary(x => x.s, x => x.i);
+        var names = offers
+            .OrderBy(o => rank[o.Subsidiary]).ThenBy(o => o.Catalog == Eco ? 0 : 1)
+            .GroupBy(o => o.PlanCode).ToDictionary(g => g.Key, g => g.First().Name);
+        foreach (var plan in plans)
+        {
+            if (names.TryGetValue(plan.PlanCode, out var name) && plan.Name != name)
+            {
+                plan.Name = name;
+                plan.UpdatedAt = now;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The OVH {Catalog} catalog of {Subsidiary} could not be fetched: {Error}")]
+    static partial void LogCatalogFailed(ILogger logger, string subsidiary, string catalog, string? error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storing the OVH {Catalog} catalog of {Subsidiary} failed; it is tried again later")]
+    static partial void LogCatalogCrashed(ILogger logger, Exception exception, string subsidiary, string catalog);
 }

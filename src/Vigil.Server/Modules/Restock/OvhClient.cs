@@ -354,9 +354,15 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
     }
 
     /// <summary>The public VPS catalog of a subsidiary: plans, specs, prices, and datacenter cities.</summary>
-    public async Task<CatalogAnswer> CatalogAsync(string subsidiary, CancellationToken ct)
+    public Task<CatalogAnswer> CatalogAsync(string subsidiary, CancellationToken ct) => CatalogAsync(subsidiary, CatalogSync.Vps, ct);
+
+    /// <summary>
+    /// One public catalog of a subsidiary, <c>GET /order/catalog/public/{catalog}</c>: <c>vps</c> (plans, specs, prices,
+    /// datacenter cities), or <c>eco</c> / <c>baremetalServers</c> (dedicated servers: plan names and prices).
+    /// </summary>
+    public async Task<CatalogAnswer> CatalogAsync(string subsidiary, string catalog, CancellationToken ct)
     {
-        var url = Url(options.CurrentValue.BaseFor(subsidiary), "/order/catalog/public/vps", ("ovhSubsidiary", subsidiary));
+        var url = Url(options.CurrentValue.BaseFor(subsidiary), "/order/catalog/public/" + catalog, ("ovhSubsidiary", subsidiary));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.CurrentValue.CatalogTimeout);
         try
@@ -369,7 +375,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             }
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
             using var document = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token);
-            return ParseCatalog(document.RootElement);
+            return catalog == CatalogSync.Vps ? ParseCatalog(document.RootElement) : ParseDedicatedCatalog(document.RootElement);
         }
         catch (JsonException)
         {
@@ -383,6 +389,86 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         {
             return CatalogAnswer.Failed("Network error: " + e.Message);
         }
+        catch (IOException e)
+        {
+            // The connection dropped while the body was being read.
+            return CatalogAnswer.Failed("Network error: " + e.Message);
+        }
+    }
+
+    /// <summary>The longest plan code, mode and interval unit the price table holds; longer ones are not prices we can store.</summary>
+    const int MaxPlanCode = 100, MaxMode = 60, MaxIntervalUnit = 20, MaxName = 200;
+
+    /// <summary>
+    /// A dedicated-server catalog (<c>eco</c>, <c>baremetalServers</c>): the same document as the VPS catalog, read for
+    /// <c>plans[].planCode</c>, <c>invoiceName</c> and <c>pricings</c>, in the currency of <c>locale.currencyCode</c>. Every
+    /// plan counts (an admin picks which to watch by code). A document without a currency or without one usable plan is a
+    /// failed fetch, so whatever was stored before stays.
+    /// </summary>
+    public static CatalogAnswer ParseDedicatedCatalog(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("plans", out var plans) || plans.ValueKind != JsonValueKind.Array)
+        {
+            return CatalogAnswer.Failed("The catalog has no plans.");
+        }
+        var currency = root.TryGetProperty("locale", out var locale) && locale.ValueKind == JsonValueKind.Object ? Text(locale, "currencyCode") : null;
+        if (currency is null || !CurrencyPattern().IsMatch(currency))
+        {
+            return CatalogAnswer.Failed("The catalog has no currency (locale.currencyCode).");
+        }
+        var result = new List<CatalogPlan>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var plan in plans.EnumerateArray())
+        {
+            if (plan.ValueKind != JsonValueKind.Object || Text(plan, "planCode") is not { Length: > 0 and <= MaxPlanCode } code || !seen.Add(code))
+            {
+                continue;
+            }
+            var name = Text(plan, "invoiceName") is { Length: > 0 } invoice ? invoice.Trim() : code;
+            result.Add(new CatalogPlan(code, name.Length > MaxName ? name[..MaxName] : name, [], true, ReadPricings(plan), null, null, null, null));
+        }
+        return result.Count == 0
+            ? CatalogAnswer.Failed("The catalog lists no plans.")
+            : new CatalogAnswer(true, currency, result, [], null);
+    }
+
+    [GeneratedRegex("^[A-Z]{3}$", RegexOptions.CultureInvariant)]
+    private static partial Regex CurrencyPattern();
+
+    /// <summary>
+    /// A plan's <c>pricings</c>: price and tax in micro-cents (value / 10^8). The monthly list price is the line with mode
+    /// <c>default</c>, capacity <c>renew</c>, one month, no commitment. Lines without an integer price are skipped.
+    /// </summary>
+    static List<CatalogPricing> ReadPricings(JsonElement plan)
+    {
+        var pricings = new List<CatalogPricing>();
+        if (!plan.TryGetProperty("pricings", out var pricingList) || pricingList.ValueKind != JsonValueKind.Array)
+        {
+            return pricings;
+        }
+        foreach (var p in pricingList.EnumerateArray())
+        {
+            if (p.ValueKind != JsonValueKind.Object || !p.TryGetProperty("price", out var price) || price.ValueKind != JsonValueKind.Number
+                || !price.TryGetInt64(out var micros) || micros < 0)
+            {
+                continue;
+            }
+            var capacities = p.TryGetProperty("capacities", out var caps) && caps.ValueKind == JsonValueKind.Array
+                ? caps.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()).ToList()
+                : [];
+            var mode = Text(p, "mode") ?? "default";
+            var commitment = Int(p, "commitment") ?? 0;
+            var unit = Text(p, "intervalUnit") ?? "none";
+            var interval = Int(p, "interval") ?? 0;
+            if (mode.Length > MaxMode || unit.Length > MaxIntervalUnit)
+            {
+                continue;
+            }
+            var tax = p.TryGetProperty("tax", out var taxValue) && taxValue.ValueKind == JsonValueKind.Number && taxValue.TryGetInt64(out var taxMicros) && taxMicros >= 0 ? taxMicros : 0;
+            var monthly = mode == "default" && capacities.Contains("renew") && unit == "month" && interval == 1 && commitment == 0;
+            pricings.Add(new CatalogPricing(mode, commitment, unit, interval, micros, tax, Text(p, "description"), monthly));
+        }
+        return pricings;
     }
 
     public static CatalogAnswer ParseCatalog(JsonElement root)
@@ -430,27 +516,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
                 : new List<string>();
             // Peer practice, not documented OVH semantics: shown in the order funnel and not an upgrade path.
             var orderable = (tags.Count == 0 || tags.Contains("order-funnel:show")) && !NotForSale().IsMatch(code);
-            var pricings = new List<CatalogPricing>();
-            if (plan.TryGetProperty("pricings", out var pricingList) && pricingList.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var p in pricingList.EnumerateArray())
-                {
-                    if (p.ValueKind != JsonValueKind.Object || !p.TryGetProperty("price", out var price) || !price.TryGetInt64(out var micros))
-                    {
-                        continue;
-                    }
-                    var capacities = p.TryGetProperty("capacities", out var caps) && caps.ValueKind == JsonValueKind.Array
-                        ? caps.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()).ToList()
-                        : [];
-                    var mode = Text(p, "mode") ?? "default";
-                    var commitment = Int(p, "commitment") ?? 0;
-                    var unit = Text(p, "intervalUnit") ?? "none";
-                    var interval = Int(p, "interval") ?? 0;
-                    var tax = p.TryGetProperty("tax", out var taxValue) && taxValue.TryGetInt64(out var taxMicros) ? taxMicros : 0;
-                    var monthly = mode == "default" && capacities.Contains("renew") && unit == "month" && interval == 1 && commitment == 0;
-                    pricings.Add(new CatalogPricing(mode, commitment, unit, interval, micros, tax, Text(p, "description"), monthly));
-                }
-            }
+            var pricings = ReadPricings(plan);
             var product = Text(plan, "product") is { } productName && products.TryGetValue(productName, out var found) ? found : default;
             result.Add(new CatalogPlan(code, name, dcs, orderable, pricings,
                 Spec(product, "cpu", "cores"), Spec(product, "memory", "size"), DiskSize(product), Spec(product, "bandwidth", "level")));

@@ -26,6 +26,13 @@ public sealed record StatusItemDto(
 
 public sealed record StatusDto(IReadOnlyList<StatusItemDto> Items, DateTime? LastCheckedAt, IReadOnlyList<string> Subsidiaries);
 
+/// <summary>
+/// A <c>change</c> event of the status stream: one (subsidiary, plan, datacenter, track) went from <c>previous</c> to
+/// <c>state</c> at <c>at</c>. <c>previous</c> is <c>unknown</c> on a first sighting; <c>subsidiary</c> is null for
+/// dedicated servers (track <c>server</c>).
+/// </summary>
+public sealed record StockChangeDto(string? Subsidiary, string PlanCode, string Datacenter, string Track, StockState Previous, StockState State, DateTime At);
+
 /// <summary>A period in one state: from a transition to the next (<c>to</c> null while it lasts).</summary>
 public sealed record PeriodDto(string? Subsidiary, string PlanCode, string Datacenter, string Track, StockState State, StockState Previous, string? RawStatus,
     DateTime From, DateTime? To, long DurationSeconds);

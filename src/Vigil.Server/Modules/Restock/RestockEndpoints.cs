@@ -26,6 +26,12 @@ public static class RestockEndpoints
         var open = restock.MapGroup("").AllowAnonymous().AddEndpointFilter<PublicStatusFilter>();
         open.MapGet("/status", Status).WithSummary("Current stock of every watched plan in every datacenter")
             .WithDescription("One row per (subsidiary, plan, datacenter, OS track): in_stock, pre_order or out_of_stock, since when, the delivery delay and the last successful check. Filters: subsidiary, plan_code, track (linux, windows, server). Public unless RESTOCK_PUBLIC_STATUS=false.");
+        open.MapGet("/status/stream", StatusStream).WithSummary("Stock changes as they happen, pushed as Server-Sent Events (text/event-stream)")
+            .WithDescription("""
+                The first event, 'snapshot', carries what GET /status answers for the same filters (subsidiary, plan_code, track). Then each stock change comes as a 'change' event the moment a check here records it: {subsidiary, plan_code, datacenter, track, previous, state, at}, previous being unknown on a first sighting; every 30 s the changes other replicas recorded follow. A ': keep-alive' comment comes every 15 s (Restock:StreamKeepAlive). Every connection starts with a fresh snapshot, so Last-Event-ID is not needed: a client that lost the connection reconnects and replaces what it knew; a change may repeat what the snapshot already showed. A client more than Restock:StreamBuffer changes behind is disconnected; 503 when Restock:MaxStreams streams are open. Public unless RESTOCK_PUBLIC_STATUS=false.
+                """)
+            .Produces<string>(200, RestockStatusEvents.ContentType)
+            .ProducesProblem(503);
         open.MapGet("/status/history", History).WithSummary("Stock periods: each state with the time range it lasted, newest first")
             .WithDescription("Stored on change only; to is null while a period lasts, and last_checked_at is the heartbeat of the last successful check. Filters: plan_code, subsidiary, datacenter, track, since or days. Paged.");
         open.MapGet("/status/timeline/{planCode}", Timeline).WithSummary("In/out periods of one plan per datacenter over the last 7 or 30 days (days=1-365)").ProducesProblem(404);
@@ -64,6 +70,11 @@ public static class RestockEndpoints
 
     static async Task<Results<Ok<StatusDto>, ValidationProblem, ProblemHttpResult>> Status(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track, RestockService service, CancellationToken ct) =>
         (await service.StatusAsync(subsidiary, planCode, track, ct)).ToHttp();
+
+    static Results<RestockStatusEvents, ValidationProblem> StatusStream(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track) =>
+        RestockService.StatusFilterErrors(subsidiary, track) is { } errors
+            ? TypedResults.ValidationProblem(errors)
+            : new RestockStatusEvents(subsidiary, planCode, track);
 
     static async Task<Results<Ok<HistoryDto>, ValidationProblem, ProblemHttpResult>> History([AsParameters] HistoryQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         (await service.HistoryAsync(query, page, ct)).ToHttp();

@@ -33,6 +33,9 @@ public sealed class RestockPlan
     public PlanKind Kind { get; set; }
     public required string Name { get; set; }
 
+    /// <summary>An admin chose the name; otherwise a dedicated plan takes its name from OVH's public catalog.</summary>
+    public bool NamedByAdmin { get; set; }
+
     /// <summary>Checked and alerted on (with <see cref="PlanLifecycle.Active"/>).</summary>
     public bool Monitored { get; set; }
     public PlanLifecycle Lifecycle { get; set; }
@@ -143,6 +146,9 @@ public sealed class RestockPrice
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string Subsidiary { get; set; }
+
+    /// <summary>The public catalog it came from: <c>vps</c>, <c>eco</c> or <c>baremetalServers</c> (<see cref="CatalogSync.Catalogs"/>).</summary>
+    public string Catalog { get; set; } = CatalogSync.Vps;
     public required string PlanCode { get; set; }
     public required string Currency { get; set; }
     public required string Mode { get; set; }
@@ -157,15 +163,27 @@ public sealed class RestockPrice
     public bool IsMonthlyList { get; set; }
 }
 
-/// <summary>When a subsidiary's catalog was last fetched, and when it is next due.</summary>
+/// <summary>When one public catalog (VPS, eco, bare-metal) of a subsidiary was last fetched, and when it is next due.</summary>
 public sealed class RestockCatalog
 {
     public required string Subsidiary { get; set; }
+
+    /// <summary><c>vps</c>, <c>eco</c> or <c>baremetalServers</c>.</summary>
+    public string Catalog { get; set; } = CatalogSync.Vps;
     public DateTime? FetchedAt { get; set; }
     public DateTime NextFetchAt { get; set; }
     public string? Currency { get; set; }
     public int PlanCount { get; set; }
     public string? LastError { get; set; }
+}
+
+/// <summary>A plan one of the dedicated-server catalogs (eco, bare-metal) of a subsidiary offers, with its name there.</summary>
+public sealed class RestockOffer
+{
+    public required string Subsidiary { get; set; }
+    public required string Catalog { get; set; }
+    public required string PlanCode { get; set; }
+    public required string Name { get; set; }
 }
 
 /// <summary>A datacenter's city and country, learnt from the catalog (the built-in table covers the rest).</summary>
@@ -269,6 +287,7 @@ sealed class RestockPriceConfiguration : IEntityTypeConfiguration<RestockPrice>
     {
         b.ToTable("restock_prices");
         b.Property(p => p.Subsidiary).HasMaxLength(10);
+        b.Property(p => p.Catalog).HasMaxLength(30);
         b.Property(p => p.PlanCode).HasMaxLength(100);
         b.Property(p => p.Currency).HasMaxLength(10);
         b.Property(p => p.Mode).HasMaxLength(60);
@@ -283,10 +302,25 @@ sealed class RestockCatalogConfiguration : IEntityTypeConfiguration<RestockCatal
     public void Configure(EntityTypeBuilder<RestockCatalog> b)
     {
         b.ToTable("restock_catalogs");
-        b.HasKey(c => c.Subsidiary);
+        b.HasKey(c => new { c.Subsidiary, c.Catalog });
         b.Property(c => c.Subsidiary).HasMaxLength(10);
+        b.Property(c => c.Catalog).HasMaxLength(30);
         b.Property(c => c.Currency).HasMaxLength(10);
         b.Property(c => c.LastError).HasMaxLength(1000);
+    }
+}
+
+sealed class RestockOfferConfiguration : IEntityTypeConfiguration<RestockOffer>
+{
+    public void Configure(EntityTypeBuilder<RestockOffer> b)
+    {
+        b.ToTable("restock_offers");
+        b.HasKey(o => new { o.Subsidiary, o.Catalog, o.PlanCode });
+        b.Property(o => o.Subsidiary).HasMaxLength(10);
+        b.Property(o => o.Catalog).HasMaxLength(30);
+        b.Property(o => o.PlanCode).HasMaxLength(100);
+        b.Property(o => o.Name).HasMaxLength(200);
+        b.HasIndex(o => o.PlanCode);
     }
 }
 

@@ -93,6 +93,18 @@ public sealed class RestockOptions
     [Range(1, 1000)]
     public int WriteBatch { get; set; } = 500;
 
+    /// <summary>How often an open status stream sends a keep-alive comment (and looks for other replicas' changes).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan StreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Changes a status stream may hold unsent (a slow client); past that the client is dropped rather than the buffer grown.</summary>
+    [Range(1, 1_000_000)]
+    public int StreamBuffer { get; set; } = 10_000;
+
+    /// <summary>Status streams this replica serves at once; more are answered 503.</summary>
+    [Range(1, 100_000)]
+    public int MaxStreams { get; set; } = 1_000;
+
     public IReadOnlyList<string> SubsidiaryList => ParseSubsidiaries(Subsidiaries);
 
     public static IReadOnlyList<string> ParseSubsidiaries(string? value) =>

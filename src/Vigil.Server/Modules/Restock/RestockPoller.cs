@@ -11,23 +11,6 @@ namespace Vigil.Server.Modules.Restock;
 /// <summary>What one cycle did, for tests, logs and the benchmark.</summary>
 public sealed record CycleReport(int Checked, int Failed, int Changes, int Alerts);
 
-/// <summary>A state change the board shows live.</summary>
-public sealed record StockChange(string Subsidiary, string PlanCode, string Datacenter, string Track, StockState State, DateTime At);
-
-/// <summary>In-process feed of state changes; open status boards listen to it.</summary>
-public sealed class RestockFeed
-{
-    public event Action<IReadOnlyList<StockChange>>? Changed;
-
-    public void Publish(IReadOnlyList<StockChange> changes)
-    {
-        if (changes.Count > 0)
-        {
-            Changed?.Invoke(changes);
-        }
-    }
-}
-
 /// <summary>
 /// One poll cycle: refresh due catalogs, keep one source per (subsidiary, plan), claim the due sources with a lease (so
 /// replicas never check one twice), check them with a bounded number of requests in flight, and write the answers in
@@ -556,7 +539,7 @@ public sealed partial class RestockPoller(
                         RawStatus = seen.Raw,
                         At = now,
                     });
-                    changes.Add(new StockChange(source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, seen.State, now));
+                    changes.Add(new StockChange(source.Subsidiary, source.PlanCode, seen.Datacenter, seen.Track, outcome.Previous, seen.State, now));
                 }
                 foreach (var signal in outcome.Signals)
                 {
@@ -611,8 +594,11 @@ public sealed partial class RestockPoller(
         var subscriptions = await services.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct);
         var planCodes = pending.Select(p => p.Source.PlanCode).Distinct().ToList();
         var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode)).ToDictionaryAsync(p => p.PlanCode, ct);
-        var prices = (await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
+        var prices = RestockService.OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
             .GroupBy(p => (p.Subsidiary, p.PlanCode)).ToDictionary(g => g.Key, g => g.First());
+        // Dedicated servers have one source for every subsidiary: their price (and order link) is that of the first
+        // watched subsidiary whose catalog lists one.
+        var watched = pending.Any(p => p.Source.Subsidiary.Length == 0) ? await WatchedSubsidiariesAsync(db, options.CurrentValue, ct) : [];
         var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
         var recorded = 0;
         foreach (var item in pending)
@@ -648,9 +634,10 @@ public sealed partial class RestockPoller(
                 continue;
             }
             var dc = RestockDatacenters.Describe(seen.Datacenter, learnt);
-            var price = prices.TryGetValue((source.Subsidiary, source.PlanCode), out var p) ? RestockDatacenters.Money(p.PriceMicros, p.Currency) + "/month" : null;
+            var priced = source.Subsidiary.Length > 0 ? source.Subsidiary : watched.FirstOrDefault(s => prices.ContainsKey((s, source.PlanCode)));
+            var price = priced is not null && prices.TryGetValue((priced, source.PlanCode), out var p) ? RestockDatacenters.Money(p.PriceMicros, p.Currency) + "/month" : null;
             var delivery = RestockDatacenters.Delivery(seen.DeliveryHours);
-            var link = RestockDatacenters.OrderLink(source.Kind, source.Subsidiary.Length > 0 ? source.Subsidiary : "FR", source.PlanCode);
+            var link = RestockDatacenters.OrderLink(source.Kind, priced ?? "FR", source.PlanCode);
             var stateWord = seen.State == StockState.PreOrder ? "on pre-order" : signal.BackInStock ? "back in stock" : "out of stock";
             var alertKind = signal.BackInStock ? RestockAudience.BackInStockKind : RestockAudience.OutOfStockKind;
             var alertTitle = $"{name} {stateWord} in {dc.Name}{where}";

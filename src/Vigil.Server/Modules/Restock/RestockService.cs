@@ -35,15 +35,25 @@ public sealed partial class RestockService(
 
     // ---- Read side ----
 
-    public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
+    /// <summary>What is wrong with the filters of <c>/status</c> and its stream, keyed by field; null when nothing is.</summary>
+    public static Dictionary<string, string[]>? StatusFilterErrors(string? subsidiary, string? track)
     {
         if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
         {
-            return Outcome.Invalid<StatusDto>("subsidiary", "Unknown OVH subsidiary.");
+            return new() { ["subsidiary"] = ["Unknown OVH subsidiary."] };
         }
         if (track is not null && track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
-            return Outcome.Invalid<StatusDto>("track", "track is one of linux, windows, server.");
+            return new() { ["track"] = ["track is one of linux, windows, server."] };
+        }
+        return null;
+    }
+
+    public async Task<Outcome<StatusDto>> StatusAsync(string? subsidiary, string? planCode, string? track, CancellationToken ct)
+    {
+        if (StatusFilterErrors(subsidiary, track) is { } errors)
+        {
+            return Outcome.Invalid<StatusDto>(errors);
         }
         var watched = await SubsidiariesAsync(ct);
         // Only what is watched now: plans monitored and active; history of the rest stays readable under /status/history.
@@ -254,9 +264,25 @@ public sealed partial class RestockService(
     }
 
     async Task<ILookup<string, MonthlyPriceDto>> MonthlyPricesAsync(List<string> planCodes, CancellationToken ct) =>
-        (await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
+        OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => planCodes.Contains(p.PlanCode) && p.IsMonthlyList).ToListAsync(ct))
             .OrderBy(p => p.Subsidiary)
             .ToLookup(p => p.PlanCode, Monthly);
+
+    /// <summary>
+    /// The price lines of each (plan, subsidiary) from one catalog only: should two catalogs list the same plan code, the first
+    /// of <see cref="CatalogSync.Catalogs"/> (VPS, eco, bare-metal) is the one shown.
+    /// </summary>
+    public static IEnumerable<RestockPrice> OneCatalogEach(IEnumerable<RestockPrice> rows) =>
+        rows.GroupBy(r => (r.PlanCode, r.Subsidiary))
+            .SelectMany(g => g.GroupBy(r => r.Catalog).OrderBy(c => CatalogRank(c.Key)).First());
+
+    static int CatalogRank(string catalog) => catalog switch
+    {
+        CatalogSync.Vps => 0,
+        CatalogSync.Eco => 1,
+        CatalogSync.BaremetalServers => 2,
+        _ => 3,
+    };
 
     static MonthlyPriceDto Monthly(RestockPrice p) =>
         new(p.Subsidiary, p.Currency, p.PriceMicros / 100_000_000m, p.TaxMicros / 100_000_000m, (p.PriceMicros + p.TaxMicros) / 100_000_000m);
@@ -268,20 +294,21 @@ public sealed partial class RestockService(
     public async Task<Outcome<PricingDto>> PricingAsync(string planCode, CancellationToken ct)
     {
         var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
-        var rows = await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct);
+        var rows = OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct)).ToList();
         if (plan is null && rows.Count == 0)
         {
             return Outcome.Missing<PricingDto>("No such plan.");
         }
-        var fetched = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => c.Subsidiary, c => c.FetchedAt, ct);
-        var prices = rows.GroupBy(r => (r.Subsidiary, r.Currency)).OrderBy(g => g.Key.Subsidiary)
+        var fetched = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), c => c.FetchedAt, ct);
+        var prices = rows.GroupBy(r => (r.Subsidiary, r.Currency, r.Catalog)).OrderBy(g => g.Key.Subsidiary)
             .Select(g => new SubsidiaryPricingDto(g.Key.Subsidiary, g.Key.Currency,
                 g.Where(r => r.IsMonthlyList).Select(Monthly).FirstOrDefault(),
                 [.. g.OrderBy(r => r.Commitment).ThenBy(r => r.Mode).Select(r => new PricingLineDto(r.Mode, r.Commitment, r.Interval, r.IntervalUnit,
                     r.PriceMicros / 100_000_000m, r.TaxMicros / 100_000_000m, r.Description, r.IsMonthlyList))],
-                fetched.GetValueOrDefault(g.Key.Subsidiary)))
+                fetched.GetValueOrDefault((g.Key.Subsidiary, g.Key.Catalog))))
             .ToList();
-        return new PricingDto(planCode, plan?.Name ?? planCode, prices);
+        var name = plan?.Name ?? await db.Set<RestockOffer>().AsNoTracking().Where(o => o.PlanCode == planCode).OrderBy(o => o.Subsidiary).Select(o => o.Name).FirstOrDefaultAsync(ct);
+        return new PricingDto(planCode, name ?? planCode, prices);
     }
 
     public async Task<Page<DatacenterDto>> DatacentersAsync(CancellationToken ct)
@@ -334,6 +361,7 @@ public sealed partial class RestockService(
             PlanCode = code,
             Kind = request.Kind ?? PlanKind.Vps,
             Name = request.Name?.Trim() ?? code,
+            NamedByAdmin = request.Name is not null,
             Monitored = request.Monitored ?? true,
             Lifecycle = request.Lifecycle ?? PlanLifecycle.Active,
             CreatedAt = now,
@@ -342,6 +370,11 @@ public sealed partial class RestockService(
         db.Set<RestockPlan>().Add(plan);
         audit.Record("restock.plan.created", "restock_plan", plan.Id, null, after: new { plan.PlanCode, plan.Kind, plan.Name, plan.Monitored, plan.Lifecycle });
         await db.SaveChangesAsync(ct);
+        if (plan is { Kind: PlanKind.Dedicated, NamedByAdmin: false })
+        {
+            // Named at once when a dedicated catalog fetched earlier lists it; otherwise by the catalog's next fetch.
+            await CatalogSync.NameDedicatedPlansAsync(db, await SubsidiariesAsync(ct), code, now, ct);
+        }
         return ToDto(plan, await MonthlyPricesAsync([code], ct));
     }
 
@@ -358,6 +391,7 @@ public sealed partial class RestockService(
         }
         var before = new { plan.Name, plan.Monitored, plan.Lifecycle };
         plan.Name = request.Name?.Trim() ?? plan.Name;
+        plan.NamedByAdmin |= request.Name is not null;
         plan.Monitored = request.Monitored ?? plan.Monitored;
         plan.Lifecycle = request.Lifecycle ?? plan.Lifecycle;
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;

@@ -865,6 +865,10 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("Catalog")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
                     b.Property<string>("Currency")
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
@@ -882,7 +886,7 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     b.Property<int>("PlanCount")
                         .HasColumnType("integer");
 
-                    b.HasKey("Subsidiary");
+                    b.HasKey("Subsidiary", "Catalog");
 
                     b.ToTable("restock_catalogs", (string)null);
                 });
@@ -915,6 +919,32 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     b.HasKey("Name");
 
                     b.ToTable("restock_datacenters", (string)null);
+                });
+
+            modelBuilder.Entity("Vigil.Server.Modules.Restock.RestockOffer", b =>
+                {
+                    b.Property<string>("Subsidiary")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Catalog")
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
+
+                    b.Property<string>("PlanCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Subsidiary", "Catalog", "PlanCode");
+
+                    b.HasIndex("PlanCode");
+
+                    b.ToTable("restock_offers", (string)null);
                 });
 
             modelBuilder.Entity("Vigil.Server.Modules.Restock.RestockPlan", b =>
@@ -961,6 +991,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<bool>("NamedByAdmin")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("PlanCode")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -985,6 +1018,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Catalog")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)");
 
                     b.Property<int>("Commitment")
                         .HasColumnType("integer");

@@ -852,6 +852,10 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Catalog")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Currency")
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
@@ -869,7 +873,7 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                     b.Property<int>("PlanCount")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Subsidiary");
+                    b.HasKey("Subsidiary", "Catalog");
 
                     b.ToTable("restock_catalogs", (string)null);
                 });
@@ -902,6 +906,32 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                     b.HasKey("Name");
 
                     b.ToTable("restock_datacenters", (string)null);
+                });
+
+            modelBuilder.Entity("Vigil.Server.Modules.Restock.RestockOffer", b =>
+                {
+                    b.Property<string>("Subsidiary")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Catalog")
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PlanCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Subsidiary", "Catalog", "PlanCode");
+
+                    b.HasIndex("PlanCode");
+
+                    b.ToTable("restock_offers", (string)null);
                 });
 
             modelBuilder.Entity("Vigil.Server.Modules.Restock.RestockPlan", b =>
@@ -948,6 +978,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("NamedByAdmin")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PlanCode")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -971,6 +1004,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Catalog")
+                        .IsRequired()
+                        .HasMaxLength(30)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Commitment")
