@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Vigil.Bench;
 
-public sealed record NotifySettings(int Events, int Destinations, int Rate, int LatencySeconds, int Repeat, int Clients, int Concurrency);
+public sealed record NotifySettings(int Events, int Destinations, int Rate, int LatencySeconds, int Repeat, int Clients, int Concurrency, int WarmUpEvents);
 
 /// <summary>What the notifications bench measured on one database (medians over the repetitions).</summary>
 public sealed record NotifySummary(
@@ -57,9 +57,11 @@ public static partial class NotifyBench
         //    the pipeline (claim, render, sign, send, record) and not how fast a client can raise events.
         string admin, password;
         var raised = 0;
-        // One run more than is measured: the first warms the server up (tiered JIT settles during it), as the bare
-        // loop below is warmed up before it is measured.
-        var backlog = settings.Events * (settings.Repeat + 1);
+        // Warm-up deliveries first, as the bare loop below is warmed up before it is measured: tiered compilation
+        // recompiles a method after 30 calls, and the code that runs once per dispatcher pass (1,000 rows) only gets
+        // there after some 30 passes, recompiling in the background and taking CPU from the measured runs until then.
+        var warmUp = settings.WarmUpEvents;
+        var backlog = warmUp + (settings.Events * settings.Repeat);
         await using (var recorder = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct,
             new Dictionary<string, string>(environment) { ["Notifications__RunDispatcher"] = "false" }))
         {
@@ -81,11 +83,11 @@ public static partial class NotifyBench
         await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
-        for (var rep = 0; rep < settings.Repeat && drained.Length >= (rep + 2) * settings.Events; rep++)
+        for (var rep = 0; rep < settings.Repeat && drained.Length >= warmUp + ((rep + 1) * settings.Events); rep++)
         {
-            // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up run.
-            var first = drained[(rep + 1) * settings.Events];
-            var last = drained[((rep + 2) * settings.Events) - 1];
+            // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up.
+            var first = drained[warmUp + (rep * settings.Events)];
+            var last = drained[warmUp + ((rep + 1) * settings.Events) - 1];
             ours.Add((settings.Events - 1) / ((last - first) / (double)Stopwatch.Frequency));
         }
         var duplicates = receiver.Duplicates;

@@ -68,16 +68,24 @@ public static class RestockBench
         var urls = plans.SelectMany(p => Subsidiaries.Select(s => $"{baseUrl}/vps/order/rule/datacenter?ovhSubsidiary={s}&planCode={Uri.EscapeDataString(p)}")).ToList();
         using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
-        // Warm-up: the first cycle stores every state (first sightings); the next ones are steady in what they do, and
-        // run for at least WarmUp so the server's JIT has settled (tiered compilation recompiles the hot paths in the
-        // background for several seconds after they first run), as the bare loop is warmed up too.
+        // Warm-up: the first cycle stores every state (first sightings); the next ones are steady in what they do.
+        // They go on until the server's JIT has settled: tiered compilation recompiles a method once it has run 30
+        // times, and code that runs once per cycle (the API request, the claim, the source list) only gets there
+        // after some 30 cycles, recompiling in the background and taking CPU from the measured cycles until then.
+        // The bare loop runs its code once per request, so it is warm after its first loop.
         var warming = Stopwatch.StartNew();
-        for (var i = 0; i < 3 || warming.Elapsed < WarmUp; i++)
+        var warmed = 0;
+        for (var i = 0; i < WarmUpCycles || warming.Elapsed < WarmUp; i++)
         {
             var warm = await CycleAsync(api, ct);
             await BareAsync(bare, urls, settings.Concurrency, ct);
-            progress.WriteLine($"[{database}] warm-up cycle {i + 1}: {warm.Checked} checked, {warm.Changes} changes in {warm.Elapsed.TotalMilliseconds:F0} ms");
+            if (i < 2)
+            {
+                progress.WriteLine($"[{database}] warm-up cycle {i + 1}: {warm.Checked} checked, {warm.Changes} changes in {warm.Elapsed.TotalMilliseconds:F0} ms");
+            }
+            warmed = i + 1;
         }
+        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s");
 
         var ceilings = new List<double>();
         var modules = new List<double>();
@@ -141,6 +149,9 @@ public static class RestockBench
 
     /// <summary>Least time the warm-up cycles run.</summary>
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
+
+    /// <summary>Fewest warm-up cycles.</summary>
+    public const int WarmUpCycles = 40;
 
     /// <summary>The same GETs with the same number in flight, reading each body and nothing else.</summary>
     static async Task<TimeSpan> BareAsync(HttpClient http, List<string> urls, int concurrency, CancellationToken ct)
