@@ -94,7 +94,7 @@ for project in tests/*/; do
   results="$work/results/$name"
   log "running $name"
   dotnet test --project "$project" -c "$configuration" --no-build --report-trx --results-directory "$results" \
-    --output Detailed 2>&1 | grep -vE '^\s*$' | grep -E 'failed |error|Error|passed \(|Test run summary|total:|failed:|succeeded:|skipped:' | tail -n 60
+    --output Detailed 2>&1 | grep -vE '^\s*$' | grep -E 'failed |error|Error|Exception|^\s+at Vigil\.|passed \(|Test run summary|total:|failed:|succeeded:|skipped:' | grep -vE '^passed ' || true
   trx=$(ls "$results"/*.trx 2>/dev/null | head -n 1)
   if [ -z "$trx" ]; then
     log "$name produced no results"; failed=$((failed + 1)); continue
