@@ -159,8 +159,12 @@ public static class PlatformSetup
         }
         else
         {
+            // A list in a query (ids.Contains(x.Id)) goes as one JSON parameter read with json_each, not one
+            // parameter per element: SQLite finds each bound parameter by name in a linear list, so a thousand of them
+            // took longer to bind than the query took to run (EF Core 10's default is one parameter per element).
             services.AddDbContext<VigilDb, SqliteVigilDb>(o => o.UseSqlite(database.ConnectionString,
-                s => s.MigrationsHistoryTable("__ef_migrations_history")).AddInterceptors(sqliteSetup));
+                s => s.MigrationsHistoryTable("__ef_migrations_history").UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                .AddInterceptors(sqliteSetup));
         }
     }
 
