@@ -329,8 +329,7 @@ public sealed partial class OutboxDelivery(
         var attempted = chunk.OfType<Attempted>().ToList();
         var eventful = attempted.Where(a => !IsPlainSuccess(a)).Select(a => a.ChannelId).ToHashSet();
         var plain = attempted.Where(a => IsPlainSuccess(a) && !eventful.Contains(a.ChannelId)).ToHashSet();
-        var plainIds = plain.SelectMany(a => a.Rows.Select(r => r.Id)).ToList();
-        if (plainIds.Count > 0)
+        if (plain.Count > 0)
         {
             var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
             await WritePlainSuccessesAsync(db, provider, plain, owner, now, ct);

@@ -173,11 +173,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
             plan.Datacenters = sold.Length > 2000 ? sold[..2000] : sold;
             plan.UpdatedAt = now;
         }
-        row.FetchedAt = now;
-        row.NextFetchAt = now + options.CurrentValue.CatalogRefresh;
-        row.Currency = currency;
-        row.PlanCount = answer.Plans.Count;
-        row.LastError = null;
+        MarkFetched(row, currency, answer.Plans.Count, now);
         await db.SaveChangesAsync(ct);
 
         // A catalog plan no watched subsidiary sells any more stops being checked; its history stays.
@@ -191,6 +187,16 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         }
         await transaction.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>A catalog read and stored: due again after the refresh period.</summary>
+    void MarkFetched(RestockCatalog row, string currency, int plans, DateTime now)
+    {
+        row.FetchedAt = now;
+        row.NextFetchAt = now + options.CurrentValue.CatalogRefresh;
+        row.Currency = currency;
+        row.PlanCount = plans;
+        row.LastError = null;
     }
 
     static void AddPrices(VigilDb db, string subsidiary, string catalog, string currency, CatalogPlan plan)
@@ -231,11 +237,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
             db.Set<RestockOffer>().Add(new RestockOffer { Subsidiary = subsidiary, Catalog = catalog, PlanCode = plan.PlanCode, Name = plan.Name });
             AddPrices(db, subsidiary, catalog, currency, plan);
         }
-        row.FetchedAt = now;
-        row.NextFetchAt = now + options.CurrentValue.CatalogRefresh;
-        row.Currency = currency;
-        row.PlanCount = answer.Plans.Count;
-        row.LastError = null;
+        MarkFetched(row, currency, answer.Plans.Count, now);
         await db.SaveChangesAsync(ct);
         var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
         await NameDedicatedPlansAsync(db, subsidiaries, null, now, ct);

@@ -255,23 +255,17 @@ public sealed partial class RestockPoller(
     /// One statement for sources whose answer changed nothing: last checked and last success now, one more check, no
     /// failures, next due after an interval (jitter drawn per batch), lease released.
     /// </summary>
-    static async Task HeartbeatAsync(VigilDb db, List<Guid> ids, string owner, DateTime now, DateTime next, CancellationToken ct)
-    {
-        const string Set = """
-            UPDATE restock_sources SET "LastCheckedAt" = {0}, "LastSuccessAt" = {0}, "Checks" = "Checks" + 1, "ConsecutiveFailures" = 0,
-                "LastError" = NULL, "FailureAlerted" = FALSE, "NextDueAt" = {1}, "LeaseOwner" = NULL, "LeaseUntil" = NULL
-            WHERE "LeaseOwner" = {2} AND "Id"
-            """;
-        if (db.Database.IsNpgsql())
-        {
-            await db.Database.ExecuteSqlRawAsync(Set + " = ANY({3})", [now, next, owner, ids.ToArray()], ct);
-            return;
-        }
-        // One JSON array rather than a parameter per id: SQLite looks parameters up by name one by one, so hundreds of
-        // them cost more to bind than the update itself. Ids in the form EF Core stores them on SQLite (upper-case text).
-        var json = System.Text.Json.JsonSerializer.Serialize(ids.ConvertAll(id => id.ToString().ToUpperInvariant()));
-        await db.Database.ExecuteSqlRawAsync(Set + " IN (SELECT value FROM json_each({3}))", [now, next, owner, json], ct);
-    }
+    static Task HeartbeatAsync(VigilDb db, List<Guid> ids, string owner, DateTime now, DateTime next, CancellationToken ct) =>
+        db.Set<RestockSource>().Where(s => s.LeaseOwner == owner && ids.Contains(s.Id)).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.LastCheckedAt, now)
+            .SetProperty(s => s.LastSuccessAt, now)
+            .SetProperty(s => s.Checks, s => s.Checks + 1)
+            .SetProperty(s => s.ConsecutiveFailures, 0)
+            .SetProperty(s => s.LastError, (string?)null)
+            .SetProperty(s => s.FailureAlerted, false)
+            .SetProperty(s => s.NextDueAt, next)
+            .SetProperty(s => s.LeaseOwner, (string?)null)
+            .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
 
     /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
     /// <remarks>Returns only what the cycle reads: no dates, which SQLite stores as text, to parse for 2,000 rows.</remarks>
@@ -358,9 +352,9 @@ public sealed partial class RestockPoller(
         // The wanted set is what the sources were made from last time, and that was recently: they still match (only
         // this method adds or removes sources). A full comparison still runs at least once a minute, in case another
         // replica with a different view of the settings changed them.
-        var fingerprint = Fingerprint(wanted);
         var synced = clock.GetUtcNow();
-        if (_synced is { } last && last.Fingerprint == fingerprint && synced - last.At < FullSyncEvery)
+        if (_synced is { } last && synced - last.At < FullSyncEvery && last.Wanted.Count == wanted.Count
+            && wanted.All(w => last.Wanted.TryGetValue(w.Key, out var kind) && kind == w.Value))
         {
             return;
         }
@@ -375,7 +369,7 @@ public sealed partial class RestockPoller(
         var added = wanted.Where(w => !have.Contains(w.Key)).ToList();
         if (added.Count == 0)
         {
-            _synced = new SyncMark(fingerprint, synced);
+            _synced = new SyncMark(wanted, synced);
             return;
         }
         foreach (var ((subsidiary, planCode), kind) in added)
@@ -385,7 +379,7 @@ public sealed partial class RestockPoller(
         try
         {
             await db.SaveChangesAsync(ct);
-            _synced = new SyncMark(fingerprint, synced);
+            _synced = new SyncMark(wanted, synced);
         }
         catch (DbUpdateException)
         {
@@ -399,17 +393,7 @@ public sealed partial class RestockPoller(
     /// <summary>The wanted set the sources were last found to match, and when (replaced whole, so cycles running at once read it safely).</summary>
     volatile SyncMark? _synced;
 
-    sealed record SyncMark(string Fingerprint, DateTimeOffset At);
-
-    static string Fingerprint(Dictionary<(string Subsidiary, string PlanCode), PlanKind> wanted)
-    {
-        var text = new System.Text.StringBuilder();
-        foreach (var ((subsidiary, planCode), kind) in wanted.OrderBy(w => w.Key.Subsidiary, StringComparer.Ordinal).ThenBy(w => w.Key.PlanCode, StringComparer.Ordinal))
-        {
-            text.Append(subsidiary).Append('\u001f').Append(planCode).Append('\u001f').Append((int)kind).Append('\u001e');
-        }
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
-    }
+    sealed record SyncMark(Dictionary<(string Subsidiary, string PlanCode), PlanKind> Wanted, DateTimeOffset At);
 
     static TimeSpan NextInterval(RestockOptions o)
     {
