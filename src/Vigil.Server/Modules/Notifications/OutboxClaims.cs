@@ -35,28 +35,36 @@ public static class OutboxClaims
         if (claimed.Count == batch)
         {
             // The batch limit may have cut a group in two; take its due siblings too so it goes out as one message.
+            // The search starts from the batch's own groups (one index look-up each), never from every pending row. SQLite
+            // is told so (CROSS JOIN keeps the list as the outer loop; left to itself, it walks the due rows instead).
+            var groups = claimed.Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
             var siblings = provider == DatabaseProvider.Postgres
                 ? await outbox.FromSql($"""
                     UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                     WHERE "Id" IN (
-                        SELECT s."Id" FROM notification_outbox s
-                        WHERE s."Status" = {pending} AND s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now})
-                          AND EXISTS (SELECT 1 FROM notification_outbox c WHERE c."LeaseOwner" = {owner} AND c."LeaseUntil" = {until}
-                                      AND c."ChannelId" = s."ChannelId" AND c."GroupKey" = s."GroupKey")
-                        FOR UPDATE SKIP LOCKED)
+                        SELECT s."Id" FROM unnest({groups.Select(g => g.ChannelId).ToArray()}, {groups.Select(g => g.GroupKey).ToArray()}) AS g(channel, grp)
+                        JOIN notification_outbox s ON s."ChannelId" = g.channel AND s."GroupKey" = g.grp AND s."Status" = {pending}
+                        WHERE s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now})
+                        FOR UPDATE OF s SKIP LOCKED)
                     RETURNING *
                     """).AsNoTracking().ToListAsync(ct)
                 : await outbox.FromSql($"""
                     UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                     WHERE "Id" IN (
-                        SELECT s."Id" FROM notification_outbox s
-                        WHERE s."Status" = {pending} AND s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now})
-                          AND EXISTS (SELECT 1 FROM notification_outbox c WHERE c."LeaseOwner" = {owner} AND c."LeaseUntil" = {until}
-                                      AND c."ChannelId" = s."ChannelId" AND c."GroupKey" = s."GroupKey"))
+                        SELECT s."Id" FROM json_each({SqlitePairs(groups)}) AS g
+                        CROSS JOIN notification_outbox s INDEXED BY "IX_notification_outbox_ChannelId_GroupKey_Status" ON s."ChannelId" = json_extract(g.value, '$[0]') AND s."GroupKey" = json_extract(g.value, '$[1]') AND s."Status" = {pending}
+                        WHERE s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now}))
                     RETURNING *
                     """).AsNoTracking().ToListAsync(ct);
             claimed.AddRange(siblings);
         }
         return claimed;
     }
+
+    /// <summary>
+    /// (channel, key) pairs as one JSON array of <c>[channel id, key]</c> for SQLite's <c>json_each</c>, the ids in the
+    /// form EF Core stores a Guid in there (upper-case text).
+    /// </summary>
+    public static string SqlitePairs(IEnumerable<(Guid ChannelId, string Key)> pairs) =>
+        System.Text.Json.JsonSerializer.Serialize(pairs.Select(p => new[] { p.ChannelId.ToString().ToUpperInvariant(), p.Key }));
 }

@@ -159,17 +159,11 @@ public sealed partial class OutboxDelivery(
         if (cooldowns.Count > 0)
         {
             var since = now - cooldowns.Values.Max();
-            var withCooldown = usable.SelectMany(u => u.Rows).Where(r => cooldowns.ContainsKey(r.Id)).ToList();
-            var checkChannels = withCooldown.Select(r => r.ChannelId).Distinct().ToList();
-            var checkSubjects = withCooldown.Select(r => r.SubjectKey).Distinct().ToList();
-            var recent = await db.Set<OutboxMessage>().AsNoTracking()
-                .Where(o => checkChannels.Contains(o.ChannelId) && checkSubjects.Contains(o.SubjectKey) && o.Status == OutboxStatus.Sent && o.CompletedAt > since)
-                .GroupBy(o => new { o.ChannelId, o.SubjectKey })
-                .Select(g => new { g.Key.ChannelId, g.Key.SubjectKey, At = g.Max(o => o.CompletedAt) })
-                .ToListAsync(ct);
-            foreach (var r in recent)
+            var pairs = usable.SelectMany(u => u.Rows).Where(r => cooldowns.ContainsKey(r.Id)).Select(r => (r.ChannelId, r.SubjectKey)).Distinct().ToList();
+            var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
+            foreach (var recent in await LastSentAsync(db, provider, pairs, since, ct))
             {
-                lastSent[(r.ChannelId, r.SubjectKey)] = r.At!.Value;
+                lastSent[(recent.ChannelId, recent.SubjectKey)] = recent.At;
             }
         }
 
@@ -213,6 +207,38 @@ public sealed partial class OutboxDelivery(
             sends.Add(new Send(channel, config, driver, destination, rows, reported));
         }
         return sends;
+    }
+
+    /// <summary>The last send to a (channel, subject) after a time.</summary>
+    public sealed record RecentSend(Guid ChannelId, string SubjectKey, DateTime At);
+
+    /// <summary>
+    /// The last send of each (channel, subject) since <paramref name="since"/>: one index seek per pair on
+    /// (channel, subject, completed at), so the cost follows the batch and not the history. (Filtering the table by the
+    /// lists of channels and of subjects instead lets the planner walk every sent row.)
+    /// </summary>
+    static async Task<List<RecentSend>> LastSentAsync(VigilDb db, DatabaseProvider provider, List<(Guid ChannelId, string SubjectKey)> pairs, DateTime since, CancellationToken ct)
+    {
+        var sent = nameof(OutboxStatus.Sent);
+        var found = provider == DatabaseProvider.Postgres
+            ? db.Database.SqlQuery<RecentSend>($"""
+                SELECT p.channel AS "ChannelId", p.subject AS "SubjectKey", l.at AS "At"
+                FROM unnest({pairs.Select(p => p.ChannelId).ToArray()}, {pairs.Select(p => p.SubjectKey).ToArray()}) AS p(channel, subject)
+                CROSS JOIN LATERAL (
+                    SELECT max(o."CompletedAt") AS at FROM notification_outbox o
+                    WHERE o."ChannelId" = p.channel AND o."SubjectKey" = p.subject AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS l
+                WHERE l.at IS NOT NULL
+                """)
+            : db.Database.SqlQuery<RecentSend>($"""
+                SELECT "ChannelId", "SubjectKey", "At" FROM (
+                    SELECT json_extract(p.value, '$[0]') AS "ChannelId", json_extract(p.value, '$[1]') AS "SubjectKey",
+                        (SELECT max(o."CompletedAt") FROM notification_outbox o INDEXED BY "IX_notification_outbox_ChannelId_SubjectKey_CompletedAt"
+                         WHERE o."ChannelId" = json_extract(p.value, '$[0]') AND o."SubjectKey" = json_extract(p.value, '$[1]')
+                           AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS "At"
+                    FROM json_each({OutboxClaims.SqlitePairs(pairs)}) AS p)
+                WHERE "At" IS NOT NULL
+                """);
+        return await found.ToListAsync(ct);
     }
 
     /// <summary>
