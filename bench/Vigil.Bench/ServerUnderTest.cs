@@ -61,6 +61,13 @@ public sealed class ServerUnderTest : IAsyncDisposable
         // Any 40+ characters; PostgreSQL replicas must share it, SQLite would otherwise keep one in DATA_DIR.
         start.Environment["JWT_SECRET"] = "vigil-bench-" + Convert.ToHexString(Guid.NewGuid().ToByteArray());
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // Nothing leaves loopback: OVH's hosts are replaced by a closed local port unless a bench points them at its
+        // fake, and the restock poller only runs where a bench asks for it.
+        foreach (var region in (string[])["EU", "CA", "US"])
+        {
+            start.Environment[$"OVH_API_BASE_{region}"] = "http://127.0.0.1:9/1.0";
+        }
+        start.Environment["Restock__RunPoller"] = "false";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;

@@ -45,6 +45,11 @@ public sealed partial class RunningServer : IAsyncDisposable
         start.ArgumentList.Add(ServerProcess.ServerDll);
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add("http://127.0.0.1:0");
+        // Nothing leaves loopback: OVH's hosts are a closed local port unless a test points them at its fake.
+        foreach (var region in (string[])["EU", "CA", "US"])
+        {
+            start.Environment[$"OVH_API_BASE_{region}"] = "http://127.0.0.1:9/1.0";
+        }
         foreach (var (k, v) in env)
         {
             start.Environment[k] = v;

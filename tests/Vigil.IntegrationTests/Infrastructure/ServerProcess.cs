@@ -25,6 +25,11 @@ public static class ServerProcess
         {
             start.ArgumentList.Add(arg);
         }
+        // Nothing leaves loopback: OVH's hosts are a closed local port unless a test points them at its fake.
+        foreach (var region in (string[])["EU", "CA", "US"])
+        {
+            start.Environment[$"OVH_API_BASE_{region}"] = "http://127.0.0.1:9/1.0";
+        }
         foreach (var (k, v) in env)
         {
             start.Environment[k] = v;

@@ -35,8 +35,11 @@ public sealed partial class OutboxDelivery(
     /// </summary>
     TimeSpan NeededLease => TimeSpan.FromTicks(Math.Min((_options.SendTimeout + TimeSpan.FromSeconds(5)).Ticks, _options.Lease.Ticks / 2));
 
-    /// <summary>Most settled groups the recorder writes in one transaction.</summary>
-    const int RecordChunk = 256;
+    /// <summary>Rows the recorder gathers into one transaction.</summary>
+    const int RecordRows = 250;
+
+    /// <summary>Longest an outcome waits for others to share its transaction.</summary>
+    static readonly TimeSpan RecordGather = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Delivers groups of rows that <paramref name="owner"/> holds the lease on (each group one channel and group key)
@@ -297,23 +300,51 @@ public sealed partial class OutboxDelivery(
     }
 
     /// <summary>
-    /// Writes outcomes as they arrive: whatever has settled since the last write, in one transaction. Only rows still
-    /// leased to <paramref name="owner"/> are touched, so a dispatcher whose lease expired cannot overwrite another's result.
+    /// Writes outcomes as they arrive, gathered into transactions of about <see cref="RecordRows"/> rows: each
+    /// commit writes every database page it touched once, so a few large commits write far less than many small ones.
+    /// Whatever has settled is written at the latest <see cref="RecordGather"/> after the first of it, or when the
+    /// sends are done, so a slow destination never holds back the others' bookkeeping for long. Only rows still leased
+    /// to <paramref name="owner"/> are touched, so a dispatcher whose lease expired cannot overwrite another's result.
     /// </summary>
     async Task RecordAsync(System.Threading.Channels.ChannelReader<Settled> reader, string owner, WriteStats stats)
     {
         var chunk = new List<Settled>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (chunk.Count < RecordChunk && reader.TryRead(out var item))
+            var rows = 0;
+            using (var gather = new CancellationTokenSource(RecordGather, clock))
             {
-                chunk.Add(item);
+                while (true)
+                {
+                    while (rows < RecordRows && reader.TryRead(out var item))
+                    {
+                        chunk.Add(item);
+                        rows += item.Rows.Count;
+                    }
+                    if (rows >= RecordRows || !await MoreAsync(reader, gather.Token))
+                    {
+                        break;
+                    }
+                }
             }
             var started = Stopwatch.GetTimestamp();
             await WriteWithRetriesAsync(chunk, owner);
             stats.Count++;
             stats.Elapsed += Stopwatch.GetElapsedTime(started);
             chunk.Clear();
+        }
+    }
+
+    /// <summary>Waits for another outcome; false when the sends are done or the gathering time is up.</summary>
+    static async Task<bool> MoreAsync(System.Threading.Channels.ChannelReader<Settled> reader, CancellationToken gather)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(gather);
+        }
+        catch (OperationCanceledException) when (gather.IsCancellationRequested)
+        {
+            return false;
         }
     }
 
