@@ -105,6 +105,36 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task An_event_raised_later_in_the_window_joins_the_open_group_and_one_after_it_starts_another()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("vps-");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", cooldownSeconds: 0, ct: Ct);
+        List<string> Sent() => [.. fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).Select(r => r.BodyText)];
+
+        await host.RaiseAsync(Restock("gra", plan), Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(6));
+        await host.RaiseAsync(Restock("rbx", plan), Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(5)); // 11 s after the first: the group (10 s) is due, with both
+        while (await host.DispatchAsync(Ct) > 0)
+        {
+        }
+        var first = Sent().ShouldHaveSingleItem();
+        first.ShouldContain("GRA");
+        first.ShouldContain("RBX");
+
+        await host.RaiseAsync(Restock("sbg", plan), Ct); // the group went out: a new one opens
+        host.Clock.Advance(TimeSpan.FromSeconds(9));
+        (await host.DispatchAsync(Ct)).ShouldBe(0, "the new group waits for its own window");
+        host.Clock.Advance(TimeSpan.FromSeconds(2));
+        await host.DispatchAsync(Ct);
+        Sent().Count.ShouldBe(2);
+        Sent()[1].ShouldContain("SBG");
+    }
+
+    [Fact]
     public async Task A_flapping_subject_is_told_once_per_cooldown()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -116,8 +116,10 @@ sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage
         b.Property(o => o.LastError).HasMaxLength(1000);
         b.Property(o => o.RemoteId).HasMaxLength(200);
         b.HasIndex(o => new { o.Status, o.DueAt });
-        b.HasIndex(o => new { o.ChannelId, o.GroupKey, o.Status });
-        b.HasIndex(o => new { o.ChannelId, o.SubjectKey, o.CompletedAt });
+        // The two indexes led by the channel end in the creation time, which never changes: a row that is sent, retried
+        // or dropped updates neither (each would be a random page per delivery). Their readers bound the creation time.
+        b.HasIndex(o => new { o.ChannelId, o.GroupKey, o.CreatedAt });
+        b.HasIndex(o => new { o.ChannelId, o.SubjectKey, o.CreatedAt });
         b.HasIndex(o => new { o.RecipientUserId, o.CreatedAt });
         b.HasIndex(o => o.EventId);
         b.HasOne<AlertEvent>().WithMany().HasForeignKey(o => o.EventId).OnDelete(DeleteBehavior.Cascade);

@@ -218,9 +218,21 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         {
             return pendingHere;
         }
-        var existing = await db.Set<OutboxMessage>().AsNoTracking()
-            .Where(o => o.ChannelId == channelId && o.GroupKey == groupKey && o.Status == OutboxStatus.Pending && o.LeaseOwner == null && o.Attempts == 0 && o.DueAt > now)
-            .MinAsync(o => (DateTime?)o.DueAt, ct);
+        // A group still open was started within the window (its due time is its first message's time plus the window),
+        // so the look-up is a short range of the (channel, group, created) index. SQLite is told to use it: left to
+        // itself it walks every pending row due later, which in a burst is all of them.
+        var opened = now - options.Value.GroupingWindow;
+        var pending = nameof(OutboxStatus.Pending);
+        var existing = db.Database.IsSqlite()
+            ? await db.Database.SqlQuery<DateTime?>($"""
+                SELECT min("DueAt") AS "Value" FROM notification_outbox INDEXED BY "IX_notification_outbox_ChannelId_GroupKey_CreatedAt"
+                WHERE "ChannelId" = {channelId.ToString().ToUpperInvariant()} AND "GroupKey" = {groupKey} AND "CreatedAt" >= {opened}
+                  AND "Status" = {pending} AND "LeaseOwner" IS NULL AND "Attempts" = 0 AND "DueAt" > {now}
+                """).SingleAsync(ct)
+            : await db.Set<OutboxMessage>().AsNoTracking()
+                .Where(o => o.ChannelId == channelId && o.GroupKey == groupKey && o.CreatedAt >= opened
+                            && o.Status == OutboxStatus.Pending && o.LeaseOwner == null && o.Attempts == 0 && o.DueAt > now)
+                .MinAsync(o => (DateTime?)o.DueAt, ct);
         return existing ?? now + options.Value.GroupingWindow;
     }
 

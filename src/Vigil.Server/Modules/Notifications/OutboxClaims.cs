@@ -37,14 +37,16 @@ public static class OutboxClaims
             // The batch limit may have cut a group in two; take its due siblings too so it goes out as one message.
             // The search starts from the batch's own groups (one index look-up each), never from every pending row. SQLite
             // is told so (CROSS JOIN keeps the list as the outer loop; left to itself, it walks the due rows instead).
+            // Siblings created more than a day ago (long retries) are left to later passes: they still go, on their own.
             var groups = claimed.Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
+            var horizon = now - SiblingHorizon;
             var siblings = provider == DatabaseProvider.Postgres
                 ? await outbox.FromSql($"""
                     UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                     WHERE "Id" IN (
                         SELECT s."Id" FROM unnest({groups.Select(g => g.ChannelId).ToArray()}, {groups.Select(g => g.GroupKey).ToArray()}) AS g(channel, grp)
-                        JOIN notification_outbox s ON s."ChannelId" = g.channel AND s."GroupKey" = g.grp AND s."Status" = {pending}
-                        WHERE s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now})
+                        JOIN notification_outbox s ON s."ChannelId" = g.channel AND s."GroupKey" = g.grp AND s."CreatedAt" > {horizon}
+                        WHERE s."Status" = {pending} AND s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now})
                         FOR UPDATE OF s SKIP LOCKED)
                     RETURNING *
                     """).AsNoTracking().ToListAsync(ct)
@@ -52,14 +54,17 @@ public static class OutboxClaims
                     UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                     WHERE "Id" IN (
                         SELECT s."Id" FROM json_each({SqlitePairs(groups)}) AS g
-                        CROSS JOIN notification_outbox s INDEXED BY "IX_notification_outbox_ChannelId_GroupKey_Status" ON s."ChannelId" = json_extract(g.value, '$[0]') AND s."GroupKey" = json_extract(g.value, '$[1]') AND s."Status" = {pending}
-                        WHERE s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now}))
+                        CROSS JOIN notification_outbox s INDEXED BY "IX_notification_outbox_ChannelId_GroupKey_CreatedAt" ON s."ChannelId" = json_extract(g.value, '$[0]') AND s."GroupKey" = json_extract(g.value, '$[1]') AND s."CreatedAt" > {horizon}
+                        WHERE s."Status" = {pending} AND s."DueAt" <= {now} AND (s."LeaseUntil" IS NULL OR s."LeaseUntil" < {now}))
                     RETURNING *
                     """).AsNoTracking().ToListAsync(ct);
             claimed.AddRange(siblings);
         }
         return claimed;
     }
+
+    /// <summary>How far back the sibling search looks: the index it uses is ordered by creation time.</summary>
+    public static readonly TimeSpan SiblingHorizon = TimeSpan.FromDays(1);
 
     /// <summary>
     /// (channel, key) pairs as one JSON array of <c>[channel id, key]</c> for SQLite's <c>json_each</c>, the ids in the

@@ -212,32 +212,38 @@ public sealed partial class OutboxDelivery(
         return sends;
     }
 
+    /// <summary>How much longer than its cooldown a message may have taken from creation to sending and still count.</summary>
+    public static readonly TimeSpan CooldownHorizon = TimeSpan.FromDays(1);
+
     /// <summary>The last send to a (channel, subject) after a time.</summary>
     public sealed record RecentSend(Guid ChannelId, string SubjectKey, DateTime At);
 
     /// <summary>
-    /// The last send of each (channel, subject) since <paramref name="since"/>: one index seek per pair on
-    /// (channel, subject, completed at), so the cost follows the batch and not the history. (Filtering the table by the
-    /// lists of channels and of subjects instead lets the planner walk every sent row.)
+    /// The last send of each (channel, subject) since <paramref name="since"/>: one index range per pair on
+    /// (channel, subject, created at), so the cost follows the batch and not the history. (Filtering the table by the
+    /// lists of channels and of subjects instead lets the planner walk every sent row.) A message created more than
+    /// <see cref="CooldownHorizon"/> before the cooldown began is not looked at, even if it was sent within it.
     /// </summary>
     static async Task<List<RecentSend>> LastSentAsync(VigilDb db, DatabaseProvider provider, List<(Guid ChannelId, string SubjectKey)> pairs, DateTime since, CancellationToken ct)
     {
         var sent = nameof(OutboxStatus.Sent);
+        var created = since - CooldownHorizon;
         var found = provider == DatabaseProvider.Postgres
             ? db.Database.SqlQuery<RecentSend>($"""
                 SELECT p.channel AS "ChannelId", p.subject AS "SubjectKey", l.at AS "At"
                 FROM unnest({pairs.Select(p => p.ChannelId).ToArray()}, {pairs.Select(p => p.SubjectKey).ToArray()}) AS p(channel, subject)
                 CROSS JOIN LATERAL (
                     SELECT max(o."CompletedAt") AS at FROM notification_outbox o
-                    WHERE o."ChannelId" = p.channel AND o."SubjectKey" = p.subject AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS l
+                    WHERE o."ChannelId" = p.channel AND o."SubjectKey" = p.subject AND o."CreatedAt" > {created}
+                      AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS l
                 WHERE l.at IS NOT NULL
                 """)
             : db.Database.SqlQuery<RecentSend>($"""
                 SELECT "ChannelId", "SubjectKey", "At" FROM (
                     SELECT json_extract(p.value, '$[0]') AS "ChannelId", json_extract(p.value, '$[1]') AS "SubjectKey",
-                        (SELECT max(o."CompletedAt") FROM notification_outbox o INDEXED BY "IX_notification_outbox_ChannelId_SubjectKey_CompletedAt"
+                        (SELECT max(o."CompletedAt") FROM notification_outbox o INDEXED BY "IX_notification_outbox_ChannelId_SubjectKey_CreatedAt"
                          WHERE o."ChannelId" = json_extract(p.value, '$[0]') AND o."SubjectKey" = json_extract(p.value, '$[1]')
-                           AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS "At"
+                           AND o."CreatedAt" > {created} AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS "At"
                     FROM json_each({OutboxClaims.SqlitePairs(pairs)}) AS p)
                 WHERE "At" IS NOT NULL
                 """);
@@ -286,8 +292,7 @@ public sealed partial class OutboxDelivery(
             result = SendResult.Permanent("Blocked: " + Innermost(e).Message);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or IOException or TimeoutException
-                                  || (e is TaskCanceledException or OperationCanceledException && !ct.IsCancellationRequested)
-                                  || e is Polly.Timeout.TimeoutRejectedException)
+                                  || (e is TaskCanceledException or OperationCanceledException && !ct.IsCancellationRequested))
         {
             result = SendResult.Transient(Innermost(e).Message);
         }

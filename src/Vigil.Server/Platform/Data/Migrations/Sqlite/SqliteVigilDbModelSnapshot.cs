@@ -708,9 +708,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
 
                     b.HasIndex("Status", "DueAt");
 
-                    b.HasIndex("ChannelId", "GroupKey", "Status");
+                    b.HasIndex("ChannelId", "GroupKey", "CreatedAt");
 
-                    b.HasIndex("ChannelId", "SubjectKey", "CompletedAt");
+                    b.HasIndex("ChannelId", "SubjectKey", "CreatedAt");
 
                     b.ToTable("notification_outbox", (string)null);
                 });
