@@ -35,26 +35,7 @@ public sealed partial class RunningServer : IAsyncDisposable
 
     public static async Task<RunningServer> StartAsync(IDictionary<string, string> env, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.ArgumentList.Add(ServerProcess.ServerDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add("http://127.0.0.1:0");
-        // Nothing leaves loopback: OVH's hosts are a closed local port unless a test points them at its fake.
-        foreach (var region in (string[])["EU", "CA", "US"])
-        {
-            start.Environment[$"OVH_API_BASE_{region}"] = "http://127.0.0.1:9/1.0";
-        }
-        foreach (var (k, v) in env)
-        {
-            start.Environment[k] = v;
-        }
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var start = ServerProcess.StartInfo(["--urls", "http://127.0.0.1:0"], env);
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         var server = new RunningServer(Process.Start(start)!);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -10,8 +10,16 @@ public static class ServerProcess
 
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
-    /// <summary>Runs the server with arguments and environment until it exits (or the timeout kills it).</summary>
-    public static async Task<Result> RunAsync(IEnumerable<string> args, IDictionary<string, string> env, TimeSpan timeout, string? workingDirectory = null)
+    /// <summary>OVH's hosts as a closed local port: nothing leaves loopback unless a test points them at its fake.</summary>
+    public static IReadOnlyDictionary<string, string> OfflineOvh { get; } = new Dictionary<string, string>
+    {
+        ["OVH_API_BASE_EU"] = "http://127.0.0.1:9/1.0",
+        ["OVH_API_BASE_CA"] = "http://127.0.0.1:9/1.0",
+        ["OVH_API_BASE_US"] = "http://127.0.0.1:9/1.0",
+    };
+
+    /// <summary>The server binary with these arguments and environment (over <see cref="OfflineOvh"/>), in production mode.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IDictionary<string, string> env, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -25,16 +33,18 @@ public static class ServerProcess
         {
             start.ArgumentList.Add(arg);
         }
-        // Nothing leaves loopback: OVH's hosts are a closed local port unless a test points them at its fake.
-        foreach (var region in (string[])["EU", "CA", "US"])
-        {
-            start.Environment[$"OVH_API_BASE_{region}"] = "http://127.0.0.1:9/1.0";
-        }
-        foreach (var (k, v) in env)
+        foreach (var (k, v) in OfflineOvh.Concat(env))
         {
             start.Environment[k] = v;
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return start;
+    }
+
+    /// <summary>Runs the server with arguments and environment until it exits (or the timeout kills it).</summary>
+    public static async Task<Result> RunAsync(IEnumerable<string> args, IDictionary<string, string> env, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var start = StartInfo(args, env, workingDirectory);
         using var process = Process.Start(start)!;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

@@ -75,11 +75,8 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
             $"--DATA_DIR={_dir}",
             "--JWT_SECRET=integration-tests-secret-that-is-long-enough-0123456789",
             "--environment=Production",
-            // Nothing leaves loopback: OVH's hosts are a closed local port unless a test points them at its fake.
-            "--OVH_API_BASE_EU=http://127.0.0.1:9/1.0",
-            "--OVH_API_BASE_CA=http://127.0.0.1:9/1.0",
-            "--OVH_API_BASE_US=http://127.0.0.1:9/1.0",
         };
+        args.AddRange(ServerProcess.OfflineOvh.Select(s => $"--{s.Key}={s.Value}"));
         args.AddRange(Settings.Select(s => $"--{s.Key}={s.Value}"));
         _app = VigilApp.Build([.. args], builder =>
         {

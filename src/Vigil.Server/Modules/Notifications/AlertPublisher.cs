@@ -226,7 +226,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         var existing = db.Database.IsSqlite()
             ? await db.Database.SqlQuery<DateTime?>($"""
                 SELECT min("DueAt") AS "Value" FROM notification_outbox INDEXED BY "IX_notification_outbox_ChannelId_GroupKey_CreatedAt"
-                WHERE "ChannelId" = {channelId.ToString().ToUpperInvariant()} AND "GroupKey" = {groupKey} AND "CreatedAt" >= {opened}
+                WHERE "ChannelId" = {SqliteValues.Id(channelId)} AND "GroupKey" = {groupKey} AND "CreatedAt" >= {opened}
                   AND "Status" = {pending} AND "LeaseOwner" IS NULL AND "Attempts" = 0 AND "DueAt" > {now}
                 """).SingleAsync(ct)
             : await db.Set<OutboxMessage>().AsNoTracking()

@@ -66,10 +66,7 @@ public static class OutboxClaims
     /// <summary>How far back the sibling search looks: the index it uses is ordered by creation time.</summary>
     public static readonly TimeSpan SiblingHorizon = TimeSpan.FromDays(1);
 
-    /// <summary>
-    /// (channel, key) pairs as one JSON array of <c>[channel id, key]</c> for SQLite's <c>json_each</c>, the ids in the
-    /// form EF Core stores a Guid in there (upper-case text).
-    /// </summary>
+    /// <summary>(channel, key) pairs as one JSON array of <c>[channel id, key]</c> for SQLite's <c>json_each</c>.</summary>
     public static string SqlitePairs(IEnumerable<(Guid ChannelId, string Key)> pairs) =>
-        System.Text.Json.JsonSerializer.Serialize(pairs.Select(p => new[] { p.ChannelId.ToString().ToUpperInvariant(), p.Key }));
+        System.Text.Json.JsonSerializer.Serialize(pairs.Select(p => new[] { SqliteValues.Id(p.ChannelId), p.Key }));
 }

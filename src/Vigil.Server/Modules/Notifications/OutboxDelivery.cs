@@ -316,28 +316,29 @@ public sealed partial class OutboxDelivery(
         var chunk = new List<Settled>();
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            var rows = 0;
-            using (var gather = new CancellationTokenSource(RecordGather, clock))
-            {
-                while (true)
-                {
-                    while (rows < RecordRows && reader.TryRead(out var item))
-                    {
-                        chunk.Add(item);
-                        rows += item.Rows.Count;
-                    }
-                    if (rows >= RecordRows || !await MoreAsync(reader, gather.Token))
-                    {
-                        break;
-                    }
-                }
-            }
+            await GatherAsync(reader, chunk);
             var started = Stopwatch.GetTimestamp();
             await WriteWithRetriesAsync(chunk, owner);
             stats.Count++;
             stats.Elapsed += Stopwatch.GetElapsedTime(started);
             chunk.Clear();
         }
+    }
+
+    /// <summary>Takes outcomes until they hold about <see cref="RecordRows"/> rows, the sends are done, or <see cref="RecordGather"/> has passed.</summary>
+    async Task GatherAsync(System.Threading.Channels.ChannelReader<Settled> reader, List<Settled> chunk)
+    {
+        using var gather = new CancellationTokenSource(RecordGather, clock);
+        var rows = 0;
+        do
+        {
+            while (rows < RecordRows && reader.TryRead(out var item))
+            {
+                chunk.Add(item);
+                rows += item.Rows.Count;
+            }
+        }
+        while (rows < RecordRows && await MoreAsync(reader, gather.Token));
     }
 
     /// <summary>Waits for another outcome; false when the sends are done or the gathering time is up.</summary>
@@ -538,8 +539,7 @@ public sealed partial class OutboxDelivery(
         Add(command, "$owner", owner);
         foreach (var (attempt, rowId) in sent)
         {
-            // The form EF Core stores a Guid in on SQLite: upper-case text.
-            id.Value = rowId.ToString().ToUpperInvariant();
+            id.Value = SqliteValues.Id(rowId);
             started.Value = attempt.StartedAt;
             duration.Value = attempt.DurationMs;
             status.Value = attempt.Result.StatusCode is { } code ? code : DBNull.Value;
