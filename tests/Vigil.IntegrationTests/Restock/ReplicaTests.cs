@@ -18,6 +18,40 @@ public sealed class RestockReplicaTests
     }
 
     [Fact]
+    public async Task Two_replicas_adding_the_same_new_sources_at_once_both_finish_their_cycle()
+    {
+        Assert.SkipWhen(!PostgresServer.Available, "PostgreSQL is not available (set VIGIL_TEST_POSTGRES or run ./test.sh).");
+        var database = await PostgresServer.CreateDatabaseAsync("restock_replicas_sync", Ct);
+        var dir = Directory.CreateTempSubdirectory("vigil-restock-replicas-").FullName;
+        await using var ovh = new FakeOvh();
+        await ovh.StartAsync(Ct);
+        await using var receiver = new FakeWebhookReceiver();
+        await receiver.StartAsync(Ct);
+        await using var a = new Replica(database, dir, ovh, receiver);
+        await a.InitializeAsync();
+        await using var b = new Replica(database, dir, ovh, receiver);
+        await b.InitializeAsync();
+        var admin = await a.AdminAsync(Ct);
+
+        // Each round watches new plans, then both replicas run a cycle at the same moment: both try to add the same
+        // sources, in whatever order each has them. The loser's save fails (a unique violation, or a deadlock on
+        // PostgreSQL); that must never fail its cycle.
+        for (var round = 0; round < 20; round++)
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var plan = $"vps-sync-{round}-{i:00}";
+                await a.AddPlanAsync(admin, plan, ct: Ct);
+                ovh.SetVps("FR", plan, "GRA", "available");
+            }
+            await Task.WhenAll(a.CycleAsync(Ct), b.CycleAsync(Ct));
+        }
+
+        var status = await admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/restock/status", Ct);
+        status.ToString().ShouldContain("vps-sync-19-24");
+    }
+
+    [Fact]
     public async Task Two_replicas_poll_each_source_once_per_cycle_and_send_each_alert_once()
     {
         Assert.SkipWhen(!PostgresServer.Available, "PostgreSQL is not available (set VIGIL_TEST_POSTGRES or run ./test.sh).");

@@ -381,9 +381,11 @@ public sealed partial class RestockPoller(
             await db.SaveChangesAsync(ct);
             _synced = new SyncMark(wanted, synced);
         }
-        catch (DbUpdateException)
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException { InnerException: DbUpdateException })
         {
-            // Another replica added the same sources at the same moment; theirs serve (compared again next cycle).
+            // Another replica added the same sources at the same moment: a unique violation, or on PostgreSQL a deadlock
+            // when the two inserted them in different orders (which EF Core reports as a transient failure). Nothing of
+            // this save was written; theirs serve, and the next cycle compares again.
         }
     }
 
