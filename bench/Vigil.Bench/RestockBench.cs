@@ -68,7 +68,8 @@ public static class RestockBench
         var urls = plans.SelectMany(p => Subsidiaries.Select(s => $"{baseUrl}/vps/order/rule/datacenter?ovhSubsidiary={s}&planCode={Uri.EscapeDataString(p)}")).ToList();
         using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
 
-        // Warm-up: the first cycle stores every state (first sightings); the next ones are steady in what they do.
+        // Warm-up: the first cycle stores every state (first sightings); the next ones do what the measured cycles do,
+        // datacenters changing included (the transitions, the rule and the alerts run code nothing else runs).
         // They go on until the server's JIT has settled: tiered compilation recompiles a method once it has run 30
         // times, and code that runs once per cycle (the API request, the claim, the source list) only gets there
         // after some 30 cycles, recompiling in the background and taking CPU from the measured cycles until then.
@@ -77,6 +78,10 @@ public static class RestockBench
         var warmed = 0;
         for (var i = 0; i < WarmUpCycles || warming.Elapsed < WarmUp; i++)
         {
+            if (i > 0)
+            {
+                await ovh.FlipAsync(ct);
+            }
             var warm = await CycleAsync(api, ct);
             await BareAsync(bare, urls, settings.Concurrency, ct);
             if (i < 2)

@@ -30,6 +30,9 @@ public sealed class ServerUnderTest : IAsyncDisposable
     /// <summary>VIGIL_BENCH_SERVER_LOG=1 copies the server's output to stderr, to see what went wrong in a run.</summary>
     static bool EchoOutput => Environment.GetEnvironmentVariable("VIGIL_BENCH_SERVER_LOG") == "1";
 
+    /// <summary>Prefix of variables passed to the server alone, without the prefix.</summary>
+    const string ServerOnlyPrefix = "VIGIL_BENCH_SERVER_ENV_";
+
     public string AdminUsername { get; private set; } = "admin";
 
     public string AdminPassword { get; private set; } = "";
@@ -71,6 +74,14 @@ public sealed class ServerUnderTest : IAsyncDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[name] = value;
+        }
+        // VIGIL_BENCH_SERVER_ENV_X=v sets X=v for the server alone (runtime switches for profiling, such as DOTNET_JitStdOutFile).
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string key && key.StartsWith(ServerOnlyPrefix, StringComparison.Ordinal) && key.Length > ServerOnlyPrefix.Length)
+            {
+                start.Environment[key[ServerOnlyPrefix.Length..]] = variable.Value as string;
+            }
         }
 
         var process = Process.Start(start) ?? throw new ServerStartException("dotnet did not start.");
