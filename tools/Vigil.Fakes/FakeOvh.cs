@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -434,7 +436,7 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         {
             plans = _catalogs.TryGetValue(subsidiary, out var found) ? [.. found] : [];
         }
-        return Results.Content(CatalogJson(subsidiary, plans), "application/json");
+        return Catalog(http, CatalogJson(subsidiary, plans));
     }
 
     async Task<IResult> DedicatedCatalogAsync(HttpContext http, string catalog)
@@ -449,7 +451,29 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         {
             plans = _dedicatedCatalogs.TryGetValue((catalog, subsidiary), out var found) ? [.. found] : [];
         }
-        return Results.Content(DedicatedCatalogJson(subsidiary, catalog, plans), "application/json");
+        return Catalog(http, DedicatedCatalogJson(subsidiary, catalog, plans));
+    }
+
+    /// <summary>Catalog answers sent gzip-compressed, because the client asked for it (as OVH compresses them).</summary>
+    public int CompressedCatalogs => _compressedCatalogs;
+
+    int _compressedCatalogs;
+
+    /// <summary>A catalog answer, gzip-compressed when the request accepts gzip (OVH's large answers are).</summary>
+    IResult Catalog(HttpContext http, string json)
+    {
+        if (!http.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Content(json, "application/json");
+        }
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(json));
+        }
+        Interlocked.Increment(ref _compressedCatalogs);
+        http.Response.Headers.ContentEncoding = "gzip";
+        return Results.Bytes(compressed.ToArray(), "application/json");
     }
 
     static string CurrencyOf(string subsidiary) => subsidiary switch

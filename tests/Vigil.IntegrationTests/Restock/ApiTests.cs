@@ -91,8 +91,11 @@ public abstract class ApiTests(RestockHost host)
             new OvhCatalogPlan("hidden-" + seeded, "Hidden", FakeOvh.Micros(1m), ["GRA"], Tags: ["order-funnel:hide"]));
         host.Ovh.AddCatalogPlans("DE", new OvhCatalogPlan(seeded, "VPS-Seed", FakeOvh.Micros(5.10m), ["DE"], Cores: 4, MemoryGb: 8, StorageGb: 75));
         var sync = host.Service<CatalogSync>()!;
+        var compressed = host.Ovh.CompressedCatalogs;
         (await sync.FetchAsync("FR", Ct)).ShouldBeTrue();
         (await sync.FetchAsync("DE", Ct)).ShouldBeTrue();
+        // Catalogs are asked for (and read) gzip-compressed; stock checks, a few hundred bytes each, are not.
+        host.Ovh.CompressedCatalogs.ShouldBeGreaterThanOrEqualTo(compressed + 2);
 
         using var anonymous = host.CreateClient();
         var plan = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/plans/{seeded}", Ct);

@@ -353,6 +353,11 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(Interval, Ct);
 
         host.Ovh.VpsRequests("FR", plan).ShouldBe(3);
+        // Each check names us and asks for JSON, uncompressed (the answers are a few hundred bytes).
+        var check = host.Ovh.Requests.Last(r => r.Path.EndsWith("/vps/order/rule/datacenter", StringComparison.Ordinal) && r.Query.Contains(plan, StringComparison.Ordinal));
+        check.Header("User-Agent").ShouldStartWith("Vigil-Restock/");
+        check.Header("Accept").ShouldBe("application/json");
+        check.Header("Accept-Encoding").ShouldBeNull();
     }
 
     [Fact]

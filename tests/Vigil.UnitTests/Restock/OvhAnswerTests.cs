@@ -37,6 +37,22 @@ public sealed class OvhAnswerTests
     }
 
     [Fact]
+    public void Repeated_words_are_shared_between_answers_and_escapes_and_long_values_still_read_right()
+    {
+        var first = Vps("""{"datacenters": [{"datacenter": "GRA", "linuxStatus": "available", "windowsStatus": "out-of-stock"}]}""");
+        var second = Vps("""{"datacenters": [{"datacenter": "GR\u0041", "linuxStatus": "available", "windowsStatus": "out-of-stock"}]}""");
+        // One string per word across answers, the escaped form included: checks do not allocate what they repeat.
+        ReferenceEquals(first.Observations[0].Datacenter, second.Observations[0].Datacenter).ShouldBeTrue();
+        ReferenceEquals(first.Observations[0].Raw, second.Observations[0].Raw).ShouldBeTrue();
+        second.Observations[0].Datacenter.ShouldBe("GRA");
+
+        var name = "dc-" + new string('x', 100) + "-\u00e9";
+        var long_ = Vps($$"""{"datacenters": [{"datacenter": "{{name}}", "linuxStatus": "available"}]}""");
+        long_.Observations[0].Datacenter.ShouldBe("dc-" + new string('x', 100) + "-é");
+        Vps("""{"datacenters": [{"datacenter": "\u00e9\u00e9", "linuxStatus": "available"}]}""").Observations[0].Datacenter.ShouldBe("éé");
+    }
+
+    [Fact]
     public void A_repeated_property_counts_the_last_time()
     {
         var result = Vps("""{"datacenters": [{"datacenter": "GRA", "linuxStatus": "available", "linuxStatus": "out-of-stock"}]}""");

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
@@ -240,7 +243,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
                     : reader.ValueTextEquals("daysBeforeDelivery"u8) ? 4
                     : 0;
                 reader.Read();
-                var text = field is 1 or 2 or 3 && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                var text = field is 1 or 2 or 3 ? Words.Read(ref reader) : null;
                 switch (field)
                 {
                     case 1:
@@ -265,6 +268,40 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             }
         }
         return observations;
+    }
+
+    /// <summary>
+    /// The strings stock answers repeat on every check (datacenter codes, statuses): each is allocated once and shared,
+    /// instead of once per answer. Bounded, so an upstream answering garbage cannot grow it without end.
+    /// </summary>
+    static class Words
+    {
+        const int MaxLength = 64;
+        const int MaxCount = 4096;
+        static readonly ConcurrentDictionary<string, string> Known = new(StringComparer.Ordinal);
+        static readonly ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> ByChars = Known.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        /// <summary>The current token's text when it is a string, else null.</summary>
+        public static string? Read(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                return null;
+            }
+            if (reader.HasValueSequence || reader.ValueSpan.Length > MaxLength)
+            {
+                return reader.GetString();
+            }
+            // Unescaped, a string never has more characters than its JSON form has bytes.
+            Span<char> chars = stackalloc char[MaxLength];
+            var text = chars[..reader.CopyString(chars)];
+            if (ByChars.TryGetValue(text, out var known))
+            {
+                return known;
+            }
+            var word = new string(text);
+            return Known.Count < MaxCount ? Known.GetOrAdd(word, word) : word;
+        }
     }
 
     public static StockState VpsState(string? status) => status switch
@@ -367,13 +404,19 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         timeout.CancelAfter(options.CurrentValue.CatalogTimeout);
         try
         {
-            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            // A catalog runs to megabytes, so it is asked for compressed; stock answers are a few hundred bytes, where
+            // compression would only cost work on every check (the client does not ask for it by default).
+            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            await using var stream = await DecodedAsync(response, timeout.Token);
             if (!response.IsSuccessStatusCode)
             {
-                var (_, text) = ErrorOf(await response.Content.ReadAsByteArrayAsync(timeout.Token));
+                using var error = new MemoryStream();
+                await stream.CopyToAsync(error, timeout.Token);
+                var (_, text) = ErrorOf(error.ToArray());
                 return CatalogAnswer.Failed($"HTTP {(int)response.StatusCode}: {text}");
             }
-            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
             using var document = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token);
             return catalog == CatalogSync.Vps ? ParseCatalog(document.RootElement) : ParseDedicatedCatalog(document.RootElement);
         }
@@ -394,6 +437,19 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             // The connection dropped while the body was being read.
             return CatalogAnswer.Failed("Network error: " + e.Message);
         }
+        catch (InvalidDataException)
+        {
+            return CatalogAnswer.Failed("The catalog is not valid gzip.");
+        }
+    }
+
+    /// <summary>The body, decompressed when the answer says it is gzip.</summary>
+    static async Task<Stream> DecodedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(ct);
+        return response.Content.Headers.ContentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase)
+            ? new GZipStream(stream, CompressionMode.Decompress)
+            : stream;
     }
 
     /// <summary>The longest plan code, mode and interval unit the price table holds; longer ones are not prices we can store.</summary>

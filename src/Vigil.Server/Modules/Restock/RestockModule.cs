@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using MudBlazor;
 using Vigil.Server.Modules.Notifications;
 using Vigil.Server.Platform.Auth;
@@ -26,9 +25,9 @@ public sealed class RestockModule : VigilModule
                 http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
                 http.DefaultRequestHeaders.UserAgent.ParseAdd("Vigil-Restock/1.0 (+https://github.com/vigil)");
             })
+            // No automatic decompression: it would ask for it on every stock check; catalogs ask for gzip themselves.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
-                AutomaticDecompression = DecompressionMethods.All,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 UseProxy = false,
             })
