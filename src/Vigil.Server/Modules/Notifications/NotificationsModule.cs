@@ -17,7 +17,7 @@ public sealed class NotificationsModule : VigilModule
         var services = builder.Services;
         services.AddOptions<NotificationsOptions>().BindConfiguration(NotificationsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var timeout = builder.Configuration.GetSection(NotificationsOptions.Section).Get<NotificationsOptions>()?.SendTimeout ?? TimeSpan.FromSeconds(15);
-        services.AddUserUrlClientSingleAttempt<NotifyHttp>(timeout);
+        NotifyHttp.Register(services, timeout);
         services.AddTransient<ChannelDriver, DiscordDriver>();
         services.AddTransient<ChannelDriver, SlackDriver>();
         services.AddTransient<ChannelDriver, WebhookDriver>();

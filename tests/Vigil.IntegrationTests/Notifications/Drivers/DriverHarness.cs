@@ -15,7 +15,7 @@ public static class DriverHarness
         services.AddSingleton<IHostResolver, SystemHostResolver>();
         services.AddSingleton<UrlGuard>();
         services.AddSingleton(TimeProvider.System);
-        services.AddUserUrlClientSingleAttempt<NotifyHttp>(TimeSpan.FromSeconds(10));
+        NotifyHttp.Register(services, TimeSpan.FromSeconds(10));
         services.AddTransient<TDriver>();
         return services.BuildServiceProvider().GetRequiredService<TDriver>();
     }

@@ -130,6 +130,34 @@ public sealed class WebhookDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public void The_envelope_has_every_part_once_and_reads_back_as_written()
+    {
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var message = Message(severity: Severity.Critical, items: [new MessageItem("GRA", "back", [new MessageField("city", "Gravelines")], null, at)]) with
+        {
+            Link = null,
+            Fields = [new MessageField("plan", "VPS-1"), new MessageField("dc", "GRA"), new MessageField("plan", "VPS-2 é \"q\" <b> 🚀")],
+        };
+        var body = WebhookDriver.Envelope(message);
+        var envelope = JsonNode.Parse(body)!;
+
+        envelope["type"]!.ToString().ShouldBe("restock.back_in_stock");
+        envelope["timestamp"]!.ToString().ShouldBe("2026-01-01T00:00:00Z");
+        var data = envelope["data"]!;
+        data["severity"]!.ToString().ShouldBe("critical");
+        data.AsObject().ContainsKey("url").ShouldBeTrue();
+        data["url"].ShouldBeNull();
+        // A field given twice appears once, where it first came, with its last value.
+        data["fields"]!.AsObject().Select(f => (f.Key, f.Value!.ToString())).ShouldBe([("plan", "VPS-2 é \"q\" <b> 🚀"), ("dc", "GRA")]);
+        var item = data["items"]![0]!;
+        (item["title"]!.ToString(), item["message"]!.ToString(), item["url"], item["fields"]!["city"]!.ToString(), item["timestamp"]!.ToString())
+            .ShouldBe(("GRA", "back", null, "Gravelines", "2026-01-02T03:04:05Z"));
+        // The bytes signed are the bytes sent.
+        WebhookDriver.Sign("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "evt_1", 1767225600, body)
+            .ShouldBe(WebhookDriver.Sign("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "evt_1", 1767225600, System.Text.Encoding.UTF8.GetString(body)));
+    }
+
+    [Fact]
     public async Task Signed_deliveries_verify_at_the_receiver_and_carry_the_idempotency_key()
     {
         var secret = WebhookDriver.NewSecret();
@@ -141,6 +169,8 @@ public sealed class WebhookDriverTests : IAsyncLifetime
 
         _fake.SignatureFailures.ShouldBe(0);
         _fake.Deliveries.Keys.ShouldContain(message.IdempotencyKey);
+        _fake.Requests.Last().Header("User-Agent").ShouldBe(NotifyHttp.UserAgent);
+        _fake.Requests.Last().Header("Content-Type").ShouldBe("application/json; charset=utf-8");
         var envelope = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
         envelope["type"]!.ToString().ShouldBe("restock.back_in_stock");
         envelope["data"]!["title"]!.ToString().ShouldBe("VPS-1 back in stock");

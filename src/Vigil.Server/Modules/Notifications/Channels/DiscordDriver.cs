@@ -103,7 +103,6 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
     {
         var target = config.Url + "?wait=true" + (config.Setting("thread_id") is { } thread ? "&thread_id=" + Escape(thread) : "");
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = JsonContent.Create(BuildPayload(config, message)) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)

@@ -106,7 +106,6 @@ public sealed class GotifyDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             body["extras"]!["client::notification"] = new JsonObject { ["click"] = new JsonObject { ["url"] = link } };
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/message") { Content = JsonContent.Create(body) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         request.Headers.TryAddWithoutValidation("X-Gotify-Key", config.Setting("token"));
         using var response = await http.Http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);

@@ -1,3 +1,5 @@
+using Vigil.Server.Platform.Http;
+
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
@@ -9,4 +11,12 @@ public sealed class NotifyHttp(HttpClient http)
     public HttpClient Http { get; } = http;
 
     public const string UserAgent = "Vigil/1.0";
+
+    /// <summary>
+    /// Registers the client as the server wires it: guarded, one attempt per send bounded by <paramref name="timeout"/>,
+    /// and our User-Agent on every request (set once per client rather than parsed on every send).
+    /// </summary>
+    public static IHttpClientBuilder Register(IServiceCollection services, TimeSpan timeout) =>
+        services.AddUserUrlClientSingleAttempt<NotifyHttp>(timeout)
+            .ConfigureHttpClient(http => http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent));
 }

@@ -140,7 +140,6 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
             body["click"] = click;
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, root) { Content = JsonContent.Create(body) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         if (config.Setting("token") is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

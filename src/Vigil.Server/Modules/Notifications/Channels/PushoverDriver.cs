@@ -114,7 +114,6 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
             form.Add(new("expire", config.Setting("expire") ?? "3600"));
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/1/messages.json") { Content = new FormUrlEncodedContent(form) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         JsonNode? json = null;

@@ -74,7 +74,6 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url) { Content = JsonContent.Create(BuildPayload(message)) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (response.IsSuccessStatusCode)

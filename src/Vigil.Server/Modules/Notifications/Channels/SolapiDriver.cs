@@ -95,7 +95,6 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         var salt = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/messages/v4/send-many/detail") { Content = JsonContent.Create(body) };
         request.Headers.TryAddWithoutValidation("Authorization", AuthorizationHeader(config.Setting("api_key")!, config.Setting("api_secret")!, date, salt));
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var answer = await response.Content.ReadAsStringAsync(ct);
         JsonNode? json = null;

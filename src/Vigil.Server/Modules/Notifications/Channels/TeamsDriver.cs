@@ -110,7 +110,6 @@ public sealed class TeamsDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
             ["attachments"] = new JsonArray(new JsonObject { ["contentType"] = "application/vnd.microsoft.card.adaptive", ["contentUrl"] = null, ["content"] = card }),
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url) { Content = JsonContent.Create(payload) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         return response.IsSuccessStatusCode

@@ -150,7 +150,6 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
             body["message_thread_id"] = threadId;
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/sendMessage") { Content = JsonContent.Create(body) };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
         using var response = await http.Http.SendAsync(request, ct);
         var answer = await response.Content.ReadAsStringAsync(ct);
         JsonNode? json = null;

@@ -101,7 +101,6 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
                 Content = new FormUrlEncodedContent(form),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", auth);
-            request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
             using var response = await http.Http.SendAsync(request, ct);
             var body = await response.Content.ReadAsStringAsync(ct);
             if (response.IsSuccessStatusCode)

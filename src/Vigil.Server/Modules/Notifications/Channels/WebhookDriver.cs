@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -140,10 +142,11 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {
         var apprise = config.Setting("format") == "apprise";
-        var body = JsonSerializer.Serialize(apprise ? AppriseBody(config, message) : Envelope(message));
+        var body = apprise ? JsonSerializer.SerializeToUtf8Bytes(AppriseBody(config, message)) : Envelope(message);
         var method = new HttpMethod(config.Setting("method") ?? "POST");
-        using var request = new HttpRequestMessage(method, config.Url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.UserAgent.ParseAdd(NotifyHttp.UserAgent);
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        using var request = new HttpRequestMessage(method, config.Url) { Content = content };
         request.Headers.TryAddWithoutValidation("webhook-id", message.IdempotencyKey);
         if (!apprise)
         {
@@ -183,45 +186,106 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
     }
 
     /// <summary><c>v1,</c> + base64(HMAC-SHA256(decoded secret, "{id}.{timestamp}.{body}")).</summary>
-    public static string Sign(string secret, string id, long timestamp, string body)
+    public static string Sign(string secret, string id, long timestamp, string body) => Sign(secret, id, timestamp, Encoding.UTF8.GetBytes(body));
+
+    /// <inheritdoc cref="Sign(string, string, long, string)"/>
+    public static string Sign(string secret, string id, long timestamp, ReadOnlySpan<byte> body)
     {
         var key = Convert.FromBase64String(secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret);
-        return "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{timestamp}.{body}")));
+        var prefix = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{id}.{timestamp}."));
+        var signed = ArrayPool<byte>.Shared.Rent(prefix.Length + body.Length);
+        try
+        {
+            prefix.CopyTo(signed, 0);
+            body.CopyTo(signed.AsSpan(prefix.Length));
+            Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+            HMACSHA256.HashData(key, signed.AsSpan(0, prefix.Length + body.Length), hash);
+            return "v1," + Convert.ToBase64String(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(signed);
+        }
     }
 
-    /// <summary>Vigil's envelope: <c>{type, timestamp, data: {title, message, severity, url, fields, items}}</c>.</summary>
-    public static JsonObject Envelope(OutgoingMessage message)
+    /// <summary>
+    /// Vigil's envelope as UTF-8 JSON: <c>{type, timestamp, data: {title, message, severity, url, fields, items}}</c>.
+    /// A field name given twice appears once, where it first came, with its last value.
+    /// </summary>
+    public static byte[] Envelope(OutgoingMessage message)
     {
-        var fields = new JsonObject();
-        foreach (var field in message.Fields)
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            fields[field.Name] = field.Value;
-        }
-        var items = new JsonArray();
-        foreach (var item in message.Items)
-        {
-            var itemFields = new JsonObject();
-            foreach (var field in item.Fields)
+            json.WriteStartObject();
+            json.WriteString("type", message.Kind);
+            json.WriteString("timestamp", Rfc3339(message.OccurredAt));
+            json.WriteStartObject("data");
+            json.WriteString("title", message.Title);
+            json.WriteString("message", message.Text);
+            json.WriteString("severity", SeverityName(message.Severity));
+            json.WriteString("url", message.Link);
+            WriteFields(json, message.Fields);
+            json.WriteStartArray("items");
+            foreach (var item in message.Items)
             {
-                itemFields[field.Name] = field.Value;
+                json.WriteStartObject();
+                json.WriteString("title", item.Title);
+                json.WriteString("message", item.Text);
+                json.WriteString("url", item.Link);
+                WriteFields(json, item.Fields);
+                json.WriteString("timestamp", Rfc3339(item.OccurredAt));
+                json.WriteEndObject();
             }
-            items.Add(new JsonObject { ["title"] = item.Title, ["message"] = item.Text, ["url"] = item.Link, ["fields"] = itemFields, ["timestamp"] = Rfc3339(item.OccurredAt) });
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteEndObject();
         }
-        return new JsonObject
-        {
-            ["type"] = message.Kind,
-            ["timestamp"] = Rfc3339(message.OccurredAt),
-            ["data"] = new JsonObject
-            {
-                ["title"] = message.Title,
-                ["message"] = message.Text,
-                ["severity"] = message.Severity.ToString().ToLowerInvariant(),
-                ["url"] = message.Link,
-                ["fields"] = fields,
-                ["items"] = items,
-            },
-        };
+        return buffer.WrittenSpan.ToArray();
     }
+
+    static void WriteFields(Utf8JsonWriter json, IReadOnlyList<MessageField> fields)
+    {
+        json.WriteStartObject("fields");
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var name = fields[i].Name;
+            if (!FirstOf(fields, i))
+            {
+                continue;
+            }
+            var value = fields[i].Value;
+            for (var j = i + 1; j < fields.Count; j++)
+            {
+                if (fields[j].Name == name)
+                {
+                    value = fields[j].Value;
+                }
+            }
+            json.WriteString(name, value);
+        }
+        json.WriteEndObject();
+    }
+
+    static bool FirstOf(IReadOnlyList<MessageField> fields, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (fields[i].Name == fields[index].Name)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static string SeverityName(Severity severity) => severity switch
+    {
+        Severity.Info => "info",
+        Severity.Warning => "warning",
+        Severity.Critical => "critical",
+        _ => severity.ToString().ToLowerInvariant(),
+    };
 
     static JsonObject AppriseBody(ChannelConfig config, OutgoingMessage message)
     {
