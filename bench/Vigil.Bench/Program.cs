@@ -37,16 +37,16 @@ var rate = Positive(new Option<int>("--rate") { Description = "Events per second
 var latencySeconds = Positive(new Option<int>("--latency-seconds") { Description = "Length of the latency run.", DefaultValueFactory = _ => 20 });
 var clients = Positive(new Option<int>("--clients") { Description = "Concurrent API clients raising events.", DefaultValueFactory = _ => 16 });
 var concurrency = Positive(new Option<int>("--concurrency") { Description = "Dispatcher concurrency, and the bare loop's.", DefaultValueFactory = _ => 32 });
-var warmUpEvents = Positive(new Option<int>("--warm-up-events") { Description = "Events delivered before the measured runs, so the server's JIT has settled.", DefaultValueFactory = _ => 30_000 });
+var warmUpDeliveries = Positive(new Option<int>("--warm-up-deliveries") { Description = "Deliveries before the measured runs (from fan-out events), so the server's JIT has settled.", DefaultValueFactory = _ => 60_000 });
 var notify = new Command("notify", "Notification pipeline: events over the API to webhook destinations, against a bare HttpClient loop; latency at a steady rate.");
-foreach (var option in (Option[])[db, events, destinations, rate, latencySeconds, repeat, clients, concurrency, warmUpEvents, serverDll])
+foreach (var option in (Option[])[db, events, destinations, rate, latencySeconds, repeat, clients, concurrency, warmUpDeliveries, serverDll])
 {
     notify.Options.Add(option);
 }
 notify.SetAction((result, ct) => NotifyAsync(
     result.GetValue(db)!,
     new NotifySettings(result.GetValue(events), result.GetValue(destinations), result.GetValue(rate), result.GetValue(latencySeconds),
-        result.GetValue(repeat), result.GetValue(clients), result.GetValue(concurrency), result.GetValue(warmUpEvents)),
+        result.GetValue(repeat), result.GetValue(clients), result.GetValue(concurrency), result.GetValue(warmUpDeliveries)),
     result.GetValue(serverDll) ?? DefaultServerDll(),
     ct));
 root.Subcommands.Add(notify);
@@ -90,7 +90,7 @@ static async Task<int> NotifyAsync(string db, NotifySettings settings, string se
 {
     Console.WriteLine($"vigil bench notify: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
     Console.WriteLine($"settings: {settings.Events} events over {settings.Destinations} webhook destinations, {settings.Clients} API clients, " +
-        $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs after {settings.WarmUpEvents} warm-up deliveries; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
+        $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs after {settings.WarmUpDeliveries} warm-up deliveries; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
     Console.WriteLine("ceiling: the same number of POSTs to the same receiver with a bare HttpClient at the same concurrency");
     var results = new List<NotifySummary>();
     var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
