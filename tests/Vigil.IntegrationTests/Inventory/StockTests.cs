@@ -127,8 +127,23 @@ public abstract class StockTests(VigilHost host)
         moved.GetProperty("item").GetProperty("effective_threshold").GetInt32().ShouldBe(50);
         moved.GetProperty("item").GetProperty("low_stock").GetBoolean().ShouldBeTrue();
 
+        // Each filter counts: low but elsewhere, and here but not low, are left out.
+        var lowElsewhere = await CreateAsync("/api/v1/inventory/items", new { name = "Toner", quantity = 1, threshold = 5, department_id = it });
+        var plentyHere = await CreateAsync("/api/v1/inventory/items", new { name = "Chairs", quantity = 500, threshold = 5, department_id = facilities, category_id = hardware });
         var low = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items?low_stock=true&department_id={facilities}", Ct);
         low.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(id);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items?department_id={facilities}", Ct)).GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("id").GetGuid()).Order().ShouldBe(new[] { id, plentyHere }.Order());
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items?low_stock=true", Ct)).GetProperty("items").EnumerateArray()
+            .Select(i => i.GetProperty("id").GetGuid()).Order().ShouldBe(new[] { id, lowElsewhere }.Order());
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items?category_id={cables}", Ct)).GetProperty("items").EnumerateArray()
+            .ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(id);
+        foreach (var extra in (Guid[])[lowElsewhere, plentyHere])
+        {
+            (await user.Client.DeleteAsync($"/api/v1/inventory/items/{extra}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items?archived=true&name=toner", Ct)).GetProperty("items").EnumerateArray()
+            .ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(lowElsewhere);
         (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items?search=hdmi", Ct)).GetProperty("items").GetArrayLength().ShouldBe(1);
         (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/lookup?barcode=4006381333931", Ct)).GetProperty("id").GetGuid().ShouldBe(id);
         (await user.Client.GetAsync("/api/v1/inventory/lookup?barcode=000", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);

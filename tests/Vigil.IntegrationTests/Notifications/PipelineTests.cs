@@ -67,8 +67,12 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         result.GetProperty("status_code").GetInt32().ShouldBe(200);
         fakes.Discord.Messages.ShouldContain(m => m["embeds"]![0]!["description"]!.ToString().Contains("If you can read it", StringComparison.Ordinal));
 
+        var other = await NotificationsHost.AddChannelAsync(user, new { name = "other", type = "discord", url = fakes.Discord.WebhookUrl("999000111222333445", Unique("tok")).ToString() }, Ct);
+        (await user.Client.PostAsync($"/api/v1/channels/{other}/test", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications", Ct)).GetProperty("items").GetArrayLength().ShouldBe(2);
         var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}", Ct);
         var delivery = deliveries.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+        delivery.GetProperty("channel_id").GetGuid().ShouldBe(channel);
         delivery.GetProperty("status").GetString().ShouldBe("sent");
         delivery.GetProperty("attempt_log")[0].GetProperty("status_code").GetInt32().ShouldBe(200);
         (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{channel}", Ct)).GetProperty("health").GetString().ShouldBe("healthy");

@@ -212,6 +212,33 @@ public abstract class ConventionTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Every_query_parameter_is_named_in_snake_case()
+    {
+        using var client = host.CreateClient();
+        var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+        var named = new List<string>();
+        var wrong = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Value.ValueKind == JsonValueKind.Object && o.Value.TryGetProperty("parameters", out _)))
+            {
+                foreach (var parameter in operation.Value.GetProperty("parameters").EnumerateArray().Where(p => p.GetProperty("in").GetString() == "query"))
+                {
+                    var name = parameter.GetProperty("name").GetString()!;
+                    named.Add(name);
+                    if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z][a-z0-9]*(_[a-z0-9]+)*$"))
+                    {
+                        wrong.Add($"{operation.Name.ToUpperInvariant()} {path.Name}: {name}");
+                    }
+                }
+            }
+        }
+        wrong.ShouldBeEmpty();
+        named.ShouldContain("channel_id");
+        named.ShouldContain("low_stock");
+    }
+
+    [Fact]
     public async Task Health_readiness_and_metrics_answer()
     {
         using var client = host.CreateClient();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using Vigil.Server.Platform.Api;
 
 namespace Vigil.Server.Modules.Inventory;
@@ -136,19 +137,25 @@ public sealed record UpdateItemRequest : IValidatableRequest
 public sealed class ItemQuery
 {
     /// <summary>Matches name, SKU or barcode.</summary>
+    [FromQuery(Name = "search")]
     public string? Search { get; set; }
 
     /// <summary>Exactly this name, ignoring case (how the CLI finds "headphones").</summary>
+    [FromQuery(Name = "name")]
     public string? Name { get; set; }
 
+    [FromQuery(Name = "department_id")]
     public Guid? DepartmentId { get; set; }
 
+    [FromQuery(Name = "category_id")]
     public Guid? CategoryId { get; set; }
 
     /// <summary>Only items below their threshold.</summary>
+    [FromQuery(Name = "low_stock")]
     public bool? LowStock { get; set; }
 
     /// <summary>Include archived items.</summary>
+    [FromQuery(Name = "archived")]
     public bool? Archived { get; set; }
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using Vigil.Server.Modules.Notifications.Channels;
 using Vigil.Server.Platform.Api;
 
@@ -80,6 +81,7 @@ public sealed record DeliveryDto(
 public sealed class DeliveryQuery : IValidatableRequest, IValidatableObject
 {
     /// <summary>pending, sent, failed or dropped.</summary>
+    [FromQuery(Name = "status")]
     public string? Status { get; set; }
 
     public OutboxStatus? StatusValue => EnumText.TryParse<OutboxStatus>(Status, out var s) ? s : null;
@@ -92,10 +94,14 @@ public sealed class DeliveryQuery : IValidatableRequest, IValidatableObject
         }
     }
 
+    [FromQuery(Name = "channel_id")]
     public Guid? ChannelId { get; set; }
 
     /// <summary>Event kind prefix, e.g. <c>restock</c>.</summary>
+    [FromQuery(Name = "kind")]
     public string? Kind { get; set; }
+
+    [FromQuery(Name = "since")]
 
     public DateTime? Since { get; set; }
 }

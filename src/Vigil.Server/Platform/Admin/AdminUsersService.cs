@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform.Api;
 using Vigil.Server.Platform.Audit;
@@ -39,6 +40,7 @@ public sealed record AdminCreateUserRequest : IValidatableRequest
 public sealed class UserListQuery
 {
     /// <summary>Matches username, email or display name.</summary>
+    [FromQuery(Name = "search")]
     public string? Search { get; set; }
 }
 

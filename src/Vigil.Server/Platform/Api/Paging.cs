@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Vigil.Server.Platform.Api;
@@ -14,14 +15,17 @@ public sealed class PageQuery
 
     /// <summary>How many items to return (1–500, default 50).</summary>
     [Description("How many items to return (1-500, default 50).")]
+    [FromQuery(Name = "limit")]
     public int? Limit { get; set; }
 
     /// <summary>The <c>next_cursor</c> of the previous page.</summary>
     [Description("The next_cursor of the previous page.")]
+    [FromQuery(Name = "cursor")]
     public string? Cursor { get; set; }
 
     /// <summary>Skip this many items instead of using a cursor.</summary>
     [Description("Skip this many items instead of using a cursor.")]
+    [FromQuery(Name = "offset")]
     public int? Offset { get; set; }
 
     /// <summary>Checks the values; null when they are usable.</summary>

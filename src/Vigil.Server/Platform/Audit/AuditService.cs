@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform.Api;
 using Vigil.Server.Platform.Data;
@@ -15,15 +16,19 @@ public sealed record AuditEntryDto(
 public sealed class AuditQuery
 {
     /// <summary>Only actions starting with this (e.g. <c>workspace.member</c>).</summary>
+    [FromQuery(Name = "action")]
     public string? Action { get; set; }
 
     /// <summary>Only entries at or after this instant.</summary>
+    [FromQuery(Name = "since")]
     public DateTime? Since { get; set; }
 
     /// <summary>Only entries before this instant.</summary>
+    [FromQuery(Name = "until")]
     public DateTime? Until { get; set; }
 
     /// <summary><c>csv</c> answers with the CSV export instead of JSON.</summary>
+    [FromQuery(Name = "format")]
     public string? Format { get; set; }
 }
 
