@@ -51,6 +51,34 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         metadata.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var badType = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", type = "carrier_pigeon", url = "https://example.com/" }, Ct);
         badType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+
+        // URLs no message could ever be sent to are refused when saved, not discovered by the dispatcher.
+        foreach (var unusable in (string[])["json://", "jsons://", "json:///path", "mailtos://u:p@example.com?smtp=%zz"])
+        {
+            var refused = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = unusable }, Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, unusable);
+            (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue(unusable);
+        }
+    }
+
+    [Fact]
+    public async Task A_template_that_fails_on_an_event_still_delivers_it_with_the_default_text()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var secret = Unique("tok");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new
+        {
+            name = "tpl",
+            type = "discord",
+            url = fakes.Discord.WebhookUrl(hookId, secret).ToString(),
+            settings = new Dictionary<string, string> { ["body_template"] = "{{ count | divided_by: 0 }}" },
+        }, Ct);
+
+        var test = await (await user.Client.PostAsync($"/api/v1/channels/{channel}/test", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        test.GetProperty("status").GetString().ShouldBe("sent", test.ToString());
+        fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldHaveSingleItem()
+            .BodyText.ShouldContain("If you can read it");
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
             Html(title, text, fields, first.Link), fields, first.Link, first.OccurredAt, ordered.Count == 1 ? [] : items);
     }
 
-    /// <summary>Renders a template over the events; null (use the default) when it does not parse or runs away.</summary>
+    /// <summary>Renders a template over the events; null (use the default) when it does not parse, runs away or fails.</summary>
     public static string? Apply(string template, IReadOnlyList<AlertEvent> events)
     {
         if (!Parser.TryParse(template, out var parsed, out _))
@@ -80,9 +80,11 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
             var text = parsed.Render(context);
             return text.Length > 20_000 ? text[..20_000] : text;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null; // step or recursion limit: a runaway template falls back to the default text
+            // A runaway template (step or recursion limit) or one that fails on these values (a division by zero):
+            // the message still goes out, with the default text.
+            return null;
         }
     }
 

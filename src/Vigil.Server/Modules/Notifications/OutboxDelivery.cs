@@ -280,8 +280,19 @@ public sealed partial class OutboxDelivery(
     async Task<Attempted> SendAsync(Send send, CancellationToken ct)
     {
         var startedAt = clock.GetUtcNow().UtcDateTime;
-        var message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config);
         var started = Stopwatch.GetTimestamp();
+        OutgoingMessage message;
+        try
+        {
+            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The channel's template fails on this message (it would every time): a failed message the owner hears
+            // about, not one retried unseen at every lease expiry.
+            LogSendFailed(logger, send.Channel.Id, e);
+            return new Attempted(send.Rows, send.Channel.Id, SendResult.Permanent("The message template failed: " + Innermost(e).Message), startedAt, 0);
+        }
         SendResult result;
         try
         {
@@ -295,6 +306,16 @@ public sealed partial class OutboxDelivery(
                                   || (e is TaskCanceledException or OperationCanceledException && !ct.IsCancellationRequested))
         {
             result = SendResult.Transient(Innermost(e).Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Neither an answer nor the network: a setting the HTTP stack refuses (a malformed URL or header) or a
+            // bug. Recorded as a failed attempt like any other, so the message ends failed, the channel shows
+            // unhealthy and its owner is told, instead of the rows being retried unseen at every lease expiry.
+            LogSendFailed(logger, send.Channel.Id, e);
+            result = e is ArgumentException or FormatException or InvalidOperationException
+                ? SendResult.Permanent("The channel's settings cannot be sent: " + Innermost(e).Message)
+                : SendResult.Transient("Sending failed: " + Innermost(e).Message);
         }
         var duration = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         if (result.Outcome == DeliveryOutcome.Retry && result.RetryAfter is { } retryAfter)
@@ -714,6 +735,9 @@ public sealed partial class OutboxDelivery(
     }
 
     static string? Cut(string? s, int max) => s is null || s.Length <= max ? s : s[..max];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending to channel {ChannelId} failed before any answer; recorded as a failed attempt")]
+    static partial void LogSendFailed(ILogger logger, Guid channelId, Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivering to channel {ChannelId} failed unexpectedly; the lease will expire and it will be retried")]
     static partial void LogGroupFailed(ILogger logger, Guid channelId, Exception e);

@@ -104,6 +104,10 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
                 throw new ChannelConfigException("settings." + key, $"Give a valid '{key}' address.");
             }
         }
+        if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            throw new ChannelConfigException("url", $"'{host}' is not a mail server's host name or address.");
+        }
         return new ChannelConfig(Type, $"smtp://{host}:{port}", merged);
     }
 

@@ -36,6 +36,10 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         var merged = new Dictionary<string, string>(settings, StringComparer.Ordinal);
         if (uri.Scheme is "json" or "jsons")
         {
+            if (uri.Host.Length == 0)
+            {
+                throw new ChannelConfigException("url", "Name the receiver: json://host[:port]/path (or jsons:// for https).");
+            }
             merged["format"] = "apprise";
             var query = new List<string>();
             foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
