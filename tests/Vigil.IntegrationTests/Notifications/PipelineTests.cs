@@ -328,6 +328,18 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
             (await test.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("status").GetString().ShouldBe("sent");
             var health = await admin.Client.GetStringAsync("/api/v1/admin/notifications/health", Ct);
             health.ShouldContain("System default");
+
+            // A native webhook as the default channel is signed like any other: a secret is made and shown once.
+            var path = Unique("default-hook-");
+            var hook = await admin.Client.PutAsJsonAsync("/api/v1/admin/default-channel", new { url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+            var secret = (await hook.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("signing_secret").GetString()!;
+            secret.ShouldStartWith("whsec_");
+            (await (await admin.Client.PostAsync("/api/v1/admin/default-channel/test", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct))
+                .GetProperty("status").GetString().ShouldBe("sent");
+            var signed = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+            signed.Header("webhook-signature").ShouldBe(WebhookDriver.Sign(secret, signed.Header("webhook-id")!,
+                long.Parse(signed.Header("webhook-timestamp")!, System.Globalization.CultureInfo.InvariantCulture), signed.BodyText));
+            (await admin.Client.GetStringAsync("/api/v1/admin/default-channel", Ct)).ShouldNotContain(secret);
         }
         finally
         {

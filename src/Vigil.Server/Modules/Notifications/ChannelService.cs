@@ -55,13 +55,7 @@ public sealed class ChannelService(
         {
             return interpreted.As<ChannelDto>();
         }
-        var config = interpreted.Value!;
-        string? generatedSecret = null;
-        if (config.Type == ChannelType.Webhook && config.Setting("format") != "apprise" && config.Setting(WebhookDriver.SecretSetting) is null)
-        {
-            generatedSecret = WebhookDriver.NewSecret();
-            config = config.With(WebhookDriver.SecretSetting, generatedSecret);
-        }
+        var (config, generatedSecret) = Signed(interpreted.Value!);
         var now = clock.GetUtcNow().UtcDateTime;
         var channel = new Channel
         {
@@ -80,6 +74,17 @@ public sealed class ChannelService(
         audit.Record("notifications.channel.created", "channel", channel.Id, channel.WorkspaceId, after: new { channel.Name, channel.Type, channel.Scope, Target = channel.MaskedTarget });
         await db.SaveChangesAsync(ct);
         return ToDto(channel, config) with { SigningSecret = generatedSecret };
+    }
+
+    /// <summary>A native webhook given no signing secret gets a new one, shown once in the answer.</summary>
+    static (ChannelConfig Config, string? Generated) Signed(ChannelConfig config)
+    {
+        if (config.Type != ChannelType.Webhook || config.Setting("format") == "apprise" || config.Setting(WebhookDriver.SecretSetting) is not null)
+        {
+            return (config, null);
+        }
+        var secret = WebhookDriver.NewSecret();
+        return (config.With(WebhookDriver.SecretSetting, secret), secret);
     }
 
     public async Task<Outcome<ChannelDto>> UpdateAsync(Guid userId, Guid id, UpdateChannelRequest request, CancellationToken ct)
@@ -294,7 +299,7 @@ public sealed class ChannelService(
         {
             return interpreted.As<ChannelDto>();
         }
-        var config = interpreted.Value!;
+        var (config, generatedSecret) = Signed(interpreted.Value!);
         var now = clock.GetUtcNow().UtcDateTime;
         var channel = await db.Set<Channel>().FirstOrDefaultAsync(c => c.Scope == ChannelScope.System, ct);
         var before = channel is null ? null : new { channel.Type, Target = channel.MaskedTarget };
@@ -312,7 +317,7 @@ public sealed class ChannelService(
         channel.UpdatedAt = now;
         audit.Record("notifications.default_channel.set", "channel", channel.Id, null, before, new { channel.Type, Target = channel.MaskedTarget });
         await db.SaveChangesAsync(ct);
-        return ToDto(channel, config);
+        return ToDto(channel, config) with { SigningSecret = generatedSecret };
     }
 
     public async Task<bool> RemoveDefaultAsync(CancellationToken ct)
