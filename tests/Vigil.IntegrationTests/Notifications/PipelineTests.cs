@@ -378,7 +378,14 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         var viewer = await host.RegisterAsync(ct: Ct);
         await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = viewer.Id, role = "viewer" }, Ct);
         var path = Unique("custom-");
-        await NotificationsHost.AddChannelAsync(owner, new { name = "c", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString(), scope = "workspace" }, Ct);
+        var shared = await NotificationsHost.AddChannelAsync(owner, new { name = "c", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString(), scope = "workspace" }, Ct);
+        // A viewer sees the workspace's channel but cannot send through it.
+        using var read = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/channels/{shared}");
+        read.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
+        (await viewer.Client.SendAsync(read, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var test = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/channels/{shared}/test");
+        test.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
+        (await viewer.Client.SendAsync(test, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         var first = await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.backup_failed", subject = "backup:db1", title = "Backup failed", dedup_key = path }, Ct);
         first.StatusCode.ShouldBe(HttpStatusCode.Accepted);

@@ -35,7 +35,7 @@ public sealed class ChannelService(
 
     public async Task<Outcome<ChannelDto>> GetAsync(Guid userId, Guid id, CancellationToken ct)
     {
-        var (channel, _) = await FindAsync(userId, id, forWrite: false, ct);
+        var (channel, _) = await FindAsync(userId, id, WorkspaceRole.Viewer, ct);
         return channel is null ? Outcome.Missing<ChannelDto>("No such channel.") : ToDto(channel);
     }
 
@@ -89,7 +89,7 @@ public sealed class ChannelService(
 
     public async Task<Outcome<ChannelDto>> UpdateAsync(Guid userId, Guid id, UpdateChannelRequest request, CancellationToken ct)
     {
-        var (channel, failure) = await FindAsync(userId, id, forWrite: true, ct);
+        var (channel, failure) = await FindAsync(userId, id, WorkspaceRole.Manager, ct);
         if (channel is null)
         {
             return failure!.As<ChannelDto>();
@@ -145,7 +145,7 @@ public sealed class ChannelService(
 
     public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, CancellationToken ct)
     {
-        var (channel, failure) = await FindAsync(userId, id, forWrite: true, ct);
+        var (channel, failure) = await FindAsync(userId, id, WorkspaceRole.Manager, ct);
         if (channel is null)
         {
             return failure!.As<bool>();
@@ -159,7 +159,8 @@ public sealed class ChannelService(
     /// <summary>Sends a real test message now and says what happened; it shows in the delivery history too.</summary>
     public async Task<Outcome<DeliveryResultDto>> TestAsync(Guid userId, Guid id, CancellationToken ct)
     {
-        var (channel, failure) = await FindAsync(userId, id, forWrite: false, ct);
+        // Sending acts on the channel: members may, viewers only read.
+        var (channel, failure) = await FindAsync(userId, id, WorkspaceRole.Member, ct);
         if (channel is null)
         {
             return failure!.As<DeliveryResultDto>();
@@ -253,7 +254,8 @@ public sealed class ChannelService(
         return config;
     }
 
-    async Task<(Channel? Channel, Outcome<bool>? Failure)> FindAsync(Guid userId, Guid id, bool forWrite, CancellationToken ct)
+    /// <summary>The channel, if the user may see it and their role in its workspace is at least <paramref name="needed"/>.</summary>
+    async Task<(Channel? Channel, Outcome<bool>? Failure)> FindAsync(Guid userId, Guid id, WorkspaceRole needed, CancellationToken ct)
     {
         var channel = await db.Set<Channel>().SingleOrDefaultAsync(c => c.Id == id, ct);
         var missing = Outcome.Missing<bool>("No such channel.");
@@ -267,9 +269,11 @@ public sealed class ChannelService(
                 {
                     return (null, missing);
                 }
-                if (forWrite && role < WorkspaceRole.Manager)
+                if (role < needed)
                 {
-                    return (null, Outcome.Forbidden<bool>("Only owners and managers change workspace channels."));
+                    return (null, Outcome.Forbidden<bool>(needed >= WorkspaceRole.Manager
+                        ? "Only owners and managers change workspace channels."
+                        : "Viewers only read workspace channels; members send test messages."));
                 }
                 return (channel, null);
             default:
