@@ -62,6 +62,23 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task Deleting_a_channel_takes_it_out_of_subscriptions_and_removes_those_left_with_none()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var kept = await NotificationsHost.AddChannelAsync(user, new { name = "kept", url = new Uri(fakes.Webhook.BaseAddress, "/" + Unique("kept-")).ToString() }, Ct);
+        var gone = await NotificationsHost.AddChannelAsync(user, new { name = "gone", url = new Uri(fakes.Webhook.BaseAddress, "/" + Unique("gone-")).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "custom.both", channels: [kept, gone], ct: Ct);
+        await NotificationsHost.SubscribeAsync(user, "custom.only", channels: [gone], ct: Ct);
+
+        (await user.Client.DeleteAsync($"/api/v1/channels/{gone}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        var subscriptions = (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/subscriptions", Ct)).GetProperty("items").EnumerateArray().ToList();
+        var both = subscriptions.ShouldHaveSingleItem();
+        both.GetProperty("kind").GetString().ShouldBe("custom.both");
+        both.GetProperty("channel_ids").EnumerateArray().Select(c => c.GetGuid()).ShouldBe([kept]);
+    }
+
+    [Fact]
     public async Task A_template_that_fails_on_an_event_still_delivers_it_with_the_default_text()
     {
         var user = await host.RegisterAsync(ct: Ct);

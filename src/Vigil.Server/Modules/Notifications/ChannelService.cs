@@ -151,6 +151,27 @@ public sealed class ChannelService(
             return failure!.As<bool>();
         }
         db.Set<Channel>().Remove(channel);
+        // Subscriptions that named it stop naming it; one that named only it could never deliver again, so it goes
+        // too (rather than silently widening to all of its owner's channels).
+        var text = channel.Id.ToString();
+        foreach (var subscription in await db.Set<Subscription>().Where(s => s.ChannelIds.Contains(text)).ToListAsync(ct))
+        {
+            var rest = subscription.ChannelIdList.Where(c => c != channel.Id).ToList();
+            if (rest.Count == subscription.ChannelIdList.Count)
+            {
+                continue;
+            }
+            if (rest.Count == 0)
+            {
+                db.Set<Subscription>().Remove(subscription);
+                audit.Record("notifications.subscription.deleted", "subscription", subscription.Id, subscription.WorkspaceId,
+                    before: new { subscription.Module, subscription.KindPattern, subscription.SubjectPattern, Reason = "its only channel was deleted" });
+            }
+            else
+            {
+                subscription.ChannelIds = string.Join(' ', rest);
+            }
+        }
         audit.Record("notifications.channel.deleted", "channel", channel.Id, channel.WorkspaceId, before: new { channel.Name, channel.Type, Target = channel.MaskedTarget });
         await db.SaveChangesAsync(ct);
         return true;
