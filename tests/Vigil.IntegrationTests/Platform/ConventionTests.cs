@@ -212,6 +212,34 @@ public abstract class ConventionTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Missing_bodies_and_malformed_query_values_are_problems_naming_the_field()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        foreach (var (method, path) in new[] { ("POST", "/api/v1/channels"), ("POST", "/api/v1/subscriptions"), ("PATCH", "/api/v1/auth/me") })
+        {
+            foreach (var content in new HttpContent?[] { null, new StringContent("", Encoding.UTF8, "application/json"), new StringContent("null", Encoding.UTF8, "application/json") })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = content };
+                var response = await user.Client.SendAsync(request, Ct);
+                var text = await response.Content.ReadAsStringAsync(Ct);
+                response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{method} {path}: {text}");
+                var problem = JsonDocument.Parse(text).RootElement;
+                problem.GetProperty("errors").EnumerateObject().ShouldNotBeEmpty($"{method} {path}: {text}");
+                text.ShouldNotContain("Implicit body", Case.Sensitive, $"{method} {path}");
+            }
+        }
+        foreach (var (query, field) in new[] { ("/api/v1/notifications?limit=abc", "limit"), ("/api/v1/notifications?channel_id=notaguid", "channel_id"),
+            ("/api/v1/notifications?since=garbage", "since"), ("/api/v1/channels?offset=abc", "offset"), ("/api/v1/channels?limit=99999999999", "limit") })
+        {
+            var response = await user.Client.GetAsync(query, Ct);
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{query}: {text}");
+            JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue($"{query}: {text}");
+            text.ShouldNotContain("Nullable", Case.Sensitive, query);
+        }
+    }
+
+    [Fact]
     public async Task Every_query_parameter_is_named_in_snake_case()
     {
         using var client = host.CreateClient();

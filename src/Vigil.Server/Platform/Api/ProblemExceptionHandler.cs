@@ -54,6 +54,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             return JsonProblem(json);
         }
         var status = bad.StatusCode;
+        if (status == 400 && BindingProblem(bad.Message) is var (field, message))
+        {
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+            {
+                Status = 400,
+                Title = "Bad Request",
+                Detail = message,
+            };
+        }
         return new ProblemDetails
         {
             Status = status,
@@ -71,6 +80,31 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             },
         };
     }
+
+    /// <summary>
+    /// The field a binding failure is about, in the API's snake_case, and a message without .NET's parameter and type
+    /// names: a missing body, a missing value, or a value of the wrong form (<c>?limit=abc</c>).
+    /// </summary>
+    static (string Field, string Message)? BindingProblem(string text)
+    {
+        if (text.StartsWith("Implicit body inferred", StringComparison.Ordinal) || (BindingPatterns.Required().Match(text) is { Success: true } body && body.Groups[2].Value == "body"))
+        {
+            return ("body", "A JSON body is required.");
+        }
+        if (BindingPatterns.Required().Match(text) is { Success: true } required)
+        {
+            var field = SnakeCase(required.Groups[1].Value);
+            return (field, $"{field} is required.");
+        }
+        if (BindingPatterns.Failed().Match(text) is { Success: true } failed)
+        {
+            var field = SnakeCase(failed.Groups[1].Value);
+            return (field, $"The value of {field} is not valid for its type.");
+        }
+        return null;
+    }
+
+    static string SnakeCase(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 
     static JsonException? FindJsonException(Exception e)
     {
@@ -109,4 +143,15 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteExtendedErrorCode is 2067 or 1555,
         _ => false,
     };
+}
+
+static partial class BindingPatterns
+{
+    /// <summary><c>Required parameter "int Limit" was not provided from query string.</c></summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Required parameter ""(?:[^""]*\s)?(\w+)"" was not provided from (?:the )?(\w+)")]
+    public static partial System.Text.RegularExpressions.Regex Required();
+
+    /// <summary><c>Failed to bind parameter "Nullable&lt;int&gt; Limit" from "abc".</c></summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to bind parameter ""(?:[^""]*\s)?(\w+)"" from")]
+    public static partial System.Text.RegularExpressions.Regex Failed();
 }
