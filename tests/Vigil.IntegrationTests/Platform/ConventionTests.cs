@@ -42,6 +42,29 @@ public abstract class ConventionTests(VigilHost host)
             response.StatusCode.ShouldBe(HttpStatusCode.NotFound, $"{route.Method} {route.Pattern}: {await response.Content.ReadAsStringAsync(Ct)}");
             response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", $"{route.Method} {route.Pattern}");
         }
+
+        // Routes of the caller's own (not acting in a workspace) refuse a foreign one named anyway, by header or query.
+        var own = host.Routes().Where(r => !r.WorkspaceScoped && r.Method == "GET" && r.Pattern.StartsWith("/api/v1/", StringComparison.Ordinal)
+            && !r.Pattern.StartsWith("/api/v1/admin", StringComparison.Ordinal) && !r.Pattern.StartsWith("/api/v1/workspaces", StringComparison.Ordinal)
+            && !r.Pattern.Contains('{', StringComparison.Ordinal)).ToList();
+        own.Select(r => r.Pattern).ShouldContain("/api/v1/notifications");
+        foreach (var route in own)
+        {
+            using (var plain = await outsider.Client.GetAsync(route.Pattern, HttpCompletionOption.ResponseHeadersRead, Ct))
+            {
+                if (plain.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+                {
+                    continue; // admins' routes (a system admin need not be a member of what they administer)
+                }
+            }
+            using var byHeader = new HttpRequestMessage(HttpMethod.Get, route.Pattern);
+            byHeader.Headers.Add("X-Workspace-Id", foreign.ToString());
+            (await outsider.Client.SendAsync(byHeader, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound, route.Pattern);
+            (await outsider.Client.GetAsync($"{route.Pattern}?workspace_id={foreign}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound, route.Pattern);
+            // Headers only: some of these routes stream.
+            using var mine = await outsider.Client.GetAsync($"{route.Pattern}?workspace_id={outsider.PersonalWorkspaceId}", HttpCompletionOption.ResponseHeadersRead, Ct);
+            mine.StatusCode.ShouldNotBe(HttpStatusCode.NotFound, route.Pattern);
+        }
     }
 
     [Fact]

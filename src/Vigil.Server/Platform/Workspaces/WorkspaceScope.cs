@@ -24,6 +24,15 @@ public sealed class WorkspaceScopeFilter : IEndpointFilter
         var http = context.HttpContext;
         if (http.GetEndpoint()?.Metadata.GetMetadata<WorkspaceScopedMetadata>() is null)
         {
+            // A route of the caller's own (their deliveries, their subscriptions) does not act in a workspace, but
+            // one named anyway must still be one of theirs: a workspace you are not in answers 404 on every route.
+            // Admin routes are left alone (an admin need not be a member of what they administer).
+            if (http.User.GetUserId() is not null && (http.Request.Headers.ContainsKey(Header) || http.Request.Query.ContainsKey(QueryParameter))
+                && !http.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase)
+                && await ResolveAsync(http, http.RequestAborted) is { } refused)
+            {
+                return refused;
+            }
             return await next(context);
         }
         var result = await ResolveAsync(http, http.RequestAborted);
