@@ -37,6 +37,23 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         apprise.GetProperty("type").GetString().ShouldBe("discord");
         apprise.GetProperty("target").GetString()!.ShouldEndWith("/api/webhooks/111222333444555666/••••••");
         (await RawDatabase.DumpAsync(host, ["notification_channels", "audit_log"], Ct)).ShouldNotContain("very-secret-token");
+
+        // What an answer shows masked cannot become a secret: a copy made from it is refused, naming the field...
+        var copy = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "copy", type = "discord", url = apprise.GetProperty("target").GetString() }, Ct);
+        copy.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await copy.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue();
+        var webhook = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + Unique("w-")).ToString() }, Ct);
+        var shown = await webhook.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var maskedSettings = shown.GetProperty("settings").Deserialize<Dictionary<string, string>>()!;
+        maskedSettings["secret"].ShouldContain("••••");
+        var copied = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "w2", url = new Uri(fakes.Webhook.BaseAddress, "/copy").ToString(), settings = maskedSettings }, Ct);
+        copied.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await copied.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("settings.secret", out _).ShouldBeTrue();
+        // ...while sending the masked target and settings back unchanged keeps what is stored.
+        (await user.Client.PatchAsJsonAsync($"/api/v1/channels/{byForm}", new { url = form.GetProperty("target").GetString(), name = "renamed" }, Ct))
+            .StatusCode.ShouldBe(HttpStatusCode.OK);
+        var test = await (await user.Client.PostAsync($"/api/v1/channels/{byForm}/test", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        test.GetProperty("status").GetString().ShouldBe("sent", test.ToString());
     }
 
     [Fact]

@@ -111,7 +111,8 @@ public sealed class ChannelService(
                     }
                 }
             }
-            var url = request.Url ?? config?.Url;
+            // The masked target sent back unchanged keeps the stored URL, as masked settings do.
+            var url = request.Url is { } given && given != channel.MaskedTarget ? given : config?.Url;
             if (url is null)
             {
                 return Outcome.Invalid<ChannelDto>("url", "The stored configuration cannot be read; give the URL again.");
@@ -239,8 +240,22 @@ public sealed class ChannelService(
     }
 
     /// <summary>Reads what the user typed into a configuration and checks the target is one we may reach.</summary>
+    /// <summary>Holds the mark answers put where a secret was.</summary>
+    static bool IsMasked(string value) => value.Contains(MaskMark, StringComparison.Ordinal);
+
+    const string MaskMark = "••••";
+
     internal async Task<Outcome<ChannelConfig>> InterpretAsync(ChannelType? type, string url, IReadOnlyDictionary<string, string>? settings, CancellationToken ct)
     {
+        // A value copied from an answer, where secrets are shown masked, would otherwise become the secret itself.
+        if (IsMasked(url) || IsMasked(Uri.UnescapeDataString(url)))
+        {
+            return Outcome.Invalid<ChannelConfig>("url", "The URL holds a masked value (••••••); give the real secret.");
+        }
+        if (settings?.FirstOrDefault(s => IsMasked(s.Value)) is { Key: { } maskedKey })
+        {
+            return Outcome.Invalid<ChannelConfig>("settings." + maskedKey, "This is a masked value (••••••); give the real secret.");
+        }
         ChannelConfig config;
         try
         {
