@@ -153,6 +153,10 @@ public abstract class ApiTests(RestockHost host)
         created.GetProperty("os").GetString().ShouldBe("linux");
         created.GetProperty("cooldown_seconds").GetInt32().ShouldBe(1800);
         created.GetProperty("channel_ids").GetArrayLength().ShouldBe(0);
+        // The options come back in the request's own words too.
+        var options = created.GetProperty("options");
+        (options.GetProperty("confirm_polls").GetInt32(), options.GetProperty("out_of_stock").GetBoolean(), options.GetProperty("preorder").GetBoolean(),
+            options.GetProperty("os").GetString(), options.GetProperty("cooldown_minutes").GetInt32()).ShouldBe((2, true, true, "linux", 30));
 
         (await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = a, subsidiary = "FR" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { subsidiary = "FR" }, Ct), "plan_code");

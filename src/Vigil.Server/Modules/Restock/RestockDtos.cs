@@ -222,7 +222,9 @@ public sealed record RestockSubscriptionDto(
     bool Preorder,
     string Os,
     int? CooldownSeconds,
-    DateTime CreatedAt);
+    DateTime CreatedAt,
+    [property: System.ComponentModel.Description("The options in the words the request uses (confirm_polls, out_of_stock, preorder, os, cooldown_minutes).")]
+    SubscriptionOptionsDto Options);
 
 public sealed record BulkSubscriptionsDto(IReadOnlyList<RestockSubscriptionDto> Items, int Removed);
 

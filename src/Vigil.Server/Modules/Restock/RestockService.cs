@@ -470,7 +470,15 @@ public sealed partial class RestockService(
     {
         var o = RestockSubscriptionOptions.Parse(s.Options) ?? new RestockSubscriptionOptions("", s.Subject);
         return new RestockSubscriptionDto(s.Id, o.PlanCode, o.Subsidiary.Length == 0 ? null : o.Subsidiary, o.Datacenters ?? [], s.ChannelIds, o.ConfirmPolls, o.OutOfStock,
-            o.PreOrder, o.Os, s.CooldownSeconds, s.CreatedAt);
+            o.PreOrder, o.Os, s.CooldownSeconds, s.CreatedAt,
+            new SubscriptionOptionsDto
+            {
+                ConfirmPolls = o.ConfirmPolls,
+                OutOfStock = o.OutOfStock,
+                Preorder = o.PreOrder,
+                Os = o.Os,
+                CooldownMinutes = s.CooldownSeconds is { } seconds ? seconds / 60 : null,
+            });
     }
 
     /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
