@@ -70,7 +70,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         badType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
         // URLs no message could ever be sent to are refused when saved, not discovered by the dispatcher.
-        foreach (var unusable in (string[])["json://", "jsons://", "json:///path", "mailtos://u:p@example.com?smtp=%zz"])
+        foreach (var unusable in (string[])["json://", "jsons://", "json:///path", "mailtos://u:p@example.com?smtp=%zz", "json://example.com/hook?method=BOGUS", "ntfys://ntfy.example.com/t1/t2"])
         {
             var refused = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = unusable }, Ct);
             refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, unusable);

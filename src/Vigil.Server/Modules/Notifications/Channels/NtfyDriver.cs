@@ -46,7 +46,12 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
             {
                 var port = uri.IsDefaultPort || uri.Port <= 0 ? "" : ":" + uri.Port;
                 baseUrl = (uri.Scheme == "ntfys" ? "https" : "http") + "://" + uri.Host + port;
-                topic = path.Split('/')[0];
+                if (path.Contains('/', StringComparison.Ordinal))
+                {
+                    // Apprise would publish to each; a channel here is one destination, with its own health.
+                    throw new ChannelConfigException("url", "One topic per channel: add a channel for each topic.");
+                }
+                topic = path;
             }
             if (uri.UserInfo.Length > 0)
             {

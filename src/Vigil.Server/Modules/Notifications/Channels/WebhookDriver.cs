@@ -75,6 +75,10 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
                     merged["password"] = Uri.UnescapeDataString(parts[1]);
                 }
             }
+            if (merged.TryGetValue("method", out var appriseMethod) && appriseMethod is not ("POST" or "PUT" or "PATCH"))
+            {
+                throw new ChannelConfigException("url", "The method is POST, PUT or PATCH.");
+            }
             var scheme = uri.Scheme == "jsons" ? "https" : "http";
             var port = uri.IsDefaultPort || uri.Port <= 0 ? "" : ":" + uri.Port;
             var target = $"{scheme}://{uri.Host}{port}{uri.AbsolutePath}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
