@@ -179,6 +179,12 @@ public abstract class ApiTests(RestockHost host)
         await ShouldNameFieldAsync(bulkBad, "subscriptions[1].plan_code");
         (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/restock/subscriptions", Ct)).GetProperty("items").GetArrayLength().ShouldBe(1, "bulk is all or nothing");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk", new { subscriptions = Array.Empty<object>() }, Ct), "subscriptions");
+        // The same plan, subsidiary and OS twice in one request is a mistake to point out, not to merge silently.
+        var twice = await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk",
+            new { subscriptions = new object[] { new { plan_code = b, subsidiary = "DE" }, new { plan_code = b, subsidiary = "de", datacenters = new[] { "GRA" } } } }, Ct);
+        await ShouldNameFieldAsync(twice, "subscriptions[1]");
+        var empty = await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk", new { subscriptions = new object[] { new { } } }, Ct);
+        (await empty.Content.ReadAsStringAsync(Ct)).ShouldNotContain("No plan ''");
 
         var bulk = await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk", new { subscriptions = new object[] { new { plan_code = a, subsidiary = "FR" }, new { plan_code = b, subsidiary = "DE", datacenters = new[] { "DE" } } } }, Ct);
         bulk.StatusCode.ShouldBe(HttpStatusCode.OK, await bulk.Content.ReadAsStringAsync(Ct));

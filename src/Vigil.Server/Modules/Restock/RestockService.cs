@@ -564,6 +564,7 @@ public sealed partial class RestockService(
     {
         var errors = new Dictionary<string, string[]>();
         var wanted = new List<(RestockSubscriptionOptions Options, int? Cooldown, IReadOnlyList<Guid>? Channels)>();
+        var seen = new Dictionary<(string Plan, string Subsidiary, string Os), int>();
         for (var i = 0; i < request.Subscriptions!.Count; i++)
         {
             var item = request.Subscriptions[i];
@@ -574,12 +575,18 @@ public sealed partial class RestockService(
             }
             var itemErrors = RequestValidationFilter.Validate(item).ToDictionary(e => $"subscriptions[{i}].{e.Key}", e => e.Value);
             var (o, cooldown, found) = await ValidateAsync(item, $"subscriptions[{i}].", ct);
-            foreach (var (k, v) in itemErrors.Concat(found))
+            // The field's own check ("plan_code is required") says more than the look-up that follows it.
+            foreach (var (k, v) in found.Concat(itemErrors))
             {
                 errors[k] = v;
             }
             if (o is not null && itemErrors.Count == 0)
             {
+                if (!seen.TryAdd((o.PlanCode, o.Subsidiary, o.Os), i))
+                {
+                    errors[$"subscriptions[{i}]"] = [$"Repeats subscriptions[{seen[(o.PlanCode, o.Subsidiary, o.Os)]}]: one subscription per plan, subsidiary and OS."];
+                    continue;
+                }
                 wanted.Add((o, cooldown, item.ChannelIds));
             }
         }
