@@ -225,6 +225,7 @@ public abstract class ApiTests(RestockHost host)
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?cursor=zzz", Ct), "cursor");
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/timeline/x?days=1000", Ct), "days");
         (await anonymous.GetAsync("/api/v1/restock/status/timeline/no-such-plan", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/timeline/x?subsidiary=ZZ", Ct), "subsidiary");
         (await anonymous.GetAsync("/api/v1/restock/datacenters", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await anonymous.GetAsync("/api/v1/restock/settings", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }

@@ -185,6 +185,10 @@ public sealed partial class RestockService(
         {
             return Outcome.Invalid<TimelineDto>("days", "days must be between 1 and 365.");
         }
+        if (StatusFilterErrors(subsidiary, track) is { } filterErrors)
+        {
+            return Outcome.Invalid<TimelineDto>(filterErrors);
+        }
         var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
         if (plan is null)
         {
