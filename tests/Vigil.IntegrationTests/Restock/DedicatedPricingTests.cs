@@ -151,7 +151,10 @@ public abstract class DedicatedPricingTests(RestockHost host)
         (await Sync.FetchAsync("FR", CatalogSync.Eco, Ct)).ShouldBeTrue();
         (await Sync.FetchAsync("DE", CatalogSync.Eco, Ct)).ShouldBeTrue();
         var (user, path) = await host.SubscriberAsync(Ct);
-        await RestockHost.SubscribeAsync(user, new { plan_code = plan }, Ct);
+        var subscription = await RestockHost.SubscribeAsync(user, new { plan_code = plan }, Ct);
+        // A dedicated server has no subsidiary and one track.
+        subscription.GetProperty("subsidiary").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        subscription.GetProperty("os").GetString().ShouldBe("server");
 
         host.Ovh.SetDedicated(plan, "gra", "unavailable");
         await host.CycleAsync(Ct);

@@ -473,14 +473,16 @@ public sealed partial class RestockService(
     static RestockSubscriptionDto ToDto(SubscriptionDto s)
     {
         var o = RestockSubscriptionOptions.Parse(s.Options) ?? new RestockSubscriptionOptions("", s.Subject);
+        // A dedicated server (no subsidiary) has one track, whatever the stored default says.
+        var os = o.Subsidiary.Length == 0 ? OvhClient.ServerTrack : o.Os;
         return new RestockSubscriptionDto(s.Id, o.PlanCode, o.Subsidiary.Length == 0 ? null : o.Subsidiary, o.Datacenters ?? [], s.ChannelIds, o.ConfirmPolls, o.OutOfStock,
-            o.PreOrder, o.Os, s.CooldownSeconds, s.CreatedAt,
+            o.PreOrder, os, s.CooldownSeconds, s.CreatedAt,
             new SubscriptionOptionsDto
             {
                 ConfirmPolls = o.ConfirmPolls,
                 OutOfStock = o.OutOfStock,
                 Preorder = o.PreOrder,
-                Os = o.Os,
+                Os = os,
                 CooldownMinutes = s.CooldownSeconds is { } seconds ? seconds / 60 : null,
             });
     }
