@@ -334,6 +334,22 @@ public sealed class TelegramDriverTests : IAsyncLifetime
         _driver.Parse(new Uri(_fake.BaseAddress, "/bot" + _fake.Token).ToString(), new Dictionary<string, string> { ["chat_id"] = chats });
 
     [Fact]
+    public async Task Format_text_sends_no_markup_and_an_unknown_format_is_refused()
+    {
+        var url = new Uri(_fake.BaseAddress, "/bot" + _fake.Token).ToString();
+        var text = _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = "42", ["format"] = "text" });
+        (await _driver.SendAsync(text, Message("A & B"), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var sent = _fake.Messages.Last();
+        sent.AsObject().ContainsKey("parse_mode").ShouldBeFalse();
+        sent["text"]!.ToString().ShouldStartWith("A & B\n");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = "42", ["format"] = "bogus" }))
+            .Field.ShouldBe("settings.format");
+        _driver.Parse("tgram://123456789:AAHabcdefghijklmnopqrstuvwxyz012345/42?format=markdown", new Dictionary<string, string>()).Setting("format").ShouldBe("markdown");
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://123456789:AAHabcdefghijklmnopqrstuvwxyz012345/42?format=bogus", new Dictionary<string, string>()))
+            .Field.ShouldBe("url");
+    }
+
+    [Fact]
     public async Task Sends_html_to_every_chat_with_a_numeric_id()
     {
         var result = await _driver.SendAsync(Config("-1001234567890,@vigil_channel"), Message("A & B"), Ct);

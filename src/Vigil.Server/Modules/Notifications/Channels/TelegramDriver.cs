@@ -72,6 +72,10 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         {
             throw new ChannelConfigException("url", "Use https://api.telegram.org/bot{token} with a chat_id setting, or tgram://{token}/{chat_id}.");
         }
+        if (merged.TryGetValue("format", out var format) && format is not ("text" or "markdown" or "html"))
+        {
+            throw new ChannelConfigException(settings.ContainsKey("format") ? "settings.format" : "url", "format is text, markdown or html.");
+        }
         if (!merged.TryGetValue("chat_id", out var ids) || ids.Split(',', StringSplitOptions.RemoveEmptyEntries).Length == 0)
         {
             throw new ChannelConfigException("settings.chat_id", "Name the chat: a numeric id (groups are negative) or @channelname.");
@@ -115,9 +119,20 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         var html = "<b>" + WebUtility.HtmlEncode(message.Title) + "</b>\n" + WebUtility.HtmlEncode(message.Text)
             + string.Concat(message.Fields.Select(f => "\n<b>" + WebUtility.HtmlEncode(f.Name) + ":</b> " + WebUtility.HtmlEncode(f.Value)))
             + (message.Link is { } link ? "\n<a href=\"" + WebUtility.HtmlEncode(link) + "\">Open</a>" : "");
+        var plainOnly = config.Setting("format") == "text";
         SendResult last = SendResult.Sent(200);
         foreach (var chat in (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            if (plainOnly)
+            {
+                // format=text: no markup at all (markdown and html both send Telegram's HTML).
+                last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(message.Title + "\n" + message.Text, TextLimit), null, ct);
+                if (last.Outcome != DeliveryOutcome.Sent)
+                {
+                    return last;
+                }
+                continue;
+            }
             last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(html, TextLimit), "HTML", ct);
             if (last.Outcome == DeliveryOutcome.Failed && last.Error?.Contains("can't parse entities", StringComparison.Ordinal) == true)
             {
