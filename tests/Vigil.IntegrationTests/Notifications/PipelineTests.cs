@@ -70,12 +70,15 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         badType.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
 
         // URLs no message could ever be sent to are refused when saved, not discovered by the dispatcher.
-        foreach (var unusable in (string[])["json://", "jsons://", "json:///path", "mailtos://u:p@example.com?smtp=%zz", "json://example.com/hook?method=BOGUS", "ntfys://ntfy.example.com/t1/t2"])
+        foreach (var unusable in (string[])["json://", "jsons://", "json:///path", "mailtos://u:p@example.com?smtp=%zz", "json://example.com/hook?method=BOGUS", "ntfys://ntfy.example.com/t1/t2", "discord://1/2\u0000"])
         {
             var refused = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = unusable }, Ct);
             refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, unusable);
             (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue(unusable);
         }
+        var noDomain = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = "mailtos://u:p@example.com/notanemail" }, Ct);
+        noDomain.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await noDomain.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("settings.to", out _).ShouldBeTrue();
     }
 
     [Fact]

@@ -247,6 +247,10 @@ public sealed class ChannelService(
 
     internal async Task<Outcome<ChannelConfig>> InterpretAsync(ChannelType? type, string url, IReadOnlyDictionary<string, string>? settings, CancellationToken ct)
     {
+        if (url.Any(char.IsControl) || Uri.UnescapeDataString(url).Any(char.IsControl))
+        {
+            return Outcome.Invalid<ChannelConfig>("url", "The URL holds control characters.");
+        }
         // A value copied from an answer, where secrets are shown masked, would otherwise become the secret itself.
         if (IsMasked(url) || IsMasked(Uri.UnescapeDataString(url)))
         {

@@ -99,7 +99,8 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         var port = uri.IsDefaultPort || uri.Port <= 0 ? mode switch { "ssl" => 465, "starttls" => 587, _ => 25 } : uri.Port;
         foreach (var key in new[] { "to", "from" })
         {
-            if (!merged.TryGetValue(key, out var value) || value.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(a => !MailboxAddress.TryParse(a.Trim(), out _)))
+            if (!merged.TryGetValue(key, out var value)
+                || value.Split(',', StringSplitOptions.RemoveEmptyEntries).Any(a => !MailboxAddress.TryParse(a.Trim(), out var address) || !address.Address.Contains('@', StringComparison.Ordinal)))
             {
                 throw new ChannelConfigException("settings." + key, $"Give a valid '{key}' address.");
             }
