@@ -37,7 +37,7 @@ var rate = Positive(new Option<int>("--rate") { Description = "Events per second
 var latencySeconds = Positive(new Option<int>("--latency-seconds") { Description = "Length of the latency run.", DefaultValueFactory = _ => 20 });
 var clients = Positive(new Option<int>("--clients") { Description = "Concurrent API clients raising events.", DefaultValueFactory = _ => 16 });
 var concurrency = Positive(new Option<int>("--concurrency") { Description = "Dispatcher concurrency, and the bare loop's.", DefaultValueFactory = _ => 32 });
-var warmUpDeliveries = Positive(new Option<int>("--warm-up-deliveries") { Description = "Deliveries before the measured runs (from fan-out events), so the server's JIT has settled.", DefaultValueFactory = _ => 60_000 });
+var warmUpDeliveries = Positive(new Option<int>("--warm-up-deliveries") { Description = "Deliveries before the measured runs (from fan-out events), so the server's JIT has settled.", DefaultValueFactory = _ => 150_000 });
 var notify = new Command("notify", "Notification pipeline: events over the API to webhook destinations, against a bare HttpClient loop; latency at a steady rate.");
 foreach (var option in (Option[])[db, events, destinations, rate, latencySeconds, repeat, clients, concurrency, warmUpDeliveries, serverDll])
 {
