@@ -518,6 +518,74 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         await host.FlushAsync(Ct);
         fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task A_subject_another_pass_is_still_sending_is_handed_back_and_then_cooled_down()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("vps-");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        await host.RaiseAsync(Restock("gra", plan), Ct);
+        await host.RaiseAsync(Restock("gra", plan) with { GroupKey = plan + "-again" }, Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(11));
+
+        // Two overlapping passes, one row each, on the same subject: the first one's send is slow to answer.
+        List<OutboxMessage> rows;
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            rows = await db.Set<OutboxMessage>().AsNoTracking().Where(o => o.ChannelId == channel).OrderBy(o => o.GroupKey).ToListAsync(Ct);
+            rows.Count.ShouldBe(2);
+            var until = host.Clock.GetUtcNow().UtcDateTime.AddMinutes(1);
+            foreach (var (row, owner) in rows.Zip(["first", "second"]))
+            {
+                await db.Set<OutboxMessage>().Where(o => o.Id == row.Id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(o => o.LeaseOwner, owner).SetProperty(o => o.LeaseUntil, until), Ct);
+                row.LeaseOwner = owner;
+                row.LeaseUntil = until;
+            }
+        }
+        fakes.Discord.Enqueue(new ScriptedResponse(204, "", Delay: TimeSpan.FromMilliseconds(600)));
+        var delivery = host.Service<OutboxDelivery>()!;
+        var first = delivery.DeliverAsync([[rows[0]]], "first", test: false, Ct);
+        await WaitUntilAsync(() => fakes.Discord.Requests.Any(r => r.Path.Contains(hookId, StringComparison.Ordinal)));
+        await delivery.DeliverAsync([[rows[1]]], "second", test: false, Ct);
+        await first;
+
+        fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldBe(1);
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            var second = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.Id == rows[1].Id, Ct);
+            second.Status.ShouldBe(OutboxStatus.Pending);
+            second.Attempts.ShouldBe(0);
+            second.LeaseOwner.ShouldBeNull();
+            second.DueAt.ShouldBeGreaterThan(host.Clock.GetUtcNow().UtcDateTime);
+        }
+
+        // Once the first send is recorded, the second is an ordinary repeat within the cooldown: dropped, not sent.
+        host.Clock.Advance(TimeSpan.FromSeconds(2));
+        await host.FlushAsync(Ct);
+        fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldBe(1);
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            var second = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.Id == rows[1].Id, Ct);
+            second.Status.ShouldBe(OutboxStatus.Dropped);
+            second.Reason.ShouldBe("cooldown");
+        }
+    }
+
+    static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+        condition().ShouldBeTrue();
+    }
 }
 
 [Trait("Database", "Sqlite")]

@@ -25,40 +25,80 @@ public sealed partial class NotificationDispatcher(
         {
             return;
         }
+        // Two passes overlap: the next batch is claimed and prepared (database work) while the previous one is still
+        // sending (network work), so neither waits for the other. Both share the dispatcher's send concurrency.
+        Task previous = Task.CompletedTask;
         while (!stoppingToken.IsCancellationRequested)
         {
-            int handled;
+            Task? delivering = null;
             try
             {
-                handled = await RunOnceAsync(stoppingToken);
+                delivering = await StartPassAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The database may be briefly unreachable; rows stay pending and are retried on the next pass.
                 LogPassFailed(logger, e);
-                handled = 0;
             }
-            if (handled == 0)
+            // A pass that just ended may have handed rows back due now: look once more before idling.
+            var justEnded = previous != Task.CompletedTask;
+            await SettleAsync(previous);
+            previous = delivering ?? Task.CompletedTask;
+            if (delivering is null && !justEnded && !await IdleAsync(stoppingToken))
             {
-                var woken = signal.WaitAsync();
-                try
-                {
-                    await Task.WhenAny(Task.Delay(_options.PollInterval, clock, stoppingToken), woken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
+                return;
             }
         }
+        await SettleAsync(previous);
+    }
+
+    /// <summary>Waits for a pass to end; its failures were its own to log.</summary>
+    async Task SettleAsync(Task pass)
+    {
+        try
+        {
+            await pass;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPassFailed(logger, e);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>Waits until something may be due (the poll interval, or a wake-up when a message is recorded); false when stopping.</summary>
+    async Task<bool> IdleAsync(CancellationToken stoppingToken)
+    {
+        var woken = signal.WaitAsync();
+        try
+        {
+            await Task.WhenAny(Task.Delay(_options.PollInterval, clock, stoppingToken), woken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        return !stoppingToken.IsCancellationRequested;
     }
 
     /// <summary>Claims what is due and delivers it; returns how many rows were handled.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var (claimed, delivering) = await ClaimAsync(ct);
+        if (delivering is not null)
+        {
+            await delivering;
+        }
+        return claimed;
+    }
+
+    /// <summary>Claims what is due and starts delivering it; null when nothing was due.</summary>
+    async Task<Task?> StartPassAsync(CancellationToken ct) => (await ClaimAsync(ct)).Delivering;
+
+    async Task<(int Claimed, Task? Delivering)> ClaimAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -71,13 +111,12 @@ public sealed partial class NotificationDispatcher(
         }
         if (claimed.Count == 0)
         {
-            return 0;
+            return (0, null);
         }
         var claiming = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         LogClaimed(logger, claimed.Count, claiming);
         var groups = claimed.GroupBy(o => (o.ChannelId, o.GroupKey)).Select(g => g.OrderBy(o => o.Id).ToList()).ToList();
-        await delivery.DeliverAsync(groups, _owner, test: false, ct);
-        return claimed.Count;
+        return (claimed.Count, delivery.DeliverAsync(groups, _owner, test: false, ct));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification dispatch pass failed; will retry")]

@@ -25,7 +25,7 @@ public sealed partial class OutboxDelivery(
     MessageRenderer renderer,
     TimeProvider clock,
     IOptions<NotificationsOptions> options,
-    ILogger<OutboxDelivery> logger)
+    ILogger<OutboxDelivery> logger) : IDisposable
 {
     readonly NotificationsOptions _options = options.Value;
 
@@ -61,12 +61,15 @@ public sealed partial class OutboxDelivery(
         var recorder = RecordAsync(settled.Reader, owner, writes);
         var prepared = TimeSpan.Zero;
         var sent = 0;
+        var inFlight = new List<(Guid, string)>();
         try
         {
-            var sends = await PrepareAsync(groups, test, now, settled.Writer, ct);
+            var sends = await PrepareAsync(groups, test, now, settled.Writer, inFlight, ct);
             prepared = Stopwatch.GetElapsedTime(started);
             sent = sends.Count;
-            using var gate = new SemaphoreSlim(Math.Max(1, _options.Concurrency));
+            // Dispatcher passes overlap and share one gate; a test send has its own, so it never waits behind them.
+            using var own = test ? new SemaphoreSlim(1) : null;
+            var gate = own ?? _sendGate;
             await Task.WhenAll(sends.Select(async send =>
             {
                 await gate.WaitAsync(ct);
@@ -95,6 +98,7 @@ public sealed partial class OutboxDelivery(
         {
             settled.Writer.TryComplete();
             await recorder;
+            Unhold(inFlight);
             var total = Stopwatch.GetElapsedTime(started);
             LogPass(logger, groups.Count, sent, prepared, total, writes.Count, writes.Elapsed);
         }
@@ -104,6 +108,64 @@ public sealed partial class OutboxDelivery(
     {
         public int Count { get; set; }
         public TimeSpan Elapsed { get; set; }
+    }
+
+    /// <summary>Sends in flight at once across the dispatcher's overlapping passes.</summary>
+    readonly SemaphoreSlim _sendGate = new(Math.Max(1, options.Value.Concurrency));
+
+    public void Dispose() => _sendGate.Dispose();
+
+    /// <summary>
+    /// (channel, subject) pairs under cooldown that a pass is sending and has not yet recorded. An overlapping pass
+    /// cannot see those sends in the database yet, so it hands such rows back for a moment instead of sending them too.
+    /// </summary>
+    readonly Dictionary<(Guid, string), int> _coolingInFlight = [];
+
+    /// <summary>How long a row waits when its subject is being sent to the same channel by another pass.</summary>
+    static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Takes the pairs a pass is about to send; false (and nothing taken) for each pair another pass holds.</summary>
+    bool TryHold((Guid, string) pair, List<(Guid, string)> held)
+    {
+        lock (_coolingInFlight)
+        {
+            if (_coolingInFlight.TryGetValue(pair, out var count))
+            {
+                if (!held.Contains(pair))
+                {
+                    return false;
+                }
+                _coolingInFlight[pair] = count + 1;
+            }
+            else
+            {
+                _coolingInFlight[pair] = 1;
+            }
+        }
+        held.Add(pair);
+        return true;
+    }
+
+    void Unhold(List<(Guid, string)> held)
+    {
+        if (held.Count == 0)
+        {
+            return;
+        }
+        lock (_coolingInFlight)
+        {
+            foreach (var pair in held)
+            {
+                if (_coolingInFlight.TryGetValue(pair, out var count) && count > 1)
+                {
+                    _coolingInFlight[pair] = count - 1;
+                }
+                else
+                {
+                    _coolingInFlight.Remove(pair);
+                }
+            }
+        }
     }
 
     /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
@@ -122,7 +184,8 @@ public sealed partial class OutboxDelivery(
     sealed record Attempted(List<OutboxMessage> Rows, Guid ChannelId, SendResult Result, DateTime StartedAt, int DurationMs) : Settled(Rows);
 
     /// <summary>Reads channels, cooldowns and events for the whole batch and settles what needs no send.</summary>
-    async Task<List<Send>> PrepareAsync(IReadOnlyList<List<OutboxMessage>> groups, bool test, DateTime now, System.Threading.Channels.ChannelWriter<Settled> settled, CancellationToken ct)
+    async Task<List<Send>> PrepareAsync(
+        IReadOnlyList<List<OutboxMessage>> groups, bool test, DateTime now, System.Threading.Channels.ChannelWriter<Settled> settled, List<(Guid, string)> held, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
@@ -176,9 +239,14 @@ public sealed partial class OutboxDelivery(
             var sendable = new List<OutboxMessage>();
             foreach (var row in rows)
             {
-                if (cooldowns.TryGetValue(row.Id, out var cooldown) && lastSent.TryGetValue((row.ChannelId, row.SubjectKey), out var at) && at > now - cooldown)
+                var cooling = cooldowns.TryGetValue(row.Id, out var cooldown);
+                if (cooling && lastSent.TryGetValue((row.ChannelId, row.SubjectKey), out var at) && at > now - cooldown)
                 {
                     settled.TryWrite(new Finished([row], OutboxStatus.Dropped, "cooldown", null));
+                }
+                else if (cooling && !TryHold((row.ChannelId, row.SubjectKey), held))
+                {
+                    settled.TryWrite(new Released([row], now + InFlightWait));
                 }
                 else
                 {
@@ -510,11 +578,19 @@ public sealed partial class OutboxDelivery(
                     .SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.Reason, reason).SetProperty(o => o.LastError, (string?)null)
                     .SetProperty(o => o.RemoteId, (string?)null).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
         }
+        // Only channels whose record changes: a channel already healthy whose last success is under a second old is
+        // left alone, so a steady stream of deliveries does not rewrite every channel row at every pass.
         var healthy = sent.Select(x => x.Attempt.ChannelId).Distinct().ToList();
-        await db.Set<Channel>().Where(c => healthy.Contains(c.Id))
+        var fresh = now - SuccessResolution;
+        await db.Set<Channel>()
+            .Where(c => healthy.Contains(c.Id) && (c.Health != ChannelHealth.Healthy || c.ConsecutiveFailures != 0 || c.OwnerToldAt != null
+                                                   || c.LastSuccessAt == null || c.LastSuccessAt < fresh))
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Health, ChannelHealth.Healthy).SetProperty(c => c.ConsecutiveFailures, 0)
                 .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
     }
+
+    /// <summary>How fresh a channel's last success time is kept: to the second.</summary>
+    static readonly TimeSpan SuccessResolution = TimeSpan.FromSeconds(1);
 
     const string AttemptColumns = "\"OutboxId\", \"Number\", \"StartedAt\", \"DurationMs\", \"Outcome\", \"StatusCode\", \"Error\", \"Response\"";
 
@@ -541,33 +617,54 @@ public sealed partial class OutboxDelivery(
     }
 
     /// <summary>
-    /// SQLite: one prepared single-row statement run for each (SQLite has no round trips to save, and a statement
-    /// with thousands of named parameters costs more to bind than it saves).
+    /// SQLite: one statement for all of them, the values passed as a single JSON array read with <c>json_each</c>
+    /// (binding one parameter per value, or running a statement per row, costs more than the insert itself).
     /// </summary>
     static async Task InsertAttemptsSqliteAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
     {
         await using var command = AttemptCommand(db, $"""
             INSERT INTO notification_attempts ({AttemptColumns})
-            SELECT "Id", "Attempts" + 1, $started, $duration, 'Sent', $status, $error, $response
-            FROM notification_outbox WHERE "Id" = $id AND "LeaseOwner" = $owner
+            SELECT o."Id", o."Attempts" + 1, json_extract(u.value, '$[1]'), json_extract(u.value, '$[2]'), 'Sent',
+                json_extract(u.value, '$[3]'), json_extract(u.value, '$[4]'), json_extract(u.value, '$[5]')
+            FROM json_each($attempts) AS u
+            JOIN notification_outbox o ON o."Id" = json_extract(u.value, '$[0]') AND o."LeaseOwner" = $owner
             """);
-        var id = Add(command, "$id", "");
-        var started = Add(command, "$started", DateTime.MinValue);
-        var duration = Add(command, "$duration", 0);
-        var status = Add(command, "$status", DBNull.Value);
-        var error = Add(command, "$error", DBNull.Value);
-        var response = Add(command, "$response", DBNull.Value);
+        Add(command, "$attempts", AttemptsJson(sent));
         Add(command, "$owner", owner);
-        foreach (var (attempt, rowId) in sent)
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// <c>[[outbox id, started, duration ms, status, error, response], …]</c>, each value in the form SQLite holds it
+    /// (ids upper-case, times as <see cref="SqliteValues.Time"/> writes them).
+    /// </summary>
+    static string AttemptsJson(List<(Attempted Attempt, Guid Id)> sent)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            id.Value = SqliteValues.Id(rowId);
-            started.Value = attempt.StartedAt;
-            duration.Value = attempt.DurationMs;
-            status.Value = attempt.Result.StatusCode is { } code ? code : DBNull.Value;
-            error.Value = (object?)Cut(attempt.Result.Error, 1000) ?? DBNull.Value;
-            response.Value = (object?)Cut(attempt.Result.Response, 600) ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(ct);
+            json.WriteStartArray();
+            foreach (var (attempt, id) in sent)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(SqliteValues.Id(id));
+                json.WriteStringValue(SqliteValues.Time(attempt.StartedAt));
+                json.WriteNumberValue(attempt.DurationMs);
+                if (attempt.Result.StatusCode is { } code)
+                {
+                    json.WriteNumberValue(code);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+                json.WriteStringValue(Cut(attempt.Result.Error, 1000));
+                json.WriteStringValue(Cut(attempt.Result.Response, 600));
+                json.WriteEndArray();
+            }
+            json.WriteEndArray();
         }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>A command on the context's connection, in its current transaction.</summary>
