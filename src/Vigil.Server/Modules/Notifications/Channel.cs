@@ -27,7 +27,12 @@ public enum ChannelHealth
 /// <summary>A place messages go. Its configuration (URL and settings, secrets included) is stored encrypted.</summary>
 public sealed class Channel
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Channel() => Id = Guid.CreateVersion7();
+
+    /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
+    Channel(Guid id) => Id = id;
+
+    public Guid Id { get; set; }
     public ChannelScope Scope { get; set; }
 
     /// <summary>Set for workspace channels.</summary>

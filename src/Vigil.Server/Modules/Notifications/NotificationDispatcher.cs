@@ -12,6 +12,7 @@ public sealed partial class NotificationDispatcher(
     IServiceScopeFactory scopes,
     OutboxDelivery delivery,
     OutboxSignal signal,
+    OutboxWriteTurn writeTurn,
     TimeProvider clock,
     IOptions<NotificationsOptions> options,
     ILogger<NotificationDispatcher> logger) : BackgroundService
@@ -107,6 +108,7 @@ public sealed partial class NotificationDispatcher(
         {
             var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
             var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
+            using var turn = await writeTurn.TakeAsync(provider, ct);
             claimed = await OutboxClaims.ClaimAsync(db, provider, _owner, now, now + _options.Lease, _options.BatchSize, ct);
         }
         if (claimed.Count == 0)

@@ -39,6 +39,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddSingleton<DestinationLimiter>();
         services.AddSingleton<OutboxSignal>();
         services.AddSingleton<OutboxDelivery>();
+        services.AddSingleton<OutboxWriteTurn>();
         services.AddScoped<ChannelService>();
         services.AddScoped<SubscriptionService>();
         services.AddScoped<DeliveryService>();

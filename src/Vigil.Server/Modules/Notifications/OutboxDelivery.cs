@@ -22,6 +22,7 @@ namespace Vigil.Server.Modules.Notifications;
 public sealed partial class OutboxDelivery(
     IServiceScopeFactory scopes,
     DestinationLimiter limiter,
+    OutboxWriteTurn writeTurn,
     MessageRenderer renderer,
     TimeProvider clock,
     IOptions<NotificationsOptions> options,
@@ -35,8 +36,12 @@ public sealed partial class OutboxDelivery(
     /// </summary>
     TimeSpan NeededLease => TimeSpan.FromTicks(Math.Min((_options.SendTimeout + TimeSpan.FromSeconds(5)).Ticks, _options.Lease.Ticks / 2));
 
-    /// <summary>Rows the recorder gathers into one transaction.</summary>
-    const int RecordRows = 250;
+    /// <summary>
+    /// Rows the recorder gathers into one transaction: a whole pass at the usual batch size. Each commit writes every
+    /// page it touched once, and on SQLite holds the only write turn, so fewer, larger commits let more through; the
+    /// next pass sends meanwhile, and <see cref="RecordGather"/> bounds how long an outcome waits.
+    /// </summary>
+    const int RecordRows = 1000;
 
     /// <summary>Longest an outcome waits for others to share its transaction.</summary>
     static readonly TimeSpan RecordGather = TimeSpan.FromMilliseconds(200);
@@ -169,7 +174,10 @@ public sealed partial class OutboxDelivery(
     }
 
     /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
-    sealed record Send(Channel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
+    /// <summary>What a delivery needs of a channel (read without the rest of its row).</summary>
+    sealed record DeliveryChannel(Guid Id, ChannelType Type, bool Enabled, ChannelHealth Health, string ConfigCipher);
+
+    sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
 
     /// <summary>What became of some rows; written by the recorder.</summary>
     abstract record Settled(List<OutboxMessage> Rows);
@@ -192,14 +200,15 @@ public sealed partial class OutboxDelivery(
         var codec = scope.ServiceProvider.GetRequiredService<ChannelCodec>();
 
         var channelIds = groups.Select(g => g[0].ChannelId).Distinct().ToList();
-        var channels = await db.Set<Channel>().AsNoTracking().Where(c => channelIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+        var channels = await db.Set<Channel>().Where(c => channelIds.Contains(c.Id))
+            .Select(c => new DeliveryChannel(c.Id, c.Type, c.Enabled, c.Health, c.ConfigCipher)).ToDictionaryAsync(c => c.Id, ct);
         var configs = new Dictionary<Guid, ChannelConfig?>();
         foreach (var channel in channels.Values)
         {
             configs[channel.Id] = Decrypted(codec, channel);
         }
 
-        var usable = new List<(Channel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
+        var usable = new List<(DeliveryChannel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
         foreach (var group in groups)
         {
             var channel = channels.GetValueOrDefault(group[0].ChannelId);
@@ -233,7 +242,7 @@ public sealed partial class OutboxDelivery(
             }
         }
 
-        var pending = new List<(Channel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
+        var pending = new List<(DeliveryChannel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
         foreach (var (channel, config, rows) in usable)
         {
             var sendable = new List<OutboxMessage>();
@@ -327,7 +336,7 @@ public sealed partial class OutboxDelivery(
     /// <summary>Most configurations kept; past it the cache starts over (a pass then decrypts what it needs again).</summary>
     const int ConfigCacheSize = 20_000;
 
-    ChannelConfig? Decrypted(ChannelCodec codec, Channel channel)
+    ChannelConfig? Decrypted(ChannelCodec codec, DeliveryChannel channel)
     {
         if (_configs.TryGetValue(channel.Id, out var cached) && string.Equals(cached.Cipher, channel.ConfigCipher, StringComparison.Ordinal))
         {
@@ -473,6 +482,7 @@ public sealed partial class OutboxDelivery(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var now = clock.GetUtcNow().UtcDateTime;
+        using var turn = await writeTurn.TakeAsync(scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider, ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
 
         // The common case, a plain success, is written set-wise: a few statements for the whole chunk. Anything else

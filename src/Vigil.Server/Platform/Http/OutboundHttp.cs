@@ -38,7 +38,8 @@ public static class OutboundHttp
     /// <summary>
     /// A guarded client for user URLs whose caller owns retries (the notification dispatcher): one attempt, bounded by
     /// <paramref name="timeout"/>, no retry or circuit breaker of its own, and no redirects followed (a signed
-    /// delivery must not be replayed to wherever a 3xx points; the caller sees the 3xx).
+    /// delivery must not be replayed to wherever a 3xx points; the caller sees the 3xx). It does not ask for compressed
+    /// answers: they are short acknowledgements, and decompression would cost every send.
     /// </summary>
     public static IHttpClientBuilder AddUserUrlClientSingleAttempt<TClient>(this IServiceCollection services, TimeSpan timeout)
         where TClient : class
@@ -46,21 +47,24 @@ public static class OutboundHttp
         // HttpClient's own timeout: a resilience pipeline holding only a timeout cost a few per cent of the
         // dispatcher's CPU at thousands of sends a second (its context, telemetry and linked token per call).
         var builder = services.AddHttpClient<TClient>(http => http.Timeout = timeout);
-        builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>()));
+        builder.ConfigurePrimaryHttpMessageHandler(sp => GuardedHandler(sp.GetRequiredService<UrlGuard>(), decompress: false));
         // The caller records every attempt (status, latency, error, excerpt); the factory's per-request log scope and
         // log lines would only repeat it, at thousands of sends a second.
         builder.RemoveAllLoggers();
         return builder;
     }
 
-    /// <summary>The socket handler user URLs go through: no proxy, no automatic redirects, guarded dialling.</summary>
-    public static SocketsHttpHandler GuardedHandler(UrlGuard guard) => new()
+    /// <summary>
+    /// The socket handler user URLs go through: no proxy, no automatic redirects, guarded dialling; compressed answers
+    /// asked for and decoded unless <paramref name="decompress"/> is false.
+    /// </summary>
+    public static SocketsHttpHandler GuardedHandler(UrlGuard guard, bool decompress = true) => new()
     {
         AllowAutoRedirect = false,
         UseProxy = false,
         ConnectCallback = guard.ConnectAsync,
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        AutomaticDecompression = DecompressionMethods.All,
+        AutomaticDecompression = decompress ? DecompressionMethods.All : DecompressionMethods.None,
     };
 
     static void ConfigureResilience(HttpStandardResilienceOptions o, bool retryUnsafeMethods)

@@ -171,6 +171,7 @@ public sealed class WebhookDriverTests : IAsyncLifetime
         _fake.Deliveries.Keys.ShouldContain(message.IdempotencyKey);
         _fake.Requests.Last().Header("User-Agent").ShouldBe(NotifyHttp.UserAgent);
         _fake.Requests.Last().Header("Content-Type").ShouldBe("application/json; charset=utf-8");
+        _fake.Requests.Last().Header("Accept-Encoding").ShouldBeNull(); // acknowledgements are short: nothing to decode
         var envelope = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
         envelope["type"]!.ToString().ShouldBe("restock.back_in_stock");
         envelope["data"]!["title"]!.ToString().ShouldBe("VPS-1 back in stock");
