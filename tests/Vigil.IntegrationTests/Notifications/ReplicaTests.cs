@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Vigil.Fakes;
 using Vigil.IntegrationTests.Infrastructure;
 using Vigil.Server.Modules.Notifications;
@@ -62,5 +64,11 @@ public sealed class ReplicaTests
         receiver.Duplicates.ShouldBe(0);
         handled[0].ShouldBeGreaterThan(0, "replica A took part");
         handled[1].ShouldBeGreaterThan(0, "replica B took part");
+
+        // Claims change no indexed column, and the table leaves room in its pages for them to stay in place.
+        await using var scope = a.Service<IServiceScopeFactory>()!.CreateAsyncScope();
+        var options = await scope.ServiceProvider.GetRequiredService<Vigil.Server.Platform.Data.VigilDb>().Database
+            .SqlQuery<string>($"SELECT array_to_string(reloptions, ',') AS \"Value\" FROM pg_class WHERE relname = 'notification_outbox'").SingleAsync(Ct);
+        options.ShouldContain("fillfactor=80");
     }
 }

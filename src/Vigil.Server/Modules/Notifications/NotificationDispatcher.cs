@@ -36,9 +36,14 @@ public sealed partial class NotificationDispatcher(
             {
                 delivering = await StartPassAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // The database may be briefly unreachable; rows stay pending and are retried on the next pass.
+                break; // the pass still sending records what it sent before the host stops
+            }
+            catch (Exception e)
+            {
+                // The database may be briefly unreachable (or slow past a command timeout); rows stay pending and are
+                // retried on the next pass.
                 LogPassFailed(logger, e);
             }
             // A pass that just ended may have handed rows back due now: look once more before idling.

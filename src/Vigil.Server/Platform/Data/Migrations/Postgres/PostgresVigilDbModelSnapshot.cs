@@ -726,6 +726,8 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     b.HasIndex("ChannelId", "SubjectKey", "CreatedAt");
 
                     b.ToTable("notification_outbox", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Vigil.Server.Modules.Notifications.Subscription", b =>
