@@ -146,11 +146,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     [Fact]
     public async Task Events_raised_together_reach_a_destination_as_one_message()
     {
-        var user = await host.RegisterAsync(ct: Ct);
-        var plan = Unique("vps-");
-        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
-        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        var (user, plan, hookId, channel) = await DiscordWatcherAsync();
         var before = fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal));
 
         for (var i = 0; i < 20; i++)
@@ -486,11 +482,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     [Fact]
     public async Task A_send_that_could_outlast_its_lease_is_handed_back_unsent()
     {
-        var user = await host.RegisterAsync(ct: Ct);
-        var plan = Unique("vps-");
-        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
-        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        var (user, plan, hookId, channel) = await DiscordWatcherAsync();
         await host.RaiseAsync(Restock("gra", plan), Ct);
         host.Clock.Advance(TimeSpan.FromSeconds(11));
 
@@ -522,11 +514,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     [Fact]
     public async Task A_subject_another_pass_is_still_sending_is_handed_back_and_then_cooled_down()
     {
-        var user = await host.RegisterAsync(ct: Ct);
-        var plan = Unique("vps-");
-        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
-        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        var (user, plan, hookId, channel) = await DiscordWatcherAsync();
         await host.RaiseAsync(Restock("gra", plan), Ct);
         await host.RaiseAsync(Restock("gra", plan) with { GroupKey = plan + "-again" }, Ct);
         host.Clock.Advance(TimeSpan.FromSeconds(11));
@@ -576,6 +564,17 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
             second.Status.ShouldBe(OutboxStatus.Dropped);
             second.Reason.ShouldBe("cooldown");
         }
+    }
+
+    /// <summary>A new user with a Discord channel of their own, subscribed to a new plan's restock events.</summary>
+    async Task<(TestUser User, string Plan, string HookId, Guid Channel)> DiscordWatcherAsync()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = Unique("vps-");
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        return (user, plan, hookId, channel);
     }
 
     static async Task WaitUntilAsync(Func<bool> condition)

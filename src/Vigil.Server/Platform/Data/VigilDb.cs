@@ -99,5 +99,7 @@ public sealed class PostgresVigilDb(DbContextOptions<PostgresVigilDb> options, I
         // Claiming an outbox row (its lease owner and time) changes no indexed column: with room left in each page,
         // PostgreSQL rewrites the row in place (a HOT update) instead of adding an entry to each of its six indexes.
         builder.Entity<Vigil.Server.Modules.Notifications.OutboxMessage>().HasStorageParameter("fillfactor", 80);
+        // The same for restock sources, claimed every cycle: the lease columns are in no index either.
+        builder.Entity<Vigil.Server.Modules.Restock.RestockSource>().HasStorageParameter("fillfactor", 80);
     }
 }

@@ -1144,6 +1144,8 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("restock_sources", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Vigil.Server.Modules.Restock.RestockState", b =>
