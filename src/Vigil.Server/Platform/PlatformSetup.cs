@@ -39,6 +39,9 @@ public static class PlatformSetup
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = null;
         o.NumberHandling = JsonNumberHandling.Strict;
+        // A key given twice is refused rather than read as its last value: what a proxy or validator in front of us
+        // read first must be what we act on.
+        o.AllowDuplicateProperties = false;
         o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         return o;
     }

@@ -263,6 +263,20 @@ public abstract class ConventionTests(VigilHost host)
     }
 
     [Fact]
+    public async Task A_key_given_twice_is_refused_and_nothing_is_stored()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var body = """{"name": "first", "url": "json://127.0.0.1:9/a", "name": "second"}""";
+        var response = await user.Client.PostAsync("/api/v1/channels", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+        JsonDocument.Parse(text).RootElement.GetProperty("errors").GetProperty("name")[0].GetString().ShouldBe("name is given more than once.");
+        var channels = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/channels", Ct);
+        channels.GetProperty("items").GetArrayLength().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Every_query_parameter_is_named_in_snake_case()
     {
         using var client = host.CreateClient();

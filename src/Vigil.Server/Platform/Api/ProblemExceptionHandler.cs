@@ -122,9 +122,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         // "$.user.email" → "user.email"; "$" (a body that is not JSON at all) → "body".
         var field = json.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
-        var message = json.Path is { Length: > 1 }
-            ? $"The value of {field} is not valid for its type."
-            : "The request body is not valid JSON.";
+        var message = json.Path is not { Length: > 1 } ? "The request body is not valid JSON."
+            : json.Message.StartsWith("Duplicate", StringComparison.Ordinal) ? $"{field} is given more than once."
+            : $"The value of {field} is not valid for its type.";
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = 400,
