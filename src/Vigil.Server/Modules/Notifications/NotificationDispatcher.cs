@@ -34,7 +34,7 @@ public sealed partial class NotificationDispatcher(
             Task? delivering = null;
             try
             {
-                delivering = await StartPassAsync(stoppingToken);
+                delivering = (await ClaimAsync(stoppingToken)).Delivering;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -65,13 +65,13 @@ public sealed partial class NotificationDispatcher(
         {
             await pass;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogPassFailed(logger, e);
-        }
         catch (OperationCanceledException)
         {
             // stopping
+        }
+        catch (Exception e)
+        {
+            LogPassFailed(logger, e);
         }
     }
 
@@ -101,9 +101,7 @@ public sealed partial class NotificationDispatcher(
         return claimed;
     }
 
-    /// <summary>Claims what is due and starts delivering it; null when nothing was due.</summary>
-    async Task<Task?> StartPassAsync(CancellationToken ct) => (await ClaimAsync(ct)).Delivering;
-
+    /// <summary>Claims what is due and starts delivering it (<c>Delivering</c> is null when nothing was due).</summary>
     async Task<(int Claimed, Task? Delivering)> ClaimAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;

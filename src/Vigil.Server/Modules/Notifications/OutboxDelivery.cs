@@ -66,7 +66,7 @@ public sealed partial class OutboxDelivery(
         var recorder = RecordAsync(settled.Reader, owner, writes);
         var prepared = TimeSpan.Zero;
         var sent = 0;
-        var inFlight = new List<(Guid, string)>();
+        var inFlight = new HashSet<(Guid, string)>();
         try
         {
             var sends = await PrepareAsync(groups, test, now, settled.Writer, inFlight, ct);
@@ -121,37 +121,31 @@ public sealed partial class OutboxDelivery(
     public void Dispose() => _sendGate.Dispose();
 
     /// <summary>
-    /// (channel, subject) pairs under cooldown that a pass is sending and has not yet recorded. An overlapping pass
-    /// cannot see those sends in the database yet, so it hands such rows back for a moment instead of sending them too.
+    /// (channel, subject) pairs under cooldown that a pass is sending and has not yet recorded, each with the set of
+    /// the pass that holds it. An overlapping pass cannot see those sends in the database yet, so it hands such rows
+    /// back for a moment instead of sending them too.
     /// </summary>
-    readonly Dictionary<(Guid, string), int> _coolingInFlight = [];
+    readonly Dictionary<(Guid, string), HashSet<(Guid, string)>> _coolingInFlight = [];
 
     /// <summary>How long a row waits when its subject is being sent to the same channel by another pass.</summary>
     static readonly TimeSpan InFlightWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>Takes the pairs a pass is about to send; false (and nothing taken) for each pair another pass holds.</summary>
-    bool TryHold((Guid, string) pair, List<(Guid, string)> held)
+    /// <summary>Takes a pair for the pass whose set is <paramref name="held"/>; false when another pass holds it.</summary>
+    bool TryHold((Guid, string) pair, HashSet<(Guid, string)> held)
     {
         lock (_coolingInFlight)
         {
-            if (_coolingInFlight.TryGetValue(pair, out var count))
+            if (_coolingInFlight.TryGetValue(pair, out var holder))
             {
-                if (!held.Contains(pair))
-                {
-                    return false;
-                }
-                _coolingInFlight[pair] = count + 1;
+                return ReferenceEquals(holder, held);
             }
-            else
-            {
-                _coolingInFlight[pair] = 1;
-            }
+            _coolingInFlight[pair] = held;
         }
         held.Add(pair);
         return true;
     }
 
-    void Unhold(List<(Guid, string)> held)
+    void Unhold(HashSet<(Guid, string)> held)
     {
         if (held.Count == 0)
         {
@@ -161,21 +155,15 @@ public sealed partial class OutboxDelivery(
         {
             foreach (var pair in held)
             {
-                if (_coolingInFlight.TryGetValue(pair, out var count) && count > 1)
-                {
-                    _coolingInFlight[pair] = count - 1;
-                }
-                else
-                {
-                    _coolingInFlight.Remove(pair);
-                }
+                _coolingInFlight.Remove(pair);
             }
         }
     }
 
-    /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
     /// <summary>What a delivery needs of a channel (read without the rest of its row).</summary>
     sealed record DeliveryChannel(Guid Id, ChannelType Type, bool Enabled, ChannelHealth Health, string ConfigCipher);
+
+    /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
 
     sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
 
@@ -193,7 +181,7 @@ public sealed partial class OutboxDelivery(
 
     /// <summary>Reads channels, cooldowns and events for the whole batch and settles what needs no send.</summary>
     async Task<List<Send>> PrepareAsync(
-        IReadOnlyList<List<OutboxMessage>> groups, bool test, DateTime now, System.Threading.Channels.ChannelWriter<Settled> settled, List<(Guid, string)> held, CancellationToken ct)
+        IReadOnlyList<List<OutboxMessage>> groups, bool test, DateTime now, System.Threading.Channels.ChannelWriter<Settled> settled, HashSet<(Guid, string)> held, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
