@@ -567,6 +567,79 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     /// <summary>A new user with a Discord channel of their own, subscribed to a new plan's restock events.</summary>
+    [Fact]
+    public async Task Sends_are_paced_per_destination_as_the_service_or_the_channel_asks()
+    {
+        // Discord takes 5 messages per 2 s per webhook: 8 separate messages go out as 5, then the rest 2 s later.
+        var (user, plan, hookId, _) = await DiscordWatcherAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            await host.RaiseAsync(new AlertInput("restock.back_in_stock", null, $"ovh:{plan}:dc{i}", Severity.Info, $"{plan} back in dc{i}", "", GroupKey: $"{plan}-{i}"), Ct);
+        }
+        await host.FlushAsync(Ct);
+        int ToHook() => fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal));
+        ToHook().ShouldBe(5);
+        await DispatchAfterAsync(TimeSpan.FromSeconds(2));
+        ToHook().ShouldBe(8);
+
+        // A generic webhook publishes no limit: a burst goes out in one pass.
+        var free = Unique("free-");
+        var freeChannel = await NotificationsHost.AddChannelAsync(user, new { name = "free", url = new Uri(fakes.Webhook.BaseAddress, "/" + free).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", free + ":*", [freeChannel], ct: Ct);
+        for (var i = 0; i < 30; i++)
+        {
+            await host.RaiseAsync(new AlertInput("ops.burst", null, $"{free}:{i}", Severity.Info, $"Burst {i}", "", GroupKey: $"{free}-{i}"), Ct);
+        }
+        await host.FlushAsync(Ct);
+        fakes.Webhook.Requests.Count(r => r.Path == "/" + free).ShouldBe(30);
+
+        // A channel's rate_limit setting (messages per second) paces it all the same.
+        var paced = Unique("paced-");
+        var pacedChannel = await NotificationsHost.AddChannelAsync(user, new
+        {
+            name = "paced",
+            type = "webhook",
+            url = new Uri(fakes.Webhook.BaseAddress, "/" + paced).ToString(),
+            settings = new Dictionary<string, string> { ["rate_limit"] = "2" },
+        }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", paced + ":*", [pacedChannel], ct: Ct);
+        for (var i = 0; i < 5; i++)
+        {
+            await host.RaiseAsync(new AlertInput("ops.burst", null, $"{paced}:{i}", Severity.Info, $"Burst {i}", "", GroupKey: $"{paced}-{i}"), Ct);
+        }
+        await host.FlushAsync(Ct);
+        int ToPaced() => fakes.Webhook.Requests.Count(r => r.Path == "/" + paced);
+        ToPaced().ShouldBe(2);
+        await DispatchAfterAsync(TimeSpan.FromSeconds(1));
+        ToPaced().ShouldBe(4);
+        await DispatchAfterAsync(TimeSpan.FromSeconds(1));
+        ToPaced().ShouldBe(5);
+        var sent = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={pacedChannel}&status=sent", Ct);
+        sent.GetProperty("items").GetArrayLength().ShouldBe(5, "paced messages wait; none is dropped or failed");
+
+        foreach (var bad in (string[])["fast", "-1", "1001", "NaN"])
+        {
+            var refused = await user.Client.PostAsJsonAsync("/api/v1/channels", new
+            {
+                name = "x",
+                type = "webhook",
+                url = new Uri(fakes.Webhook.BaseAddress, "/bad").ToString(),
+                settings = new Dictionary<string, string> { ["rate_limit"] = bad },
+            }, Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, bad);
+            (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("settings.rate_limit", out _).ShouldBeTrue(bad);
+        }
+    }
+
+    /// <summary>Moves the clock on and dispatches until nothing more is due.</summary>
+    async Task DispatchAfterAsync(TimeSpan wait)
+    {
+        host.Clock.Advance(wait);
+        while (await host.DispatchAsync(Ct) > 0)
+        {
+        }
+    }
+
     async Task<(TestUser User, string Plan, string HookId, Guid Channel)> DiscordWatcherAsync()
     {
         var user = await host.RegisterAsync(ct: Ct);

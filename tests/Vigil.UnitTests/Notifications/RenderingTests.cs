@@ -163,4 +163,61 @@ public sealed class RenderingTests
         limiter.Block("d", TimeSpan.FromSeconds(30));
         limiter.TryAcquire("d", limit).ShouldBe(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public void A_destination_without_a_limit_waits_only_for_its_retry_after()
+    {
+        var clock = new FakeTimeProvider();
+        var limiter = new DestinationLimiter(clock);
+        for (var i = 0; i < 1000; i++)
+        {
+            limiter.TryAcquire("free", null).ShouldBeNull();
+        }
+        limiter.Block("free", TimeSpan.FromSeconds(30));
+        limiter.TryAcquire("free", null).ShouldBe(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(30));
+        limiter.TryAcquire("free", null).ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("20", 20, 1000)]
+    [InlineData("1", 1, 1000)]
+    [InlineData("0.5", 1, 2000)]
+    [InlineData("2.5", 2, 800)]
+    [InlineData("1e3", 1000, 1000)]
+    public void A_rate_limit_setting_is_messages_per_second(string setting, int count, int perMs)
+    {
+        RateLimit.TryParsePerSecond(setting, out var limit).ShouldBeTrue();
+        limit.ShouldBe(new RateLimit(count, TimeSpan.FromMilliseconds(perMs)));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0.0")]
+    public void A_rate_limit_of_zero_turns_pacing_off(string setting)
+    {
+        RateLimit.TryParsePerSecond(setting, out var limit).ShouldBeTrue();
+        limit.ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("1,5")]
+    [InlineData("")]
+    public void A_rate_limit_that_is_not_a_rate_is_refused(string setting) =>
+        RateLimit.TryParsePerSecond(setting, out _).ShouldBeFalse();
+
+    [Fact]
+    public void A_channel_rate_limit_overrides_the_service_pace()
+    {
+        var discord = new DiscordDriver(null!, TimeProvider.System);
+        var plain = new ChannelConfig(ChannelType.Discord, "https://discord.com/api/webhooks/1/x", new Dictionary<string, string>());
+        discord.PaceFor(plain).ShouldBe(new RateLimit(5, TimeSpan.FromSeconds(2)));
+        discord.PaceFor(plain.With(ChannelDriver.RateLimitSetting, "1")).ShouldBe(new RateLimit(1, TimeSpan.FromSeconds(1)));
+        discord.PaceFor(plain.With(ChannelDriver.RateLimitSetting, "0")).ShouldBeNull();
+    }
 }

@@ -280,6 +280,11 @@ public sealed class ChannelService(
         {
             return Outcome.Invalid<ChannelConfig>("settings.cooldown_seconds", "A whole number of seconds, 0 or more.");
         }
+        if (config.Setting(ChannelDriver.RateLimitSetting) is { } rate && !RateLimit.TryParsePerSecond(rate, out _))
+        {
+            return Outcome.Invalid<ChannelConfig>("settings." + ChannelDriver.RateLimitSetting,
+                $"Messages per second: a number from 0 (no pacing) to {RateLimit.MaxPerSecond:0}; 0.5 is one every 2 s.");
+        }
         if (Uri.TryCreate(config.Url, UriKind.Absolute, out var target))
         {
             // A name that does not resolve from here is accepted: the connect-time guard still applies to every send.

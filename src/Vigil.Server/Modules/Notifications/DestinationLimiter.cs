@@ -12,10 +12,24 @@ public sealed class DestinationLimiter(TimeProvider clock)
 {
     readonly ConcurrentDictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
 
-    /// <summary>Takes a send slot now, or says how long to wait for one.</summary>
-    public TimeSpan? TryAcquire(string destination, RateLimit limit)
+    /// <summary>
+    /// Takes a send slot now, or says how long to wait for one. With no <paramref name="limit"/> only a Retry-After
+    /// the destination gave makes it wait (and nothing is kept for a destination that never gave one).
+    /// </summary>
+    public TimeSpan? TryAcquire(string destination, RateLimit? limit)
     {
         var now = clock.GetUtcNow();
+        if (limit is null)
+        {
+            if (!_buckets.TryGetValue(destination, out var blocked))
+            {
+                return null;
+            }
+            lock (blocked)
+            {
+                return blocked.BlockedUntil > now ? blocked.BlockedUntil - now : null;
+            }
+        }
         var bucket = _buckets.GetOrAdd(destination, _ => new Bucket());
         lock (bucket)
         {

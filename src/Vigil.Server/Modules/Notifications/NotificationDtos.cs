@@ -35,7 +35,7 @@ public sealed record CreateChannelRequest : IValidatableRequest
     [Required, StringLength(2048, MinimumLength = 1)]
     public string? Url { get; init; }
 
-    /// <summary>Type-specific settings (chat id, recipients, signing secret, title_template, cooldown_seconds, …).</summary>
+    /// <summary>Type-specific settings (chat id, recipients, signing secret, title_template, cooldown_seconds, rate_limit in messages per second, …).</summary>
     public Dictionary<string, string>? Settings { get; init; }
 
     /// <summary><c>user</c> (default: mine, in every workspace) or <c>workspace</c> (the current workspace's; managers).</summary>

@@ -266,7 +266,7 @@ public sealed partial class OutboxDelivery(
         {
             var driver = codec.Driver(channel.Type);
             var destination = channel.Type + ":" + driver.DestinationKey(config);
-            if (!test && limiter.TryAcquire(destination, driver.RateLimit) is { } wait)
+            if (!test && limiter.TryAcquire(destination, driver.PaceFor(config)) is { } wait)
             {
                 settled.TryWrite(new Released(rows, now + wait));
                 continue;

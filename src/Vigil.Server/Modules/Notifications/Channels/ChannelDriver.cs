@@ -135,7 +135,32 @@ public sealed record SendResult(
 }
 
 /// <summary>A send rate a destination tolerates: <see cref="Count"/> messages per <see cref="Per"/>.</summary>
-public sealed record RateLimit(int Count, TimeSpan Per);
+public sealed record RateLimit(int Count, TimeSpan Per)
+{
+    /// <summary>Most messages per second a <c>rate_limit</c> setting may ask for.</summary>
+    public const double MaxPerSecond = 1000;
+
+    /// <summary>
+    /// Reads a <c>rate_limit</c> setting: messages per second, from 0 (no pacing) to <see cref="MaxPerSecond"/>;
+    /// fractions pace slower than one a second (0.5 is one every 2 s). Whole rates allow that many in any second, as
+    /// the services' own limits do.
+    /// </summary>
+    public static bool TryParsePerSecond(string text, out RateLimit? limit)
+    {
+        limit = null;
+        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var perSecond)
+            || !double.IsFinite(perSecond) || perSecond < 0 || perSecond > MaxPerSecond)
+        {
+            return false;
+        }
+        if (perSecond > 0)
+        {
+            var count = Math.Max(1, (int)Math.Floor(perSecond));
+            limit = new RateLimit(count, TimeSpan.FromSeconds(count / perSecond));
+        }
+        return true;
+    }
+}
 
 /// <summary>
 /// Everything Vigil knows about one kind of channel: how users write it (form or Apprise URL), how it is shown
@@ -166,7 +191,18 @@ public abstract class ChannelDriver
     /// <summary>The key per-destination rate limits are counted under.</summary>
     public virtual string DestinationKey(ChannelConfig config) => config.Url;
 
-    public virtual RateLimit RateLimit => new(5, TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// How fast the service takes messages at one destination, or null when it publishes no limit (its 429s and their
+    /// Retry-After still pace it).
+    /// </summary>
+    public virtual RateLimit? RateLimit => new(5, TimeSpan.FromSeconds(1));
+
+    /// <summary>The setting that overrides <see cref="RateLimit"/> for one channel: messages per second, 0 for no pacing.</summary>
+    public const string RateLimitSetting = "rate_limit";
+
+    /// <summary>The pace of one channel: its <see cref="RateLimitSetting"/> when it has a valid one, else the service's.</summary>
+    public RateLimit? PaceFor(ChannelConfig config) =>
+        config.Setting(RateLimitSetting) is { } setting && Notifications.Channels.RateLimit.TryParsePerSecond(setting, out var pace) ? pace : RateLimit;
 
     /// <summary>Settings whose values are secrets and are never shown (tokens, passwords, signing keys).</summary>
     public virtual IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal);

@@ -21,7 +21,7 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
     public override IReadOnlyList<string> AppriseSchemes => ["discord"];
 
     // A Discord engineer's description of webhook limits: 5 requests per 2 s per webhook.
-    public override RateLimit RateLimit => new(5, TimeSpan.FromSeconds(2));
+    public override RateLimit? RateLimit => new(5, TimeSpan.FromSeconds(2));
 
     public override bool RecognizesNativeUrl(Uri url) => NativePath().IsMatch(url.AbsolutePath) && IsDiscordHost(url.Host);
 

@@ -22,7 +22,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { "password" };
 
-    public override RateLimit RateLimit => new(5, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(5, TimeSpan.FromSeconds(1));
 
     public override ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings)
     {

@@ -20,7 +20,7 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { "token", "password" };
 
-    public override RateLimit RateLimit => new(1, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(1, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "ntfy.sh";
 

@@ -18,7 +18,7 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { "token", "user" };
 
-    public override RateLimit RateLimit => new(2, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(2, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "api.pushover.net";
 

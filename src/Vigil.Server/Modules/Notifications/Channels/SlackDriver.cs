@@ -18,7 +18,7 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
 
     public override IReadOnlyList<string> AppriseSchemes => ["slack"];
 
-    public override RateLimit RateLimit => new(1, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(1, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "hooks.slack.com" && url.AbsolutePath.StartsWith("/services/", StringComparison.Ordinal);
 

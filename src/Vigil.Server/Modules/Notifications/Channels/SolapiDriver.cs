@@ -21,7 +21,7 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { "api_secret" };
 
-    public override RateLimit RateLimit => new(5, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(5, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "api.solapi.com";
 

@@ -21,7 +21,7 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
 
     public override IReadOnlyList<string> AppriseSchemes => ["tgram"];
 
-    public override RateLimit RateLimit => new(1, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(1, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "api.telegram.org";
 

@@ -21,7 +21,7 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { "auth_token" };
 
-    public override RateLimit RateLimit => new(1, TimeSpan.FromSeconds(1));
+    public override RateLimit? RateLimit => new(1, TimeSpan.FromSeconds(1));
 
     public override bool RecognizesNativeUrl(Uri url) => url.Host == "api.twilio.com";
 

@@ -23,7 +23,11 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
 
     public override IReadOnlyList<string> AppriseSchemes => ["json", "jsons"];
 
-    public override RateLimit RateLimit => new(20, TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// None by default: a receiver of our own envelope publishes no limit (as with Standard Webhooks senders, the
+    /// channel's <c>rate_limit</c> setting paces it when it needs that, and its 429 Retry-After is honoured).
+    /// </summary>
+    public override RateLimit? RateLimit => null;
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { SecretSetting, "password" };
 
