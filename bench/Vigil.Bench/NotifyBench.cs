@@ -61,8 +61,11 @@ public static partial class NotifyBench
         string admin, password;
         var raised = 0;
         // Warm-up deliveries first, as the bare loop below is warmed up before it is measured: tiered compilation
-        // recompiles a method after 30 calls, and the code that runs once per dispatcher pass (1,000 rows) only gets
-        // there after some 30 passes, recompiling in the background and taking CPU from the measured runs until then.
+        // recompiles a method after 30 calls, and with dynamic PGO once more after 30 instrumented ones, so the code that
+        // runs once per dispatcher pass (1,000 rows: EF Core's query and update pipeline, the pass itself) only gets
+        // there after some 60 passes, and the background compiler works through thousands of such methods one at a time,
+        // taking CPU from the measured runs until it is done (some 230,000 deliveries on SQLite, from the server's
+        // own counters; each run reports what the JIT did during it).
         // They come from fan-out events (each reaches every destination through a second subscription), so a long
         // warm-up costs the API a few dozen events, not tens of thousands; the receiver does not count them.
         var warmUpEvents = (settings.WarmUpDeliveries + settings.Destinations - 1) / settings.Destinations;
@@ -100,15 +103,25 @@ public static partial class NotifyBench
         receiver.Expect(0, backlog);
         await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, environment, freshDatabase: false);
         progress.WriteLine($"[{database}] server restarted with the dispatcher on at {server.BaseAddress}");
-        await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
+        // The server's JIT counters through the drain, to say how much compiling went on during each measured run.
+        var jit = new List<(long At, JitTotals Totals)>();
+        using (var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            var sampler = SampleJitAsync(server, jit, sampling.Token);
+            await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
+            await sampling.CancelAsync();
+            await sampler;
+        }
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
+        var compiled = new List<JitTotals?>();
         for (var rep = 0; rep < settings.Repeat && drained.Length >= (rep + 1) * settings.Events; rep++)
         {
             // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up.
             var first = drained[rep * settings.Events];
             var last = drained[((rep + 1) * settings.Events) - 1];
             ours.Add((settings.Events - 1) / ((last - first) / (double)Stopwatch.Frequency));
+            compiled.Add(JitBetween(jit, first, last));
         }
         var duplicates = receiver.Duplicates;
         var missing = (long)receiver.Missing;
@@ -116,7 +129,7 @@ public static partial class NotifyBench
         for (var rep = 0; rep < ours.Count; rep++)
         {
             progress.WriteLine($"[{database}] run {rep + 1}/{settings.Repeat}: {ours[rep]:F0} deliveries/s through the pipeline, " +
-                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}");
+                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}, server JIT during the run (at most) {compiled[rep]?.ToString() ?? "unknown"}");
         }
 
         using var live = await SignedInClientAsync(server, admin, password, settings.Clients, ct);
@@ -126,6 +139,34 @@ public static partial class NotifyBench
         return new NotifySummary(database, settings.Events, settings.Destinations,
             PlatformBench.Median(ours), PlatformBench.Median(ceiling), PlatformBench.Median(ours.Select((o, i) => o / ceiling[i])),
             latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
+    }
+
+    /// <summary>Reads the server's JIT totals four times a second until cancelled.</summary>
+    static async Task SampleJitAsync(ServerUnderTest server, List<(long At, JitTotals Totals)> samples, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                if (await server.JitAsync(ct) is { } totals)
+                {
+                    samples.Add((Stopwatch.GetTimestamp(), totals));
+                }
+                await Task.Delay(250, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the drain is over
+        }
+    }
+
+    /// <summary>What the JIT did from the last sample at or before <paramref name="from"/> to the first at or after <paramref name="to"/>.</summary>
+    static JitTotals? JitBetween(List<(long At, JitTotals Totals)> samples, long from, long to)
+    {
+        var before = samples.LastOrDefault(s => s.At <= from);
+        var after = samples.FirstOrDefault(s => s.At >= to);
+        return before.Totals is null || after.Totals is null ? null : after.Totals - before.Totals;
     }
 
     static async Task<HttpClient> SignedInClientAsync(ServerUnderTest server, string admin, string password, int connections, CancellationToken ct)

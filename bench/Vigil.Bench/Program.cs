@@ -37,7 +37,7 @@ var rate = Positive(new Option<int>("--rate") { Description = "Events per second
 var latencySeconds = Positive(new Option<int>("--latency-seconds") { Description = "Length of the latency run.", DefaultValueFactory = _ => 20 });
 var clients = Positive(new Option<int>("--clients") { Description = "Concurrent API clients raising events.", DefaultValueFactory = _ => 16 });
 var concurrency = Positive(new Option<int>("--concurrency") { Description = "Dispatcher concurrency, and the bare loop's.", DefaultValueFactory = _ => 32 });
-var warmUpDeliveries = Positive(new Option<int>("--warm-up-deliveries") { Description = "Deliveries before the measured runs (from fan-out events), so the server's JIT has settled.", DefaultValueFactory = _ => 150_000 });
+var warmUpDeliveries = Positive(new Option<int>("--warm-up-deliveries") { Description = "Deliveries before the measured runs (from fan-out events), so the server's JIT has settled.", DefaultValueFactory = _ => 300_000 });
 var notify = new Command("notify", "Notification pipeline: events over the API to webhook destinations, against a bare HttpClient loop; latency at a steady rate.");
 foreach (var option in (Option[])[db, events, destinations, rate, latencySeconds, repeat, clients, concurrency, warmUpDeliveries, serverDll])
 {
@@ -209,7 +209,7 @@ static async Task<int> RunAsync(string db, string suite, BenchSettings settings,
 static async Task<int> RestockAsync(string db, RestockBenchSettings settings, string serverDll, CancellationToken ct)
 {
     Console.WriteLine($"vigil bench restock: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-    Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after {RestockBench.WarmUpCycles} warm-up cycles (at least {RestockBench.WarmUp.TotalSeconds:F0} s); medians");
+    Console.WriteLine($"settings: {settings.Sources} sources, {settings.Concurrency} requests in flight, {settings.Repeat} cycles per database after {RestockBench.WarmUpCycles}-{RestockBench.MaxWarmUpCycles} warm-up cycles (at least {RestockBench.WarmUp.TotalSeconds:F0} s, until the server's JIT has settled); medians");
     Console.WriteLine("ceiling: a bare HttpClient loop over the same URLs in this process, same requests in flight, bodies read");
     var results = new List<RestockSummary>();
     var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>

@@ -70,27 +70,39 @@ public static class RestockBench
 
         // Warm-up: the first cycle stores every state (first sightings); the next ones do what the measured cycles do,
         // datacenters changing included (the transitions, the rule and the alerts run code nothing else runs).
-        // They go on until the server's JIT has settled: tiered compilation recompiles a method once it has run 30
-        // times, and code that runs once per cycle (the API request, the claim, the source list) only gets there
-        // after some 30 cycles, recompiling in the background and taking CPU from the measured cycles until then.
-        // The bare loop runs its code once per request, so it is warm after its first loop.
+        // They go on until the server's JIT has settled (its own counters, read from /metrics): tiered compilation
+        // recompiles a method once it has run 30 times, and with dynamic PGO once more after 30 instrumented calls, so
+        // code that runs once per cycle (the API request, the claim, the source list) only gets there after some 60
+        // cycles, recompiling in the background and taking CPU from the measured cycles until then. The bare loop runs
+        // its code once per request, so it is warm after its first loop.
         var warming = Stopwatch.StartNew();
         var warmed = 0;
-        for (var i = 0; i < WarmUpCycles || warming.Elapsed < WarmUp; i++)
+        var jitHistory = new List<long>();
+        while (true)
         {
-            if (i > 0)
+            if (warmed > 0)
             {
                 await ovh.FlipAsync(ct);
             }
             var warm = await CycleAsync(api, ct);
             await BareAsync(bare, urls, settings.Concurrency, ct);
-            if (i < 2)
+            if (warmed < 2)
             {
-                progress.WriteLine($"[{database}] warm-up cycle {i + 1}: {warm.Checked} checked, {warm.Changes} changes in {warm.Elapsed.TotalMilliseconds:F0} ms");
+                progress.WriteLine($"[{database}] warm-up cycle {warmed + 1}: {warm.Checked} checked, {warm.Changes} changes in {warm.Elapsed.TotalMilliseconds:F0} ms");
             }
-            warmed = i + 1;
+            warmed++;
+            if (await server.JitAsync(ct) is { } jit)
+            {
+                jitHistory.Add(jit.Methods);
+            }
+            var settled = jitHistory.Count > SettledCycles && jitHistory[^1] - jitHistory[^(SettledCycles + 1)] <= SettledMethods;
+            if (warmed >= WarmUpCycles && warming.Elapsed >= WarmUp && (settled || warmed >= MaxWarmUpCycles))
+            {
+                break;
+            }
         }
-        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s");
+        var lastCompiled = jitHistory.Count > SettledCycles ? jitHistory[^1] - jitHistory[^(SettledCycles + 1)] : -1;
+        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s; the server's JIT compiled {lastCompiled} methods in the last {SettledCycles}");
 
         var ceilings = new List<double>();
         var modules = new List<double>();
@@ -112,6 +124,7 @@ public static class RestockBench
             ceilingCpu.Add((self.TotalProcessorTime - selfBefore).TotalMilliseconds);
             var ceilingRate = urls.Count / ceiling.TotalSeconds;
 
+            var jitBefore = await server.JitAsync(ct);
             server.Process.Refresh();
             var cpuBefore = server.Process.TotalProcessorTime;
             var memoryBefore = server.Process.WorkingSet64;
@@ -120,6 +133,7 @@ public static class RestockBench
             var cpuMs = (server.Process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
             var moduleRate = cycle.Checked / cycle.Elapsed.TotalSeconds;
             failed += cycle.Failed;
+            var jitDuring = await server.JitAsync(ct) is { } jitAfter && jitBefore is not null ? (jitAfter - jitBefore).ToString() : "unknown";
 
             ceilings.Add(ceilingRate);
             modules.Add(moduleRate);
@@ -129,7 +143,8 @@ public static class RestockBench
             growths.Add((server.Process.WorkingSet64 - memoryBefore) / 1048576.0);
             progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: bare {ceilingRate:F0} checks/s ({ceiling.TotalMilliseconds:F0} ms), " +
                 $"module {moduleRate:F0} checks/s ({cycle.Elapsed.TotalMilliseconds:F0} ms, {cycle.Checked} checked, {cycle.Failed} failed, {cycle.Changes} changes), " +
-                $"ratio {moduleRate / ceilingRate:F2}, server CPU {cpuMs:F0} ms (bare loop CPU {ceilingCpu[^1]:F0} ms), working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
+                $"ratio {moduleRate / ceilingRate:F2}, server CPU {cpuMs:F0} ms (bare loop CPU {ceilingCpu[^1]:F0} ms), server JIT {jitDuring}, " +
+                $"working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
         }
         return new RestockSummary(database, urls.Count, Median(ceilings), Median(modules), Median(ratios), Median(cpu), Median(cpu) * 1000 / urls.Count,
             Median(workingSets), Median(growths), failed, Median(ceilingCpu));
@@ -157,6 +172,14 @@ public static class RestockBench
 
     /// <summary>Fewest warm-up cycles.</summary>
     public const int WarmUpCycles = 40;
+
+    /// <summary>Most warm-up cycles, should the server's JIT never settle.</summary>
+    public const int MaxWarmUpCycles = 300;
+
+    /// <summary>The JIT has settled when the last <see cref="SettledCycles"/> cycles compiled at most <see cref="SettledMethods"/> methods.</summary>
+    const int SettledCycles = 5;
+
+    const int SettledMethods = 5;
 
     /// <summary>The same GETs with the same number in flight, reading each body and nothing else.</summary>
     static async Task<TimeSpan> BareAsync(HttpClient http, List<string> urls, int concurrency, CancellationToken ct)

@@ -194,6 +194,44 @@ public sealed class ServerUnderTest : IAsyncDisposable
         return new ServerStartException($"{message}{Environment.NewLine}Last output:{Environment.NewLine}{tail}");
     }
 
+    HttpClient? _metrics;
+
+    /// <summary>
+    /// What the server's JIT has done so far, from its <c>/metrics</c> (the runtime's own counters): methods compiled
+    /// and time spent compiling; null when they cannot be read. Tiered compilation recompiles hot code in the
+    /// background, so a bench reads this to know the server has settled before it measures.
+    /// </summary>
+    public async Task<JitTotals?> JitAsync(CancellationToken ct)
+    {
+        _metrics ??= new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            var text = await _metrics.GetStringAsync(new Uri("metrics", UriKind.Relative), ct);
+            double? methods = null, seconds = null;
+            foreach (var line in text.AsSpan().EnumerateLines())
+            {
+                methods ??= MetricValue(line, "dotnet_jit_compiled_methods_total");
+                seconds ??= MetricValue(line, "dotnet_jit_compilation_time_seconds_total");
+            }
+            return methods is { } m && seconds is { } s ? new JitTotals((long)m, s) : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The value of a Prometheus sample line for <paramref name="name"/> (labels or not), else null.</summary>
+    static double? MetricValue(ReadOnlySpan<char> line, string name)
+    {
+        if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' '))
+        {
+            return null;
+        }
+        var value = line[(line.LastIndexOf(' ') + 1)..];
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
+
     internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -203,6 +241,7 @@ public sealed class ServerUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _metrics?.Dispose();
         if (!_process.HasExited)
         {
             // A throwaway server on a throwaway database: nothing to shut down gracefully.
@@ -211,4 +250,12 @@ public sealed class ServerUnderTest : IAsyncDisposable
         }
         _process.Dispose();
     }
+}
+
+/// <summary>The server's JIT totals at one moment (see <see cref="ServerUnderTest.JitAsync"/>).</summary>
+public sealed record JitTotals(long Methods, double Seconds)
+{
+    public static JitTotals operator -(JitTotals later, JitTotals earlier) => new(later.Methods - earlier.Methods, later.Seconds - earlier.Seconds);
+
+    public override string ToString() => $"{Methods} methods, {Seconds * 1000:F0} ms";
 }

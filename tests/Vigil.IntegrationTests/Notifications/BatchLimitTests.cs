@@ -1,9 +1,13 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Vigil.Fakes;
 using Vigil.IntegrationTests.Infrastructure;
 using Vigil.Server.Modules.Notifications;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.IntegrationTests.Notifications;
 
@@ -48,6 +52,45 @@ public abstract class BatchLimitTests(NotificationsHost host, NotifyFakes fakes)
         sent[1].ShouldNotContain(plan);
         var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}&status=sent", Ct);
         deliveries.GetProperty("items").GetArrayLength().ShouldBe(15);
+    }
+
+    [Fact]
+    public async Task A_retried_group_keeps_one_due_time_and_goes_out_whole_again()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = "vps-" + Guid.NewGuid().ToString("N")[..8];
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        for (var i = 0; i < 12; i++)
+        {
+            await host.RaiseAsync(Restock(plan, $"dc{i:00}"), Ct);
+        }
+
+        host.Clock.Advance(TimeSpan.FromSeconds(11));
+        fakes.Discord.Enqueue(new ScriptedResponse(503));
+        (await host.DispatchAsync(Ct)).ShouldBe(12);
+
+        // One delay for the whole message: its rows stay due together, so a batch of five still takes them all again.
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var rows = await scope.ServiceProvider.GetRequiredService<VigilDb>().Set<OutboxMessage>().AsNoTracking()
+                .Where(o => o.ChannelId == channel).Select(o => new { o.DueAt, o.Attempts, o.Status }).ToListAsync(Ct);
+            rows.Count.ShouldBe(12);
+            rows.ShouldAllBe(r => r.Attempts == 1 && r.Status == OutboxStatus.Pending);
+            rows.Select(r => r.DueAt).Distinct().ShouldHaveSingleItem();
+        }
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        await host.FlushAsync(Ct);
+
+        var sent = fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).Select(r => r.BodyText).ToList();
+        sent.Count.ShouldBe(2, "the failed try and one retry carrying all twelve");
+        for (var i = 0; i < 12; i++)
+        {
+            sent[1].ShouldContain($"DC{i:00}");
+        }
+        var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}&status=sent", Ct);
+        deliveries.GetProperty("items").GetArrayLength().ShouldBe(12);
     }
 
     static AlertInput Restock(string plan, string datacenter) => new("restock.back_in_stock", null, $"ovh:{plan}:{datacenter}", Severity.Info,

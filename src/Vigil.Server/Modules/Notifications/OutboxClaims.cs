@@ -35,10 +35,14 @@ public static class OutboxClaims
         if (claimed.Count == batch)
         {
             // The batch limit may have cut a group in two; take its due siblings too so it goes out as one message.
-            // The search starts from the batch's own groups (one index look-up each), never from every pending row. SQLite
+            // The rows of a group share a due time (grouping gives them one flush time; a retry or a hand-back moves a
+            // message's rows together) and the claim takes rows in due-time order, so only groups at the batch's last
+            // due time can have been cut: a pass of a backlog looks up a handful of groups, not a thousand.
+            // The search starts from those groups (one index look-up each), never from every pending row. SQLite
             // is told so (CROSS JOIN keeps the list as the outer loop; left to itself, it walks the due rows instead).
             // Siblings created more than a day ago (long retries) are left to later passes: they still go, on their own.
-            var groups = claimed.Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
+            var boundary = claimed.Max(o => o.DueAt);
+            var groups = claimed.Where(o => o.DueAt == boundary).Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
             var horizon = now - SiblingHorizon;
             var siblings = provider == DatabaseProvider.Postgres
                 ? await outbox.FromSql($"""

@@ -688,6 +688,8 @@ public sealed partial class OutboxDelivery(
     {
         var result = attempted.Result;
         var failedForGood = false;
+        // One delay for the message, so its rows stay due together and go out as one message again.
+        var retryAt = attempted.StartedAt + Backoff(rows.Max(r => r.Attempts) + 1, result.RetryAfter);
         foreach (var row in rows)
         {
             row.Attempts++;
@@ -714,7 +716,7 @@ public sealed partial class OutboxDelivery(
                     row.Reason = rows.Count > 1 ? "grouped" : null;
                     break;
                 case DeliveryOutcome.Retry when row.Attempts < _options.MaxAttempts:
-                    row.DueAt = attempted.StartedAt + Backoff(row.Attempts, result.RetryAfter);
+                    row.DueAt = retryAt;
                     break;
                 default:
                     row.Status = OutboxStatus.Failed;
