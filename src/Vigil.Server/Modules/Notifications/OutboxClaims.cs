@@ -5,8 +5,9 @@ namespace Vigil.Server.Modules.Notifications;
 
 /// <summary>
 /// Claims due outbox rows with a lease, so replicas never send the same row. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>
-/// lets dispatchers take disjoint rows without waiting. SQLite: one writer at a time, so the single
-/// <c>UPDATE … RETURNING</c> is the claim.
+/// lets dispatchers take disjoint rows without waiting, and what is due is read from <c>notification_due</c> (pending
+/// rows and their due times, kept by triggers), so the outbox's status is in no index and its updates stay in place.
+/// SQLite: one writer at a time, so the single <c>UPDATE … RETURNING</c> is the claim, over a (status, due) index.
 /// </summary>
 public static class OutboxClaims
 {
@@ -18,10 +19,10 @@ public static class OutboxClaims
             ? await outbox.FromSql($"""
                 UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
-                    SELECT "Id" FROM notification_outbox
-                    WHERE "Status" = {pending} AND "DueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-                    ORDER BY "DueAt" LIMIT {batch}
-                    FOR UPDATE SKIP LOCKED)
+                    SELECT o."Id" FROM notification_due d JOIN notification_outbox o ON o."Id" = d."OutboxId"
+                    WHERE d."DueAt" <= {now} AND o."Status" = {pending} AND (o."LeaseUntil" IS NULL OR o."LeaseUntil" < {now})
+                    ORDER BY d."DueAt" LIMIT {batch}
+                    FOR UPDATE OF o SKIP LOCKED)
                 RETURNING *
                 """).AsNoTracking().ToListAsync(ct)
             : await outbox.FromSql($"""

@@ -719,15 +719,13 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
 
                     b.HasIndex("RecipientUserId", "CreatedAt");
 
-                    b.HasIndex("Status", "DueAt");
-
                     b.HasIndex("ChannelId", "GroupKey", "CreatedAt");
 
                     b.HasIndex("ChannelId", "SubjectKey", "CreatedAt");
 
                     b.ToTable("notification_outbox", (string)null);
 
-                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 40);
                 });
 
             modelBuilder.Entity("Vigil.Server.Modules.Notifications.Subscription", b =>
