@@ -64,7 +64,9 @@ public sealed class Postgres : IAsyncDisposable
             // Durability off, as in the test command: the bench measures reads, not the disk.
             var settings = string.Join(' ',
                 $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {sockets} -c listen_addresses=127.0.0.1",
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200");
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                // More server settings for a profiling run, e.g. "-c shared_preload_libraries=pg_stat_statements".
+                Environment.GetEnvironmentVariable("VIGIL_BENCH_POSTGRES_OPTIONS") ?? "");
             await RunAsync(Path.Combine(binDir, "pg_ctl"),
                 ["-D", data, "-l", Path.Combine(work, "pg.log"), "-w", "-t", "60", "-o", settings, "start"], asPostgres: true, ct);
             server.Description = $"{await server.VersionAsync(ct)}, throwaway cluster on 127.0.0.1:{port} (fsync=off, synchronous_commit=off)";
