@@ -167,6 +167,12 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         }
         var deliveries = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}&status=sent", Ct);
         deliveries.GetProperty("items").GetArrayLength().ShouldBe(20);
+        foreach (var delivery in deliveries.GetProperty("items").EnumerateArray())
+        {
+            delivery.GetProperty("reason").GetString().ShouldBe("grouped", delivery.ToString());
+            delivery.GetProperty("attempts").GetInt32().ShouldBe(1);
+            delivery.GetProperty("attempt_log").EnumerateArray().Select(a => (a.GetProperty("number").GetInt32(), a.GetProperty("status_code").GetInt32())).ShouldBe([(1, 200)]);
+        }
     }
 
     [Fact]
@@ -616,6 +622,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         ToPaced().ShouldBe(5);
         var sent = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={pacedChannel}&status=sent", Ct);
         sent.GetProperty("items").GetArrayLength().ShouldBe(5, "paced messages wait; none is dropped or failed");
+        sent.GetProperty("items").EnumerateArray().ShouldAllBe(d => d.GetProperty("reason").ValueKind == JsonValueKind.Null);
 
         foreach (var bad in (string[])["fast", "-1", "1001", "NaN"])
         {

@@ -549,7 +549,8 @@ public sealed partial class OutboxDelivery(
 
     /// <summary>
     /// Plain successes: their attempts inserted in one pass (numbered from the row, and only for rows still leased to
-    /// <paramref name="owner"/>), one update per kind of row (alone or grouped), one update of their channels' health.
+    /// <paramref name="owner"/>) and the rows marked sent (on PostgreSQL in the same statement), then one update of
+    /// their channels' health.
     /// The rows' entities stay unchanged in the tracker, so nothing writes them twice.
     /// </summary>
     static async Task WritePlainSuccessesAsync(VigilDb db, DatabaseProvider provider, HashSet<Attempted> plain, string owner, DateTime now, CancellationToken ct)
@@ -557,12 +558,27 @@ public sealed partial class OutboxDelivery(
         var sent = plain.SelectMany(a => a.Rows.Select(r => (Attempt: a, r.Id))).ToList();
         if (provider == DatabaseProvider.Postgres)
         {
-            await InsertAttemptsPostgresAsync(db, sent, owner, ct);
+            await RecordSentPostgresAsync(db, sent, owner, now, ct);
         }
         else
         {
             await InsertAttemptsSqliteAsync(db, sent, owner, ct);
+            await MarkSentAsync(db, sent, owner, now, ct);
         }
+        // Only channels whose record changes: a channel already healthy whose last success is under a second old is
+        // left alone, so a steady stream of deliveries does not rewrite every channel row at every pass.
+        var healthy = sent.Select(x => x.Attempt.ChannelId).Distinct().ToList();
+        var fresh = now - SuccessResolution;
+        await db.Set<Channel>()
+            .Where(c => healthy.Contains(c.Id) && (c.Health != ChannelHealth.Healthy || c.ConsecutiveFailures != 0 || c.OwnerToldAt != null
+                                                   || c.LastSuccessAt == null || c.LastSuccessAt < fresh))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Health, ChannelHealth.Healthy).SetProperty(c => c.ConsecutiveFailures, 0)
+                .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
+    }
+
+    /// <summary>The rows still leased to <paramref name="owner"/> marked sent: one update for lone messages, one for grouped ones.</summary>
+    static async Task MarkSentAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, DateTime now, CancellationToken ct)
+    {
         foreach (var grouped in new[] { false, true })
         {
             var ids = sent.Where(x => x.Attempt.Rows.Count > 1 == grouped).Select(x => x.Id).ToList();
@@ -576,15 +592,6 @@ public sealed partial class OutboxDelivery(
                     .SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.Reason, reason).SetProperty(o => o.LastError, (string?)null)
                     .SetProperty(o => o.RemoteId, (string?)null).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
         }
-        // Only channels whose record changes: a channel already healthy whose last success is under a second old is
-        // left alone, so a steady stream of deliveries does not rewrite every channel row at every pass.
-        var healthy = sent.Select(x => x.Attempt.ChannelId).Distinct().ToList();
-        var fresh = now - SuccessResolution;
-        await db.Set<Channel>()
-            .Where(c => healthy.Contains(c.Id) && (c.Health != ChannelHealth.Healthy || c.ConsecutiveFailures != 0 || c.OwnerToldAt != null
-                                                   || c.LastSuccessAt == null || c.LastSuccessAt < fresh))
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Health, ChannelHealth.Healthy).SetProperty(c => c.ConsecutiveFailures, 0)
-                .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
     }
 
     /// <summary>How fresh a channel's last success time is kept: to the second.</summary>
@@ -594,18 +601,27 @@ public sealed partial class OutboxDelivery(
 
     /// <summary>
     /// PostgreSQL: one statement for all of them, the values passed as arrays (one parameter per column, whatever
-    /// the number of rows).
+    /// the number of rows): the rows still leased to <paramref name="owner"/> are marked sent, and the attempts are
+    /// inserted from what that update returns (their numbers are the rows' new attempt counts), so each row is looked
+    /// up once.
     /// </summary>
-    static async Task InsertAttemptsPostgresAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
+    static async Task RecordSentPostgresAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, DateTime now, CancellationToken ct)
     {
         await using var command = AttemptCommand(db, $"""
+            WITH done AS (
+                UPDATE notification_outbox o
+                SET "Status" = 'Sent', "CompletedAt" = @now, "Attempts" = o."Attempts" + 1, "Reason" = u.reason, "LastError" = NULL,
+                    "RemoteId" = NULL, "LeaseOwner" = NULL, "LeaseUntil" = NULL
+                FROM unnest(@ids, @reasons, @started, @durations, @statuses, @errors, @responses) AS u(id, reason, started, duration, status, error, response)
+                WHERE o."Id" = u.id AND o."LeaseOwner" = @owner
+                RETURNING o."Id", o."Attempts", u.started, u.duration, u.status, u.error, u.response)
             INSERT INTO notification_attempts ({AttemptColumns})
-            SELECT o."Id", o."Attempts" + 1, u.started, u.duration, 'Sent', u.status, u.error, u.response
-            FROM unnest(@ids, @started, @durations, @statuses, @errors, @responses) AS u(id, started, duration, status, error, response)
-            JOIN notification_outbox o ON o."Id" = u.id AND o."LeaseOwner" = @owner
+            SELECT "Id", "Attempts", started, duration, 'Sent', status, error, response FROM done
             """);
         Add(command, "owner", owner);
+        Add(command, "now", now);
         Add(command, "ids", sent.Select(x => x.Id).ToArray());
+        Add(command, "reasons", sent.Select(x => x.Attempt.Rows.Count > 1 ? "grouped" : null).ToArray());
         Add(command, "started", sent.Select(x => x.Attempt.StartedAt).ToArray());
         Add(command, "durations", sent.Select(x => x.Attempt.DurationMs).ToArray());
         Add(command, "statuses", sent.Select(x => x.Attempt.Result.StatusCode).ToArray());
