@@ -61,10 +61,11 @@ public abstract class BatchLimitTests(NotificationsHost host, NotifyFakes fakes)
         var plan = "vps-" + Guid.NewGuid().ToString("N")[..8];
         var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var channel = await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
-        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"ovh:{plan}:*", ct: Ct);
+        // Subjects of their own: the other test's subscription to every "ovh:" subject must not hear these.
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"again:{plan}:*", ct: Ct);
         for (var i = 0; i < 12; i++)
         {
-            await host.RaiseAsync(Restock(plan, $"dc{i:00}"), Ct);
+            await host.RaiseAsync(Restock(plan, $"dc{i:00}") with { SubjectKey = $"again:{plan}:dc{i:00}" }, Ct);
         }
 
         host.Clock.Advance(TimeSpan.FromSeconds(11));
