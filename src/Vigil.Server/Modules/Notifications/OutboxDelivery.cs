@@ -164,7 +164,6 @@ public sealed partial class OutboxDelivery(
     sealed record DeliveryChannel(Guid Id, ChannelType Type, bool Enabled, ChannelHealth Health, string ConfigCipher);
 
     /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
-
     sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
 
     /// <summary>What became of some rows; written by the recorder.</summary>
