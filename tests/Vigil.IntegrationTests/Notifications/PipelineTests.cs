@@ -172,6 +172,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
             delivery.GetProperty("reason").GetString().ShouldBe("grouped", delivery.ToString());
             delivery.GetProperty("attempts").GetInt32().ShouldBe(1);
             delivery.GetProperty("attempt_log").EnumerateArray().Select(a => (a.GetProperty("number").GetInt32(), a.GetProperty("status_code").GetInt32())).ShouldBe([(1, 200)]);
+            delivery.GetProperty("attempt_log")[0].GetProperty("started_at").GetDateTime().ShouldBe(delivery.GetProperty("completed_at").GetDateTime());
         }
     }
 
@@ -598,6 +599,23 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         }
         await host.FlushAsync(Ct);
         fakes.Webhook.Requests.Count(r => r.Path == "/" + free).ShouldBe(30);
+        // Each shows its one attempt; a first-try success is kept on its row, so no attempt row was written for them.
+        var freeSent = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={freeChannel}&status=sent&page_size=100", Ct);
+        freeSent.GetProperty("items").GetArrayLength().ShouldBe(30);
+        foreach (var delivery in freeSent.GetProperty("items").EnumerateArray())
+        {
+            var attempt = delivery.GetProperty("attempt_log").EnumerateArray().ShouldHaveSingleItem();
+            attempt.GetProperty("number").GetInt32().ShouldBe(1);
+            attempt.GetProperty("status_code").GetInt32().ShouldBe(200);
+            attempt.GetProperty("outcome").GetString().ShouldBe("sent");
+            attempt.GetProperty("started_at").GetDateTime().ShouldBe(delivery.GetProperty("completed_at").GetDateTime());
+        }
+        await using (var scope = host.Service<IServiceScopeFactory>()!.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+            var rows = await db.Set<OutboxMessage>().AsNoTracking().Where(o => o.ChannelId == freeChannel).Select(o => o.Id).ToListAsync(Ct);
+            (await db.Set<DeliveryAttempt>().AsNoTracking().CountAsync(a => rows.Contains(a.OutboxId), Ct)).ShouldBe(0);
+        }
 
         // A channel's rate_limit setting (messages per second) paces it all the same.
         var paced = Unique("paced-");

@@ -76,6 +76,23 @@ public sealed class OutboxMessage
     public DateTime? CompletedAt { get; set; }
     public string? LastError { get; set; }
     public string? RemoteId { get; set; }
+
+    /// <summary>
+    /// A message delivered at its first try keeps that attempt here (started at <see cref="CompletedAt"/>) instead
+    /// of in <c>notification_attempts</c>: the common case costs one row written, not two. Null otherwise.
+    /// </summary>
+    public int? FirstDurationMs { get; set; }
+
+    /// <summary>The status code of the first-try delivery kept on the row (see <see cref="FirstDurationMs"/>).</summary>
+    public int? FirstStatusCode { get; set; }
+
+    /// <summary>The response excerpt of the first-try delivery kept on the row (see <see cref="FirstDurationMs"/>).</summary>
+    public string? FirstResponse { get; set; }
+
+    /// <summary>The attempt kept on the row, if it has one.</summary>
+    public AttemptDto? InlineAttempt => FirstDurationMs is { } duration && CompletedAt is { } at
+        ? new AttemptDto(1, at, duration, DeliveryOutcome.Sent, FirstStatusCode, null, FirstResponse)
+        : null;
 }
 
 /// <summary>What one attempt to deliver achieved.</summary>
@@ -125,6 +142,8 @@ sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage
         b.Property(o => o.IdempotencyKey).HasMaxLength(100);
         b.Property(o => o.LastError).HasMaxLength(1000);
         b.Property(o => o.RemoteId).HasMaxLength(200);
+        b.Property(o => o.FirstResponse).HasMaxLength(600);
+        b.Ignore(o => o.InlineAttempt);
         b.HasIndex(o => new { o.Status, o.DueAt });
         // The two indexes led by the channel end in the creation time, which never changes: a row that is sent, retried
         // or dropped updates neither (each would be a random page per delivery). Their readers bound the creation time.

@@ -547,9 +547,9 @@ public sealed partial class OutboxDelivery(
     static bool IsPlainSuccess(Attempted a) => a.Result.Outcome == DeliveryOutcome.Sent && a.Result.RemoteId is null;
 
     /// <summary>
-    /// Plain successes: their attempts inserted in one pass (numbered from the row, and only for rows still leased to
-    /// <paramref name="owner"/>) and the rows marked sent (on PostgreSQL in the same statement), then one update of
-    /// their channels' health.
+    /// Plain successes, only for rows still leased to <paramref name="owner"/>: the rows marked sent, a first try
+    /// kept on its row and later tries inserted as attempts (numbered from the row; on PostgreSQL in the same
+    /// statement), then one update of their channels' health.
     /// The rows' entities stay unchanged in the tracker, so nothing writes them twice.
     /// </summary>
     static async Task WritePlainSuccessesAsync(VigilDb db, DatabaseProvider provider, HashSet<Attempted> plain, string owner, DateTime now, CancellationToken ct)
@@ -557,12 +557,13 @@ public sealed partial class OutboxDelivery(
         var sent = plain.SelectMany(a => a.Rows.Select(r => (Attempt: a, r.Id))).ToList();
         if (provider == DatabaseProvider.Postgres)
         {
-            await RecordSentPostgresAsync(db, sent, owner, now, ct);
+            await RecordSentPostgresAsync(db, sent, owner, ct);
         }
         else
         {
-            await InsertAttemptsSqliteAsync(db, sent, owner, ct);
-            await MarkSentAsync(db, sent, owner, now, ct);
+            var attempts = AttemptsJson(sent);
+            await InsertAttemptsSqliteAsync(db, attempts, owner, ct);
+            await MarkSentSqliteAsync(db, attempts, owner, ct);
         }
         // Only channels whose record changes: a channel already healthy whose last success is under a second old is
         // left alone, so a steady stream of deliveries does not rewrite every channel row at every pass.
@@ -575,24 +576,6 @@ public sealed partial class OutboxDelivery(
                 .SetProperty(c => c.LastSuccessAt, now).SetProperty(c => c.OwnerToldAt, (DateTime?)null), ct);
     }
 
-    /// <summary>The rows still leased to <paramref name="owner"/> marked sent: one update for lone messages, one for grouped ones.</summary>
-    static async Task MarkSentAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, DateTime now, CancellationToken ct)
-    {
-        foreach (var grouped in new[] { false, true })
-        {
-            var ids = sent.Where(x => x.Attempt.Rows.Count > 1 == grouped).Select(x => x.Id).ToList();
-            if (ids.Count == 0)
-            {
-                continue;
-            }
-            var reason = grouped ? "grouped" : null;
-            await db.Set<OutboxMessage>().Where(o => ids.Contains(o.Id) && o.LeaseOwner == owner)
-                .ExecuteUpdateAsync(s => s.SetProperty(o => o.Status, OutboxStatus.Sent).SetProperty(o => o.CompletedAt, now)
-                    .SetProperty(o => o.Attempts, o => o.Attempts + 1).SetProperty(o => o.Reason, reason).SetProperty(o => o.LastError, (string?)null)
-                    .SetProperty(o => o.RemoteId, (string?)null).SetProperty(o => o.LeaseOwner, (string?)null).SetProperty(o => o.LeaseUntil, (DateTime?)null), ct);
-        }
-    }
-
     /// <summary>How fresh a channel's last success time is kept: to the second.</summary>
     static readonly TimeSpan SuccessResolution = TimeSpan.FromSeconds(1);
 
@@ -600,27 +583,29 @@ public sealed partial class OutboxDelivery(
 
     /// <summary>
     /// PostgreSQL: one statement for all of them, the values passed as arrays (one parameter per column, whatever
-    /// the number of rows): the rows still leased to <paramref name="owner"/> are marked sent, and the attempts are
-    /// inserted from what that update returns (their numbers are the rows' new attempt counts), so each row is looked
-    /// up once.
+    /// the number of rows): the rows still leased to <paramref name="owner"/> are marked sent, a first try kept on its
+    /// row, and the attempts of later tries inserted from what that update returns (their numbers are the rows' new
+    /// attempt counts), so each row is looked up once.
     /// </summary>
-    static async Task RecordSentPostgresAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, DateTime now, CancellationToken ct)
+    static async Task RecordSentPostgresAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
     {
         await using var command = AttemptCommand(db, $"""
             WITH done AS (
                 UPDATE notification_outbox o
-                SET "Status" = 'Sent', "CompletedAt" = @now, "Attempts" = o."Attempts" + 1, "Reason" = u.reason, "LastError" = NULL,
-                    "RemoteId" = NULL, "LeaseOwner" = NULL, "LeaseUntil" = NULL
+                SET "Status" = 'Sent', "CompletedAt" = u.started, "Attempts" = o."Attempts" + 1, "Reason" = u.reason, "LastError" = NULL,
+                    "RemoteId" = NULL, "LeaseOwner" = NULL, "LeaseUntil" = NULL,
+                    "FirstDurationMs" = CASE WHEN o."Attempts" = 0 THEN u.duration END,
+                    "FirstStatusCode" = CASE WHEN o."Attempts" = 0 THEN u.status END,
+                    "FirstResponse" = CASE WHEN o."Attempts" = 0 THEN u.response END
                 FROM unnest(@ids, @reasons, @started, @durations, @statuses, @errors, @responses) AS u(id, reason, started, duration, status, error, response)
                 WHERE o."Id" = u.id AND o."LeaseOwner" = @owner
                 RETURNING o."Id", o."Attempts", u.started, u.duration, u.status, u.error, u.response)
             INSERT INTO notification_attempts ({AttemptColumns})
-            SELECT "Id", "Attempts", started, duration, 'Sent', status, error, response FROM done
+            SELECT "Id", "Attempts", started, duration, 'Sent', status, error, response FROM done WHERE "Attempts" > 1
             """);
         Add(command, "owner", owner);
-        Add(command, "now", now);
         Add(command, "ids", sent.Select(x => x.Id).ToArray());
-        Add(command, "reasons", sent.Select(x => x.Attempt.Rows.Count > 1 ? "grouped" : null).ToArray());
+        Add(command, "reasons", sent.Select(x => Reason(x.Attempt)).ToArray());
         Add(command, "started", sent.Select(x => x.Attempt.StartedAt).ToArray());
         Add(command, "durations", sent.Select(x => x.Attempt.DurationMs).ToArray());
         Add(command, "statuses", sent.Select(x => x.Attempt.Result.StatusCode).ToArray());
@@ -629,26 +614,51 @@ public sealed partial class OutboxDelivery(
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Why a sent row reads as it does: <c>grouped</c> when its message carried others too.</summary>
+    static string? Reason(Attempted attempt) => attempt.Rows.Count > 1 ? "grouped" : null;
+
     /// <summary>
     /// SQLite: one statement for all of them, the values passed as a single JSON array read with <c>json_each</c>
     /// (binding one parameter per value, or running a statement per row, costs more than the insert itself).
     /// </summary>
-    static async Task InsertAttemptsSqliteAsync(VigilDb db, List<(Attempted Attempt, Guid Id)> sent, string owner, CancellationToken ct)
+    static async Task InsertAttemptsSqliteAsync(VigilDb db, string attempts, string owner, CancellationToken ct)
     {
         await using var command = AttemptCommand(db, $"""
             INSERT INTO notification_attempts ({AttemptColumns})
             SELECT o."Id", o."Attempts" + 1, json_extract(u.value, '$[1]'), json_extract(u.value, '$[2]'), 'Sent',
                 json_extract(u.value, '$[3]'), json_extract(u.value, '$[4]'), json_extract(u.value, '$[5]')
             FROM json_each($attempts) AS u
-            JOIN notification_outbox o ON o."Id" = json_extract(u.value, '$[0]') AND o."LeaseOwner" = $owner
+            JOIN notification_outbox o ON o."Id" = json_extract(u.value, '$[0]') AND o."LeaseOwner" = $owner AND o."Attempts" > 0
             """);
-        Add(command, "$attempts", AttemptsJson(sent));
+        Add(command, "$attempts", attempts);
         Add(command, "$owner", owner);
         await command.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
-    /// <c>[[outbox id, started, duration ms, status, error, response], …]</c>, each value in the form SQLite holds it
+    /// SQLite: the rows still leased to <paramref name="owner"/> marked sent in one statement over the same JSON
+    /// array, a first try kept on its row (run after <see cref="InsertAttemptsSqliteAsync"/>, which reads the rows'
+    /// attempt counts and leases as they were).
+    /// </summary>
+    static async Task MarkSentSqliteAsync(VigilDb db, string attempts, string owner, CancellationToken ct)
+    {
+        await using var command = AttemptCommand(db, """
+            UPDATE notification_outbox AS o
+            SET "Status" = 'Sent', "CompletedAt" = json_extract(u.value, '$[1]'), "Attempts" = o."Attempts" + 1,
+                "Reason" = json_extract(u.value, '$[6]'), "LastError" = NULL, "RemoteId" = NULL, "LeaseOwner" = NULL, "LeaseUntil" = NULL,
+                "FirstDurationMs" = CASE WHEN o."Attempts" = 0 THEN json_extract(u.value, '$[2]') END,
+                "FirstStatusCode" = CASE WHEN o."Attempts" = 0 THEN json_extract(u.value, '$[3]') END,
+                "FirstResponse" = CASE WHEN o."Attempts" = 0 THEN json_extract(u.value, '$[5]') END
+            FROM json_each($attempts) AS u
+            WHERE o."Id" = json_extract(u.value, '$[0]') AND o."LeaseOwner" = $owner
+            """);
+        Add(command, "$attempts", attempts);
+        Add(command, "$owner", owner);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// <c>[[outbox id, started, duration ms, status, error, response, reason], …]</c>, each value in the form SQLite holds it
     /// (ids upper-case, times as <see cref="SqliteValues.Time"/> writes them).
     /// </summary>
     static string AttemptsJson(List<(Attempted Attempt, Guid Id)> sent)
@@ -673,6 +683,7 @@ public sealed partial class OutboxDelivery(
                 }
                 json.WriteStringValue(Cut(attempt.Result.Error, 1000));
                 json.WriteStringValue(Cut(attempt.Result.Response, 600));
+                json.WriteStringValue(Reason(attempt));
                 json.WriteEndArray();
             }
             json.WriteEndArray();

@@ -663,6 +663,16 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                     b.Property<Guid>("EventId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("FirstDurationMs")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("FirstResponse")
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
+
+                    b.Property<int?>("FirstStatusCode")
+                        .HasColumnType("integer");
+
                     b.Property<string>("GroupKey")
                         .IsRequired()
                         .HasMaxLength(400)

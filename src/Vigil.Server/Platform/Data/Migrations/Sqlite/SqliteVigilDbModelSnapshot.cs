@@ -650,6 +650,16 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                     b.Property<Guid>("EventId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("FirstDurationMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FirstResponse")
+                        .HasMaxLength(600)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("FirstStatusCode")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("GroupKey")
                         .IsRequired()
                         .HasMaxLength(400)
