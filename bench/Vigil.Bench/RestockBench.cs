@@ -78,6 +78,7 @@ public static class RestockBench
         var warming = Stopwatch.StartNew();
         var warmed = 0;
         var jitHistory = new List<long>();
+        long? compiledLately = null;
         while (true)
         {
             if (warmed > 0)
@@ -95,14 +96,14 @@ public static class RestockBench
             {
                 jitHistory.Add(jit.Methods);
             }
-            var settled = jitHistory.Count > SettledCycles && jitHistory[^1] - jitHistory[^(SettledCycles + 1)] <= SettledMethods;
-            if (warmed >= WarmUpCycles && warming.Elapsed >= WarmUp && (settled || warmed >= MaxWarmUpCycles))
+            // Methods compiled over the last SettledCycles cycles.
+            compiledLately = jitHistory.Count > SettledCycles ? jitHistory[^1] - jitHistory[^(SettledCycles + 1)] : null;
+            if (warmed >= WarmUpCycles && warming.Elapsed >= WarmUp && (compiledLately <= SettledMethods || warmed >= MaxWarmUpCycles))
             {
                 break;
             }
         }
-        var lastCompiled = jitHistory.Count > SettledCycles ? jitHistory[^1] - jitHistory[^(SettledCycles + 1)] : -1;
-        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s; the server's JIT compiled {lastCompiled} methods in the last {SettledCycles}");
+        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s; the server's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {SettledCycles}");
 
         var ceilings = new List<double>();
         var modules = new List<double>();

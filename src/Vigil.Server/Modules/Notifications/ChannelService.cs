@@ -228,9 +228,8 @@ public sealed class ChannelService(
         await db.SaveChangesAsync(ct);
         await delivery.DeliverAsync([[row]], owner, test: true, ct);
         var after = await db.Set<OutboxMessage>().AsNoTracking().SingleAsync(o => o.Id == row.Id, ct);
-        var attempt = await db.Set<DeliveryAttempt>().AsNoTracking().Where(a => a.OutboxId == row.Id).OrderByDescending(a => a.Number)
-            .Select(a => new AttemptDto(a.Number, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error, a.Response)).FirstOrDefaultAsync(ct)
-            ?? after.InlineAttempt;
+        var recorded = await db.Set<DeliveryAttempt>().AsNoTracking().Where(a => a.OutboxId == row.Id).OrderByDescending(a => a.Number).FirstOrDefaultAsync(ct);
+        var attempt = recorded is null ? after.InlineAttempt : AttemptDto.From(recorded);
         if (after.Status == OutboxStatus.Pending && attempt is not null)
         {
             // A test is one attempt: do not leave it queued for retries.

@@ -38,7 +38,7 @@ public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clo
             .ToPageAsync(page, ct);
         var ids = page1.Items.Select(x => x.o.Id).ToList();
         var attempts = (await db.Set<DeliveryAttempt>().AsNoTracking().Where(a => ids.Contains(a.OutboxId)).ToListAsync(ct))
-            .GroupBy(a => a.OutboxId).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Number).Select(a => new AttemptDto(a.Number, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error, a.Response)).ToList());
+            .GroupBy(a => a.OutboxId).ToDictionary(g => g.Key, g => g.OrderBy(a => a.Number).Select(AttemptDto.From).ToList());
         return page1.Map(x => new DeliveryDto(x.o.Id, x.e.Id, x.e.Kind, x.e.Title, x.e.Severity, x.o.ChannelId, x.Name, x.Type, x.o.Status, x.o.Reason,
             x.o.Attempts, x.o.CreatedAt, x.o.DueAt, x.o.CompletedAt, x.o.LastError,
             attempts.GetValueOrDefault(x.o.Id) ?? (x.o.InlineAttempt is { } inline ? [inline] : [])));

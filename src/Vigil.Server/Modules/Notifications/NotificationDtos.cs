@@ -58,7 +58,10 @@ public sealed record UpdateChannelRequest : IValidatableRequest
 
 public sealed record DeliveryResultDto(Guid OutboxId, string Status, DeliveryOutcome Outcome, int? StatusCode, string? Error, string? Response, int DurationMs);
 
-public sealed record AttemptDto(int Number, DateTime StartedAt, int DurationMs, DeliveryOutcome Outcome, int? StatusCode, string? Error, string? Response);
+public sealed record AttemptDto(int Number, DateTime StartedAt, int DurationMs, DeliveryOutcome Outcome, int? StatusCode, string? Error, string? Response)
+{
+    public static AttemptDto From(DeliveryAttempt a) => new(a.Number, a.StartedAt, a.DurationMs, a.Outcome, a.StatusCode, a.Error, a.Response);
+}
 
 public sealed record DeliveryDto(
     Guid Id,

@@ -739,7 +739,7 @@ public sealed partial class OutboxDelivery(
                     row.Status = OutboxStatus.Sent;
                     row.CompletedAt = attempted.StartedAt;
                     row.RemoteId = Cut(result.RemoteId, 200);
-                    row.Reason = rows.Count > 1 ? "grouped" : null;
+                    row.Reason = Reason(attempted);
                     break;
                 case DeliveryOutcome.Retry when row.Attempts < _options.MaxAttempts:
                     row.DueAt = retryAt;
