@@ -33,7 +33,7 @@ public enum ExportStatus
 /// <summary>A CSV report made in the background: asked for, written to a file, downloadable by the workspace until it expires.</summary>
 public sealed class InventoryExport : IWorkspaceOwned
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid WorkspaceId { get; set; }
     public ExportKind Kind { get; set; }
 

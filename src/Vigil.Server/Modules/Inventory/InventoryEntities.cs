@@ -7,7 +7,7 @@ namespace Vigil.Server.Modules.Inventory;
 /// <summary>A part of the store room's organisation (IT, Facilities, …), per workspace.</summary>
 public sealed class Department : IWorkspaceOwned
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid WorkspaceId { get; set; }
     public required string Name { get; set; }
 
@@ -19,7 +19,7 @@ public sealed class Department : IWorkspaceOwned
 /// <summary>What kind of thing an item is; categories nest.</summary>
 public sealed class Category : IWorkspaceOwned
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid WorkspaceId { get; set; }
     public required string Name { get; set; }
     public Guid? ParentId { get; set; }
@@ -32,7 +32,7 @@ public sealed class Category : IWorkspaceOwned
 /// </summary>
 public sealed class InventoryItem : IWorkspaceOwned
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid WorkspaceId { get; set; }
     public required string Name { get; set; }
     public required string NormalizedName { get; set; }

@@ -139,7 +139,7 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
             return Unavailable(item.Quantity);
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        var correlation = Guid.CreateVersion7();
+        var correlation = Ids.New();
         // The store room tracks one quantity per item: a transfer moves the item's stock to the new department.
         var from = item.DepartmentId;
         var outgoing = Movement(item.Id, MovementKind.TransferOut, -quantity, item.Quantity - quantity, now, from, request.To, request.Note, correlation: correlation);

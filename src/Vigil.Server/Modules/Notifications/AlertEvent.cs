@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Modules.Notifications;
 
 /// <summary>Something a module decided matters. Written in the same transaction as the change that caused it.</summary>
 public sealed class AlertEvent
 {
-    public AlertEvent() => Id = Guid.CreateVersion7();
+    public AlertEvent() => Id = Ids.New();
 
     /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
     AlertEvent(Guid id) => Id = id;
@@ -43,7 +44,7 @@ public enum OutboxStatus
 /// <summary>One (event, channel) delivery to make. Claimed with a lease, so a crash mid-send only ever repeats it once.</summary>
 public sealed class OutboxMessage
 {
-    public OutboxMessage() => Id = Guid.CreateVersion7();
+    public OutboxMessage() => Id = Ids.New();
 
     /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
     OutboxMessage(Guid id) => Id = id;

@@ -197,7 +197,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             SubjectKey = alert.SubjectKey,
             Severity = alert.Severity,
             DueAt = dueAt.Value,
-            IdempotencyKey = "evt_" + Guid.CreateVersion7().ToString("N"),
+            IdempotencyKey = "evt_" + Ids.New().ToString("N"),
             CooldownSeconds = delivery.CooldownSeconds,
             CreatedAt = now,
             CompletedAt = status == OutboxStatus.Dropped ? now : null,

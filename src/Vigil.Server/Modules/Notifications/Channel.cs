@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Modules.Notifications;
 
@@ -27,7 +28,7 @@ public enum ChannelHealth
 /// <summary>A place messages go. Its configuration (URL and settings, secrets included) is stored encrypted.</summary>
 public sealed class Channel
 {
-    public Channel() => Id = Guid.CreateVersion7();
+    public Channel() => Id = Ids.New();
 
     /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
     Channel(Guid id) => Id = id;

@@ -219,7 +219,7 @@ public sealed class ChannelService(
             // Leased to this request, so no dispatcher takes it meanwhile; after a crash the lease expires and it is retried like any other.
             LeaseOwner = owner,
             LeaseUntil = now.AddMinutes(2),
-            IdempotencyKey = "evt_" + Guid.CreateVersion7().ToString("N"),
+            IdempotencyKey = "evt_" + Ids.New().ToString("N"),
             CooldownSeconds = 0,
             CreatedAt = now,
         };

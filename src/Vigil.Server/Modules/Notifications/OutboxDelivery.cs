@@ -832,7 +832,7 @@ public sealed partial class OutboxDelivery(
                 SubjectKey = alert.SubjectKey,
                 Severity = alert.Severity,
                 DueAt = now,
-                IdempotencyKey = "evt_" + Guid.CreateVersion7().ToString("N"),
+                IdempotencyKey = "evt_" + Ids.New().ToString("N"),
                 CooldownSeconds = 0,
                 CreatedAt = now,
             });

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Modules.Notifications;
 
@@ -11,7 +12,7 @@ namespace Vigil.Server.Modules.Notifications;
 /// </summary>
 public sealed class Subscription
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid UserId { get; set; }
 
     /// <summary>The workspace whose events it follows; null for system-wide events (e.g. public restock status).</summary>

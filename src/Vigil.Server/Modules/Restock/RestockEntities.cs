@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Modules.Restock;
 
@@ -28,7 +29,7 @@ public enum StockState
 /// <summary>An offer in the admin-managed catalog. Seeded from OVH's public catalog on the first sync.</summary>
 public sealed class RestockPlan
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public required string PlanCode { get; set; }
     public PlanKind Kind { get; set; }
     public required string Name { get; set; }
@@ -61,7 +62,7 @@ public sealed class RestockPlan
 /// </summary>
 public sealed class RestockSource
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
 
     /// <summary>OVH subsidiary; empty for dedicated servers, whose availability is the same everywhere.</summary>
     public required string Subsidiary { get; set; }
@@ -93,7 +94,7 @@ public sealed class RestockSource
 /// <summary>Current stock of one (subsidiary, plan, datacenter, OS track), with what the alert rule needs to remember.</summary>
 public sealed class RestockState
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public required string Subsidiary { get; set; }
     public required string PlanCode { get; set; }
     public required string Datacenter { get; set; }
@@ -130,7 +131,7 @@ public sealed class RestockState
 /// <summary>A change of state; history is stored on change only.</summary>
 public sealed class RestockTransition
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public required string Subsidiary { get; set; }
     public required string PlanCode { get; set; }
     public required string Datacenter { get; set; }
@@ -144,7 +145,7 @@ public sealed class RestockTransition
 /// <summary>One price of a plan in one subsidiary's catalog (amounts in micro-cents, as OVH sends them).</summary>
 public sealed class RestockPrice
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public required string Subsidiary { get; set; }
 
     /// <summary>The public catalog it came from: <c>vps</c>, <c>eco</c> or <c>baremetalServers</c> (<see cref="CatalogSync.Catalogs"/>).</summary>
@@ -200,7 +201,7 @@ public sealed class RestockDatacenter
 /// <summary>What the watch announced (one row per alert event), for <c>GET /restock/notifications</c>.</summary>
 public sealed class RestockAlert
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid? EventId { get; set; }
     public required string Kind { get; set; }
     public required string Subsidiary { get; set; }

@@ -18,7 +18,7 @@ public sealed class TokenService(VigilDb db, JwtKey key, IOptions<AuthOptions> o
     /// <summary>Starts a new session (refresh-token family) for a user who just proved who they are.</summary>
     public async Task<TokenPair> StartSessionAsync(VigilUser user, string? ip, CancellationToken ct)
     {
-        var pair = Issue(user, Guid.CreateVersion7(), ip);
+        var pair = Issue(user, Ids.New(), ip);
         await db.SaveChangesAsync(ct);
         return pair;
     }

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Platform.Auth;
 
 /// <summary>An account. <see cref="IsAdmin"/> is the system-admin flag; roles inside workspaces live on memberships.</summary>
 public sealed class VigilUser : IdentityUser<Guid>
 {
-    public VigilUser() => Id = Guid.CreateVersion7();
+    public VigilUser() => Id = Ids.New();
 
     public string? DisplayName { get; set; }
     public bool IsAdmin { get; set; }
@@ -20,7 +21,7 @@ public sealed class VigilUser : IdentityUser<Guid>
 /// <summary>A refresh token, stored as a SHA-256 hash. Tokens of one sign-in share a family; reuse revokes it all.</summary>
 public sealed class RefreshToken
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid UserId { get; set; }
     public Guid FamilyId { get; set; }
     public required string TokenHash { get; set; }
@@ -35,7 +36,7 @@ public sealed class RefreshToken
 /// <summary>A named API key. The secret (<c>vk_…</c>) is shown once; only its hash and a short prefix are kept.</summary>
 public sealed class ApiKey
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid UserId { get; set; }
 
     /// <summary>When set, the key acts in this workspace only.</summary>

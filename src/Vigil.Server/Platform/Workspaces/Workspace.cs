@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Vigil.Server.Platform.Auth;
+using Vigil.Server.Platform.Data;
 
 namespace Vigil.Server.Platform.Workspaces;
 
@@ -16,7 +17,7 @@ public enum WorkspaceRole
 /// <summary>A tenant: every user has a personal one; shared ones have several members.</summary>
 public sealed class Workspace
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public required string Name { get; set; }
     public bool IsPersonal { get; set; }
     public Guid CreatedByUserId { get; set; }
@@ -37,7 +38,7 @@ public sealed class WorkspaceMember
 /// <summary>An invitation by email; the token is shown once to the inviter and stored hashed.</summary>
 public sealed class WorkspaceInvitation
 {
-    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid Id { get; set; } = Ids.New();
     public Guid WorkspaceId { get; set; }
     public required string Email { get; set; }
     public required string NormalizedEmail { get; set; }
