@@ -82,8 +82,8 @@ public sealed partial class RestockPoller(
         System.Diagnostics.Activity.Current = null;
         await using var scope = scopes.CreateAsyncScope();
         var ovh = scope.ServiceProvider.GetRequiredService<OvhClient>();
-        var answers = System.Threading.Channels.Channel.CreateBounded<Answer>(new BoundedChannelOptions(o.WriteBatch * 4) { SingleReader = true });
-        var writer = WriteAsync(answers.Reader, cycle, o, rest, ct);
+        var answers = new AnswerBatches(o.WriteBatch);
+        var writer = WriteAsync(answers, cycle, o, rest, ct);
         try
         {
             await Parallel.ForEachAsync(Claimed(first, rest), new ParallelOptions { MaxDegreeOfParallelism = o.MaxConcurrency, CancellationToken = ct }, async (source, token) =>
@@ -92,12 +92,12 @@ public sealed partial class RestockPoller(
                     ? await ovh.DedicatedAsync(source.PlanCode, token)
                     : await ovh.VpsAsync(source.Subsidiary, source.PlanCode, token);
                 // Fingerprinted here, in parallel, so the single writer only compares numbers.
-                await answers.Writer.WriteAsync(new Answer(source, result, result.Ok ? result.Fingerprint() : 0), token);
+                answers.Add(new Answer(source, result, result.Ok ? result.Fingerprint() : 0));
             });
         }
         finally
         {
-            answers.Writer.TryComplete();
+            answers.Complete();
         }
         var fetched = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var report = await writer;
@@ -146,23 +146,16 @@ public sealed partial class RestockPoller(
     /// </summary>
     /// <param name="claiming">The cycle's second claim: nothing is written (so no lease released) before it is done, or
     /// a released source could be claimed a second time by the same cycle.</param>
-    async Task<CycleReport> WriteAsync(ChannelReader<Answer> reader, string cycle, RestockOptions o, Task claiming, CancellationToken ct)
+    async Task<CycleReport> WriteAsync(AnswerBatches answers, string cycle, RestockOptions o, Task claiming, CancellationToken ct)
     {
         var total = new CycleReport(0, 0, 0, 0);
-        var batch = new List<Answer>(o.WriteBatch);
         // One context for every heartbeat of the cycle: the writer is the only one using it, one batch at a time.
         await using var scope = scopes.CreateAsyncScope();
         var heartbeats = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var unchanged = new List<Guid>(o.WriteBatch);
         var rest = new List<Answer>(o.WriteBatch);
-        var done = false;
-        while (!done)
+        while (await answers.NextAsync(BatchWait, ct) is { } batch)
         {
-            done = !await FillAsync(reader, batch, o.WriteBatch, ct);
-            if (batch.Count == 0)
-            {
-                continue;
-            }
             if (!claiming.IsCompleted)
             {
                 // A failed claim is the cycle's error (the checks loop throws it); what was checked is still written.
@@ -192,61 +185,96 @@ public sealed partial class RestockPoller(
                 await HeartbeatAsync(heartbeats, unchanged, batch[0].Source.LeaseOwner!, now, now + NextInterval(o), ct); // one claim, one owner
             }
             total = new CycleReport(total.Checked + batch.Count, total.Failed + report.Failed, total.Changes + report.Changes, total.Alerts + report.Alerts);
-            batch.Clear();
             unchanged.Clear();
             rest.Clear();
         }
         return total;
     }
 
-    /// <summary>How long the writer lets answers gather before it looks again, instead of waking up for each one.</summary>
-    static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
-
-    /// <summary>Reads until the batch is full, the checks are done or <see cref="BatchWait"/> passed; false once the checks are done.</summary>
-    static async Task<bool> FillAsync(ChannelReader<Answer> reader, List<Answer> batch, int size, CancellationToken ct)
+    /// <summary>
+    /// Hands the checks' answers to the writer a batch at a time. The checks add each answer to the batch being filled,
+    /// and the one that fills it queues it, so the writer wakes up once per batch rather than once per answer; a slow
+    /// upstream's answers still go out after <see cref="BatchWait"/>, however few.
+    /// </summary>
+    sealed class AnswerBatches(int size)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (true)
+        readonly Lock _lock = new();
+        List<Answer> _filling = new(size);
+
+        /// <summary>Full batches, then the last one. Unbounded: a cycle's answers are as many as it claimed.</summary>
+        readonly Channel<List<Answer>> _ready = System.Threading.Channels.Channel.CreateUnbounded<List<Answer>>(new UnboundedChannelOptions { SingleReader = true });
+
+        public void Add(Answer answer)
         {
-            while (batch.Count < size && reader.TryRead(out var item))
+            List<Answer>? full = null;
+            lock (_lock)
             {
-                batch.Add(item);
-            }
-            if (batch.Count >= size)
-            {
-                return true;
-            }
-            if (reader.Completion.IsCompleted)
-            {
-                return false;
-            }
-            var left = BatchWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
-            {
-                // Slow upstream: write what has come in so far.
-                return true;
-            }
-            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                // The next answer, the end of the checks, or the batch's deadline, whichever comes first.
-                wait.CancelAfter(left);
-                try
+                _filling.Add(answer);
+                if (_filling.Count >= size)
                 {
-                    if (!await reader.WaitToReadAsync(wait.Token))
+                    full = _filling;
+                    _filling = new List<Answer>(size);
+                }
+            }
+            if (full is not null)
+            {
+                _ready.Writer.TryWrite(full); // unbounded, and only completed once the checks are over
+            }
+        }
+
+        /// <summary>The checks are over: what is left goes as the last batch.</summary>
+        public void Complete()
+        {
+            if (TakeFilling() is { } last)
+            {
+                _ready.Writer.TryWrite(last);
+            }
+            _ready.Writer.TryComplete();
+        }
+
+        /// <summary>The next full batch; after <paramref name="wait"/> without one, whatever has come in; null once all are written.</summary>
+        public async Task<List<Answer>?> NextAsync(TimeSpan wait, CancellationToken ct)
+        {
+            while (true)
+            {
+                if (_ready.Reader.TryRead(out var ready))
+                {
+                    return ready;
+                }
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    deadline.CancelAfter(wait);
+                    try
                     {
-                        return false;
+                        if (!await _ready.Reader.WaitToReadAsync(deadline.Token))
+                        {
+                            return null;
+                        }
+                        continue;
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // Slow upstream: write what has come in so far.
                     }
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                if (TakeFilling() is { } some)
                 {
-                    return true;
+                    return some;
                 }
             }
-            if (batch.Count > 0)
+        }
+
+        List<Answer>? TakeFilling()
+        {
+            lock (_lock)
             {
-                // Answers are coming in: let a few more gather rather than waking up once per answer.
-                await Task.WhenAny(Task.Delay(Gather, ct), reader.Completion);
-                ct.ThrowIfCancellationRequested();
+                if (_filling.Count == 0)
+                {
+                    return null;
+                }
+                var taken = _filling;
+                _filling = new List<Answer>(size);
+                return taken;
             }
         }
     }
