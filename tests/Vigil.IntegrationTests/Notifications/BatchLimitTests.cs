@@ -94,6 +94,40 @@ public abstract class BatchLimitTests(NotificationsHost host, NotifyFakes fakes)
         deliveries.GetProperty("items").GetArrayLength().ShouldBe(12);
     }
 
+    [Fact]
+    public async Task Groups_fanned_out_to_many_channels_at_one_instant_are_each_claimed_whole()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var plan = "vps-" + Guid.NewGuid().ToString("N")[..8];
+        var hooks = Enumerable.Range(0, 4).Select(_ => Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        foreach (var hook in hooks)
+        {
+            await NotificationsHost.AddChannelAsync(user, new { name = "d" + hook[..4], type = "discord", url = fakes.Discord.WebhookUrl(hook, "t").ToString() }, Ct);
+        }
+        await NotificationsHost.SubscribeAsync(user, "restock.back_in_stock", $"fan:{plan}:*", ct: Ct);
+        // Three events of one group, each heard on all four channels: twelve rows due at one instant, three per channel.
+        for (var i = 0; i < 3; i++)
+        {
+            await host.RaiseAsync(Restock(plan, $"dc{i:00}") with { SubjectKey = $"fan:{plan}:dc{i:00}" }, Ct);
+        }
+
+        host.Clock.Advance(TimeSpan.FromSeconds(11));
+        // A batch of five takes one channel's three rows and two of the next one's, whose third row comes along.
+        (await host.DispatchAsync(Ct)).ShouldBe(6);
+        (await host.DispatchAsync(Ct)).ShouldBe(6);
+        await host.FlushAsync(Ct);
+
+        foreach (var hook in hooks)
+        {
+            var sent = fakes.Discord.Requests.Where(r => r.Path.Contains(hook, StringComparison.Ordinal)).Select(r => r.BodyText).ToList();
+            sent.Count.ShouldBe(1, "one message per channel");
+            for (var i = 0; i < 3; i++)
+            {
+                sent[0].ShouldContain($"DC{i:00}");
+            }
+        }
+    }
+
     static AlertInput Restock(string plan, string datacenter) => new("restock.back_in_stock", null, $"ovh:{plan}:{datacenter}", Severity.Info,
         $"{plan} is back in {datacenter.ToUpperInvariant()}", "Linux stock returned.", new Dictionary<string, string> { ["Datacenter"] = datacenter }, GroupKey: plan);
 }

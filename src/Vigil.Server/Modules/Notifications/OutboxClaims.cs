@@ -17,33 +17,37 @@ public static class OutboxClaims
         var pending = nameof(OutboxStatus.Pending);
         var claimed = provider == DatabaseProvider.Postgres
             ? await outbox.FromSql($"""
-                UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
-                WHERE "Id" IN (
-                    SELECT o."Id" FROM notification_due d JOIN notification_outbox o ON o."Id" = d."OutboxId"
+                WITH due AS (
+                    SELECT o.ctid AS row FROM notification_due d JOIN notification_outbox o ON o."Id" = d."OutboxId"
                     WHERE d."DueAt" <= {now} AND o."Status" = {pending} AND (o."LeaseUntil" IS NULL OR o."LeaseUntil" < {now})
-                    ORDER BY d."DueAt" LIMIT {batch}
+                    ORDER BY d."DueAt", o."ChannelId" LIMIT {batch}
                     FOR UPDATE OF o SKIP LOCKED)
-                RETURNING *
+                UPDATE notification_outbox o SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
+                FROM due WHERE o.ctid = due.row
+                RETURNING o.*
                 """).AsNoTracking().ToListAsync(ct)
             : await outbox.FromSql($"""
                 UPDATE notification_outbox SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
                 WHERE "Id" IN (
                     SELECT "Id" FROM notification_outbox
                     WHERE "Status" = {pending} AND "DueAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-                    ORDER BY "DueAt" LIMIT {batch})
+                    ORDER BY "DueAt", "ChannelId" LIMIT {batch})
                 RETURNING *
                 """).AsNoTracking().ToListAsync(ct);
         if (claimed.Count == batch)
         {
             // The batch limit may have cut a group in two; take its due siblings too so it goes out as one message.
             // The rows of a group share a due time (grouping gives them one flush time; a retry or a hand-back moves a
-            // message's rows together) and the claim takes rows in due-time order, so only groups at the batch's last
-            // due time can have been cut: a pass of a backlog looks up a handful of groups, not a thousand.
+            // message's rows together) and the claim takes rows in (due time, channel) order, so only groups of the
+            // batch's last channel at its last due time can have been cut: a pass looks up a handful of groups, not a
+            // thousand, even when one event fanned out to a thousand channels at the same instant. (Guids order alike
+            // here and in both databases; were they not, a cut group would go out as two messages, never fewer.)
             // The search starts from those groups (one index look-up each), never from every pending row. SQLite
             // is told so (CROSS JOIN keeps the list as the outer loop; left to itself, it walks the due rows instead).
             // Siblings created more than a day ago (long retries) are left to later passes: they still go, on their own.
             var boundary = claimed.Max(o => o.DueAt);
-            var groups = claimed.Where(o => o.DueAt == boundary).Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
+            var lastChannel = claimed.Where(o => o.DueAt == boundary).Max(o => o.ChannelId);
+            var groups = claimed.Where(o => o.DueAt == boundary && o.ChannelId == lastChannel).Select(o => (o.ChannelId, o.GroupKey)).Distinct().ToList();
             var horizon = now - SiblingHorizon;
             var siblings = provider == DatabaseProvider.Postgres
                 ? await outbox.FromSql($"""
