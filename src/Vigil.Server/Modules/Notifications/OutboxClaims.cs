@@ -6,7 +6,8 @@ namespace Vigil.Server.Modules.Notifications;
 /// <summary>
 /// Claims due outbox rows with a lease, so replicas never send the same row. PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>
 /// lets dispatchers take disjoint rows without waiting, and what is due is read from <c>notification_due</c> (pending
-/// rows and their due times, kept by triggers), so the outbox's status is in no index and its updates stay in place.
+/// rows and their due times, kept by triggers), so the outbox's status is in no index and its updates stay in place;
+/// the rows locked are updated where they lie (<c>ctid</c>) instead of being looked up again by id.
 /// SQLite: one writer at a time, so the single <c>UPDATE … RETURNING</c> is the claim, over a (status, due) index.
 /// </summary>
 public static class OutboxClaims

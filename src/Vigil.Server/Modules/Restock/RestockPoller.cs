@@ -302,14 +302,16 @@ public sealed partial class RestockPoller(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var rows = db.Database.IsNpgsql()
+            // The rows locked are updated where they lie (ctid), not looked up again by id.
             ? await db.Database.SqlQuery<ClaimedRow>($"""
-                UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
-                WHERE "Id" IN (
-                    SELECT "Id" FROM restock_sources
+                WITH due AS (
+                    SELECT ctid AS row FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
                     ORDER BY "NextDueAt" LIMIT {limit}
                     FOR UPDATE SKIP LOCKED)
-                RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
+                UPDATE restock_sources s SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
+                FROM due WHERE s.ctid = due.row
+                RETURNING s."Id", s."Subsidiary", s."PlanCode", s."Kind", s."AnswerHash", s."Settled", s."FailureAlerted", s."ConsecutiveFailures"
                 """).ToListAsync(ct)
             : await db.Database.SqlQuery<ClaimedRow>($"""
                 UPDATE restock_sources SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
