@@ -25,4 +25,19 @@ public sealed class ModelTests
         using var db = (DbContext)factory.GetMethod("CreateDbContext")!.Invoke(Activator.CreateInstance(factory), [Array.Empty<string>()])!;
         db.Database.HasPendingModelChanges().ShouldBeFalse($"{factory.Name}: run tools/add-migration.sh");
     }
+
+    [Theory]
+    [InlineData(typeof(SqliteDesignTimeFactory))]
+    [InlineData(typeof(PostgresDesignTimeFactory))]
+    public void What_every_restock_cycle_writes_back_to_a_source_is_in_no_index(Type factory)
+    {
+        // A claim (lease) and a check's write-back (due time, heartbeat, lease released) then change no indexed column.
+        using var db = (DbContext)factory.GetMethod("CreateDbContext")!.Invoke(Activator.CreateInstance(factory), [Array.Empty<string>()])!;
+        var indexed = db.Model.FindEntityType(typeof(Vigil.Server.Modules.Restock.RestockSource))!.GetIndexes()
+            .SelectMany(i => i.Properties).Select(p => p.Name).ToHashSet();
+        indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.NextDueAt));
+        indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.LeaseOwner));
+        indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.LeaseUntil));
+        indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.LastCheckedAt));
+    }
 }

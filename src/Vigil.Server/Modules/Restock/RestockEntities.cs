@@ -245,7 +245,9 @@ sealed class RestockSourceConfiguration : IEntityTypeConfiguration<RestockSource
         b.Property(s => s.LeaseOwner).HasMaxLength(100);
         b.Property(s => s.LastError).HasMaxLength(1000);
         b.HasIndex(s => new { s.Subsidiary, s.PlanCode }).IsUnique();
-        b.HasIndex(s => s.NextDueAt);
+        // No index on the due time: every cycle writes it back for each source checked, and an index would make each
+        // of those writes an index update too (on PostgreSQL, a new entry in every index). The claim reads the table
+        // whole instead: one short row per watched (subsidiary, plan), a few thousand at most.
     }
 }
 

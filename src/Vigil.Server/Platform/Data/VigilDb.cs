@@ -106,7 +106,8 @@ public sealed class PostgresVigilDb(DbContextOptions<PostgresVigilDb> options, I
         var byStatus = outbox.Metadata.FindIndex([outbox.Metadata.FindProperty(nameof(Vigil.Server.Modules.Notifications.OutboxMessage.Status))!,
             outbox.Metadata.FindProperty(nameof(Vigil.Server.Modules.Notifications.OutboxMessage.DueAt))!]);
         outbox.Metadata.RemoveIndex(byStatus!);
-        // The same for restock sources, claimed every cycle: the lease columns are in no index either.
+        // The same for restock sources, claimed and then written back every cycle: neither the lease columns nor the
+        // due time are in an index (see RestockSourceConfiguration), so both writes are in place.
         builder.Entity<Vigil.Server.Modules.Restock.RestockSource>().HasStorageParameter("fillfactor", 80);
     }
 }

@@ -1146,8 +1146,6 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextDueAt");
-
                     b.HasIndex("Subsidiary", "PlanCode")
                         .IsUnique();
 

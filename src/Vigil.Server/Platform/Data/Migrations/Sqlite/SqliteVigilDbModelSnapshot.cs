@@ -1133,8 +1133,6 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextDueAt");
-
                     b.HasIndex("Subsidiary", "PlanCode")
                         .IsUnique();
 
