@@ -38,6 +38,9 @@ public static partial class NotifyBench
     static readonly Uri Channels = new("api/v1/channels", UriKind.Relative);
     static readonly Uri Subscriptions = new("api/v1/subscriptions", UriKind.Relative);
 
+    /// <summary>Runs of the measured shape delivered before the measured ones, and not reported.</summary>
+    public const int WarmUpRuns = 2;
+
     /// <summary>The kind of the warm-up events, which every destination hears.</summary>
     const string WarmUpKind = "custom.warmup";
 
@@ -69,7 +72,10 @@ public static partial class NotifyBench
         // They come from fan-out events (each reaches every destination through a second subscription), so a long
         // warm-up costs the API a few dozen events, not tens of thousands; the receiver does not count them.
         var warmUpEvents = (settings.WarmUpDeliveries + settings.Destinations - 1) / settings.Destinations;
-        var backlog = settings.Events * settings.Repeat;
+        // The runs are preceded by WarmUpRuns more of the same shape, delivered and not reported: the fan-out warm-up
+        // leaves the server's JIT still compiling the single-destination path on PostgreSQL (tens to hundreds of
+        // methods in each of the first runs, against a handful in later ones).
+        var backlog = settings.Events * (settings.Repeat + WarmUpRuns);
         await using (var recorder = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct,
             new Dictionary<string, string>(environment) { ["Notifications__RunDispatcher"] = "false" }))
         {
@@ -116,11 +122,11 @@ public static partial class NotifyBench
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
         var compiled = new List<JitTotals?>();
-        for (var rep = 0; rep < settings.Repeat && drained.Length >= (rep + 1) * settings.Events; rep++)
+        for (var rep = 0; rep < settings.Repeat && drained.Length >= (WarmUpRuns + rep + 1) * settings.Events; rep++)
         {
             // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up.
-            var first = drained[rep * settings.Events];
-            var last = drained[((rep + 1) * settings.Events) - 1];
+            var first = drained[(WarmUpRuns + rep) * settings.Events];
+            var last = drained[((WarmUpRuns + rep + 1) * settings.Events) - 1];
             ours.Add((settings.Events - 1) / ((last - first) / (double)Stopwatch.Frequency));
             compiled.Add(JitBetween(jit, first, last));
         }
@@ -210,8 +216,8 @@ public static partial class NotifyBench
     /// <summary>
     /// Warms the bare loop up until this process's JIT has settled, as the drain's warm-up does for the server. The
     /// receiver runs in this process too: before the first database's drain it has served only these posts, and a
-    /// bare loop measured after a few of them ran on code still being recompiled, at two thirds of the rate measured
-    /// before the second database's (which came after a drain of 300,000 deliveries). Returns the rounds run and the
+    /// bare loop measured after a few of them ran at two thirds of the rate measured before the second database's
+    /// (which came after a drain of 330,000 deliveries). Returns the rounds run and the
     /// methods compiled over the last <see cref="SettledRounds"/>.
     /// </summary>
     static async Task<(int Rounds, long CompiledLately)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
@@ -229,6 +235,11 @@ public static partial class NotifyBench
         }
     }
 
+    /// <summary>
+    /// 20,000 posts by default. The receiver keeps getting faster long after its JIT count stops moving: with 200 rounds
+    /// the first database's ceiling measured 45,000-47,000 posts/s and the second's, after a drain, 66,000-67,000 (see
+    /// docs/benchmarks.md, seventh round), so no warm-up here reaches a steady state; 20 rounds keep the two halves alike.
+    /// </summary>
     const int MinWarmUpRounds = 20;
     const int MaxWarmUpRounds = 500;
     const int SettledRounds = 5;

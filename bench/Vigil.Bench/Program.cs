@@ -90,7 +90,7 @@ static async Task<int> NotifyAsync(string db, NotifySettings settings, string se
 {
     Console.WriteLine($"vigil bench notify: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
     Console.WriteLine($"settings: {settings.Events} events over {settings.Destinations} webhook destinations, {settings.Clients} API clients, " +
-        $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs after {settings.WarmUpDeliveries} warm-up deliveries; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
+        $"dispatcher concurrency {settings.Concurrency}, {settings.Repeat} runs after {settings.WarmUpDeliveries} warm-up deliveries and {NotifyBench.WarmUpRuns} unreported runs; latency at {settings.Rate}/s for {settings.LatencySeconds} s");
     Console.WriteLine("ceiling: the same number of POSTs to the same receiver with a bare HttpClient at the same concurrency");
     var results = new List<NotifySummary>();
     var measured = await MeasureEachDatabaseAsync(db, async (name, url, dir) =>
