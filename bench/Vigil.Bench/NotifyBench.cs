@@ -100,7 +100,7 @@ public static partial class NotifyBench
         // background, which would slow the bare loop down and flatter the ratio.
         var ceiling = new List<double>();
         var (rounds, compiledLately) = await WarmCeilingAsync(receiver, settings, ct);
-        progress.WriteLine($"[{database}] bare loop warmed up over {rounds} rounds of {settings.Events / 10} posts; this process's JIT compiled {compiledLately} methods in the last {SettledRounds}");
+        progress.WriteLine($"[{database}] bare loop warmed up over {rounds} rounds of {settings.Events / 10} posts; this process's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {JitSettling.Rounds}");
         for (var rep = 0; rep < settings.Repeat; rep++)
         {
             ceiling.Add(await CeilingAsync(receiver, settings.Events, settings, ct));
@@ -218,17 +218,17 @@ public static partial class NotifyBench
     /// receiver runs in this process too: before the first database's drain it has served only these posts, and a
     /// bare loop measured after a few of them ran at two thirds of the rate measured before the second database's
     /// (which came after a drain of 330,000 deliveries). Returns the rounds run and the
-    /// methods compiled over the last <see cref="SettledRounds"/>.
+    /// methods compiled over the last <see cref="JitSettling.Rounds"/>.
     /// </summary>
-    static async Task<(int Rounds, long CompiledLately)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
+    static async Task<(int Rounds, long? CompiledLately)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
     {
         var counts = new List<long>();
         while (true)
         {
             await CeilingAsync(receiver, settings.Events / 10, settings, ct);
             counts.Add(System.Runtime.JitInfo.GetCompiledMethodCount());
-            var lately = counts.Count > SettledRounds ? counts[^1] - counts[^(SettledRounds + 1)] : long.MaxValue;
-            if ((counts.Count >= MinWarmUpRounds && lately <= SettledMethods) || counts.Count >= MaxWarmUpRounds)
+            var lately = JitSettling.CompiledLately(counts);
+            if ((counts.Count >= MinWarmUpRounds && JitSettling.Settled(lately)) || counts.Count >= MaxWarmUpRounds)
             {
                 return (counts.Count, lately);
             }
@@ -242,8 +242,6 @@ public static partial class NotifyBench
     /// </summary>
     const int MinWarmUpRounds = 20;
     const int MaxWarmUpRounds = 500;
-    const int SettledRounds = 5;
-    const int SettledMethods = 5;
 
     /// <summary>The same number of posts to the same URLs with a plain client at the dispatcher's concurrency.</summary>
     static async Task<double> CeilingAsync(Receiver receiver, int count, NotifySettings settings, CancellationToken ct)

@@ -96,14 +96,13 @@ public static class RestockBench
             {
                 jitHistory.Add(jit.Methods);
             }
-            // Methods compiled over the last SettledCycles cycles.
-            compiledLately = jitHistory.Count > SettledCycles ? jitHistory[^1] - jitHistory[^(SettledCycles + 1)] : null;
-            if (warmed >= WarmUpCycles && warming.Elapsed >= WarmUp && (compiledLately <= SettledMethods || warmed >= MaxWarmUpCycles))
+            compiledLately = JitSettling.CompiledLately(jitHistory);
+            if (warmed >= WarmUpCycles && warming.Elapsed >= WarmUp && (JitSettling.Settled(compiledLately) || warmed >= MaxWarmUpCycles))
             {
                 break;
             }
         }
-        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s; the server's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {SettledCycles}");
+        progress.WriteLine($"[{database}] {warmed} warm-up cycles in {warming.Elapsed.TotalSeconds:F0} s; the server's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {JitSettling.Rounds}");
 
         var ceilings = new List<double>();
         var modules = new List<double>();
@@ -181,11 +180,6 @@ public static class RestockBench
 
     /// <summary>Most warm-up cycles, should the server's JIT never settle.</summary>
     public const int MaxWarmUpCycles = 300;
-
-    /// <summary>The JIT has settled when the last <see cref="SettledCycles"/> cycles compiled at most <see cref="SettledMethods"/> methods.</summary>
-    const int SettledCycles = 5;
-
-    const int SettledMethods = 5;
 
     /// <summary>The same GETs with the same number in flight, reading each body and nothing else.</summary>
     static async Task<TimeSpan> BareAsync(HttpClient http, List<string> urls, int concurrency, CancellationToken ct)

@@ -259,3 +259,16 @@ public sealed record JitTotals(long Methods, double Seconds)
 
     public override string ToString() => $"{Methods} methods, {Seconds * 1000:F0} ms";
 }
+
+/// <summary>When a JIT has settled: its compiled-method count, sampled once per round of work, grew by at most
+/// <see cref="Most"/> over the last <see cref="Rounds"/> rounds.</summary>
+public static class JitSettling
+{
+    public const int Rounds = 5;
+    public const int Most = 5;
+
+    /// <summary>Methods compiled over the last <see cref="Rounds"/> rounds; null before there have been that many.</summary>
+    public static long? CompiledLately(IReadOnlyList<long> counts) => counts.Count > Rounds ? counts[^1] - counts[^(Rounds + 1)] : null;
+
+    public static bool Settled(long? compiledLately) => compiledLately <= Most;
+}

@@ -22,7 +22,7 @@ public sealed class ModelTests
     [InlineData(typeof(PostgresDesignTimeFactory))]
     public void Both_migration_sets_match_the_model(Type factory)
     {
-        using var db = (DbContext)factory.GetMethod("CreateDbContext")!.Invoke(Activator.CreateInstance(factory), [Array.Empty<string>()])!;
+        using var db = Create(factory);
         db.Database.HasPendingModelChanges().ShouldBeFalse($"{factory.Name}: run tools/add-migration.sh");
     }
 
@@ -32,7 +32,7 @@ public sealed class ModelTests
     public void What_every_restock_cycle_writes_back_to_a_source_is_in_no_index(Type factory)
     {
         // A claim (lease) and a check's write-back (due time, heartbeat, lease released) then change no indexed column.
-        using var db = (DbContext)factory.GetMethod("CreateDbContext")!.Invoke(Activator.CreateInstance(factory), [Array.Empty<string>()])!;
+        using var db = Create(factory);
         var indexed = db.Model.FindEntityType(typeof(Vigil.Server.Modules.Restock.RestockSource))!.GetIndexes()
             .SelectMany(i => i.Properties).Select(p => p.Name).ToHashSet();
         indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.NextDueAt));
@@ -40,4 +40,7 @@ public sealed class ModelTests
         indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.LeaseUntil));
         indexed.ShouldNotContain(nameof(Vigil.Server.Modules.Restock.RestockSource.LastCheckedAt));
     }
+
+    static DbContext Create(Type designTimeFactory) =>
+        (DbContext)designTimeFactory.GetMethod("CreateDbContext")!.Invoke(Activator.CreateInstance(designTimeFactory), [Array.Empty<string>()])!;
 }

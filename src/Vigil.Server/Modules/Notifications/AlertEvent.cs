@@ -8,12 +8,7 @@ namespace Vigil.Server.Modules.Notifications;
 /// <summary>Something a module decided matters. Written in the same transaction as the change that caused it.</summary>
 public sealed class AlertEvent
 {
-    public AlertEvent() => Id = Ids.New();
-
-    /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
-    AlertEvent(Guid id) => Id = id;
-
-    public Guid Id { get; set; }
+    public Guid Id { get; set; } = Ids.New();
 
     /// <summary>Null for system-wide events (public restock status); otherwise only that workspace hears it.</summary>
     public Guid? WorkspaceId { get; set; }
@@ -44,12 +39,7 @@ public enum OutboxStatus
 /// <summary>One (event, channel) delivery to make. Claimed with a lease, so a crash mid-send only ever repeats it once.</summary>
 public sealed class OutboxMessage
 {
-    public OutboxMessage() => Id = Ids.New();
-
-    /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
-    OutboxMessage(Guid id) => Id = id;
-
-    public Guid Id { get; set; }
+    public Guid Id { get; set; } = Ids.New();
     public Guid EventId { get; set; }
     public Guid ChannelId { get; set; }
 

@@ -28,12 +28,7 @@ public enum ChannelHealth
 /// <summary>A place messages go. Its configuration (URL and settings, secrets included) is stored encrypted.</summary>
 public sealed class Channel
 {
-    public Channel() => Id = Ids.New();
-
-    /// <summary>For EF Core when it reads one: no new id is made (and no random bytes read) only to be overwritten.</summary>
-    Channel(Guid id) => Id = id;
-
-    public Guid Id { get; set; }
+    public Guid Id { get; set; } = Ids.New();
     public ChannelScope Scope { get; set; }
 
     /// <summary>Set for workspace channels.</summary>

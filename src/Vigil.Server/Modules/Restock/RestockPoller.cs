@@ -301,8 +301,8 @@ public sealed partial class RestockPoller(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        // PostgreSQL: the rows locked are updated where they lie (ctid), not looked up again by id.
         var rows = db.Database.IsNpgsql()
-            // The rows locked are updated where they lie (ctid), not looked up again by id.
             ? await db.Database.SqlQuery<ClaimedRow>($"""
                 WITH due AS (
                     SELECT ctid AS row FROM restock_sources

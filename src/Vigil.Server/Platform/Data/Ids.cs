@@ -10,9 +10,9 @@ namespace Vigil.Server.Platform.Data;
 /// </summary>
 /// <remarks>
 /// <see cref="Guid.CreateVersion7()"/> asks the kernel for 16 random bytes on every call (a <c>read</c> of
-/// <c>/dev/urandom</c> on Linux). Entities set their id in an initializer, so EF Core pays that system call for every
+/// <c>/dev/urandom</c> on Linux). Entities set their id in an initializer, so EF Core would pay that system call for every
 /// row it reads as well as every row it adds: 2,000 of them per restock cycle, one per outbox row claimed. The pool
-/// draws 4 KiB at a time, one system call per 409 ids.
+/// draws 4,090 bytes at a time, one system call per 409 ids.
 /// </remarks>
 public static class Ids
 {
