@@ -4,11 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Vigil.Bench;
 
@@ -28,11 +23,11 @@ public sealed record NotifySummary(
 /// <summary>
 /// The notification pipeline: events raised over the API are recorded with their outbox rows while the dispatcher is
 /// off; the server then restarts with it on, and the dispatcher claims, renders, signs and posts them as webhooks to
-/// a receiver in this process, recording each attempt. Throughput (first to last arrival of each run of events) is
+/// a receiver in its own process, recording each attempt. Throughput (first to last arrival of each run of events) is
 /// compared with a bare <see cref="HttpClient"/> loop posting as many messages to the same receiver at the same
 /// concurrency. Latency is from "the API answered 202" to "the receiver had the message", at a steady rate.
 /// </summary>
-public static partial class NotifyBench
+public static class NotifyBench
 {
     static readonly Uri Events = new("api/v1/events", UriKind.Relative);
     static readonly Uri Channels = new("api/v1/channels", UriKind.Relative);
@@ -99,36 +94,44 @@ public static partial class NotifyBench
         // The ceiling, measured while no server runs: after a drain the server's JIT may still be compiling in the
         // background, which would slow the bare loop down and flatter the ratio.
         var ceiling = new List<double>();
-        var (rounds, compiledLately) = await WarmCeilingAsync(receiver, settings, ct);
-        progress.WriteLine($"[{database}] bare loop warmed up over {rounds} rounds of {settings.Events / 10} posts; this process's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {JitSettling.Rounds}");
+        var (rounds, compiledLately, firstRate, lastRate) = await WarmCeilingAsync(receiver, settings, ct);
+        progress.WriteLine($"[{database}] bare loop warmed up over {rounds} rounds of {settings.Events / 10} posts (median of the first {RateWindow}: {firstRate:F0}/s, " +
+            $"of the last {RateWindow}: {lastRate:F0}/s); this process's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {JitSettling.Rounds}");
+        var receiverCpu = new List<double>();
         for (var rep = 0; rep < settings.Repeat; rep++)
         {
+            var before = receiver.Cpu;
             ceiling.Add(await CeilingAsync(receiver, settings.Events, settings, ct));
+            receiverCpu.Add((receiver.Cpu - before).TotalMicroseconds / settings.Events);
         }
 
         // 2. The same database with the dispatcher on: it drains the backlog in runs of settings.Events.
-        receiver.Expect(0, backlog);
+        await receiver.ExpectAsync(0, backlog, ct);
         await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, environment, freshDatabase: false);
         progress.WriteLine($"[{database}] server restarted with the dispatcher on at {server.BaseAddress}");
-        // The server's JIT counters through the drain, to say how much compiling went on during each measured run.
-        var jit = new List<(long At, JitTotals Totals)>();
+        // The server's JIT counters and both processes' CPU time through the drain, to say how much compiling went on
+        // during each measured run and what the run cost.
+        var samples = new List<Sample>();
         using (var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            var sampler = SampleJitAsync(server, jit, sampling.Token);
+            var sampler = SampleAsync(server, receiver, samples, sampling.Token);
             await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
             await sampling.CancelAsync();
             await sampler;
+            // One more look, so the last run has a sample after its end.
+            server.Process.Refresh();
+            samples.Add(new Sample(Stopwatch.GetTimestamp(), await server.JitAsync(ct), server.Process.TotalProcessorTime, receiver.Cpu));
         }
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
-        var compiled = new List<JitTotals?>();
+        var during = new List<(JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs)>();
         for (var rep = 0; rep < settings.Repeat && drained.Length >= (WarmUpRuns + rep + 1) * settings.Events; rep++)
         {
             // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up.
             var first = drained[(WarmUpRuns + rep) * settings.Events];
             var last = drained[((WarmUpRuns + rep + 1) * settings.Events) - 1];
             ours.Add((settings.Events - 1) / ((last - first) / (double)Stopwatch.Frequency));
-            compiled.Add(JitBetween(jit, first, last));
+            during.Add(Between(samples, first, last, settings.Events));
         }
         var duplicates = receiver.Duplicates;
         var missing = (long)receiver.Missing;
@@ -136,7 +139,8 @@ public static partial class NotifyBench
         for (var rep = 0; rep < ours.Count; rep++)
         {
             progress.WriteLine($"[{database}] run {rep + 1}/{settings.Repeat}: {ours[rep]:F0} deliveries/s through the pipeline, " +
-                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}, server JIT during the run (at most) {compiled[rep]?.ToString() ?? "unknown"}");
+                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}; CPU per message: server {during[rep].ServerCpuUs:F0} µs, receiver {during[rep].ReceiverCpuUs:F0} µs " +
+                $"(bare loop: receiver {receiverCpu[rep]:F0} µs); server JIT during the run (at most) {during[rep].Jit?.ToString() ?? "unknown"}");
         }
 
         using var live = await SignedInClientAsync(server, admin, password, settings.Clients, ct);
@@ -148,17 +152,19 @@ public static partial class NotifyBench
             latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
     }
 
-    /// <summary>Reads the server's JIT totals four times a second until cancelled.</summary>
-    static async Task SampleJitAsync(ServerUnderTest server, List<(long At, JitTotals Totals)> samples, CancellationToken ct)
+    /// <summary>One look at the drain: when, the server's JIT totals (null when unreadable), both processes' CPU time so far.</summary>
+    sealed record Sample(long At, JitTotals? Jit, TimeSpan ServerCpu, TimeSpan ReceiverCpu);
+
+    /// <summary>Looks at the server and the receiver four times a second until cancelled.</summary>
+    static async Task SampleAsync(ServerUnderTest server, Receiver receiver, List<Sample> samples, CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                if (await server.JitAsync(ct) is { } totals)
-                {
-                    samples.Add((Stopwatch.GetTimestamp(), totals));
-                }
+                var jit = await server.JitAsync(ct);
+                server.Process.Refresh();
+                samples.Add(new Sample(Stopwatch.GetTimestamp(), jit, server.Process.TotalProcessorTime, receiver.Cpu));
                 await Task.Delay(250, ct);
             }
         }
@@ -168,12 +174,24 @@ public static partial class NotifyBench
         }
     }
 
-    /// <summary>What the JIT did from the last sample at or before <paramref name="from"/> to the first at or after <paramref name="to"/>.</summary>
-    static JitTotals? JitBetween(List<(long At, JitTotals Totals)> samples, long from, long to)
+    /// <summary>
+    /// From the last sample at or before <paramref name="from"/> to the first at or after <paramref name="to"/>: what the
+    /// server's JIT did (at most), and each process's CPU time per message over that span, counting the messages of the
+    /// <paramref name="count"/> in the run at the run's rate over the (up to half a second longer) span.
+    /// </summary>
+    static (JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs) Between(List<Sample> samples, long from, long to, int count)
     {
         var before = samples.LastOrDefault(s => s.At <= from);
         var after = samples.FirstOrDefault(s => s.At >= to);
-        return before.Totals is null || after.Totals is null ? null : after.Totals - before.Totals;
+        if (before is null || after is null)
+        {
+            return (null, double.NaN, double.NaN);
+        }
+        // Messages the receiver got over the sampled span, at the run's rate.
+        var messages = count * (after.At - before.At) / (double)Math.Max(1, to - from);
+        return (before.Jit is null || after.Jit is null ? null : after.Jit - before.Jit,
+            (after.ServerCpu - before.ServerCpu).TotalMicroseconds / messages,
+            (after.ReceiverCpu - before.ReceiverCpu).TotalMicroseconds / messages);
     }
 
     static async Task<HttpClient> SignedInClientAsync(ServerUnderTest server, string admin, string password, int connections, CancellationToken ct)
@@ -214,34 +232,33 @@ public static partial class NotifyBench
     }
 
     /// <summary>
-    /// Warms the bare loop up until this process's JIT has settled, as the drain's warm-up does for the server. The
-    /// receiver runs in this process too: before the first database's drain it has served only these posts, and a
-    /// bare loop measured after a few of them ran at two thirds of the rate measured before the second database's
-    /// (which came after a drain of 330,000 deliveries). Returns the rounds run and the
-    /// methods compiled over the last <see cref="JitSettling.Rounds"/>.
+    /// Warms the bare loop and the receiver up to their steady rate, as the drain's warm-up does for the server and the
+    /// receiver. Measured round by round (1,000 posts each, receiver in its own process), the rate climbs from about
+    /// 30,000 posts/s over the first 80 rounds to 45,000-57,000 from round 100 on, and stays there (400 rounds; the
+    /// bench's own JIT compiled some 1,300 more methods up to round 100, then a handful). So at least
+    /// <see cref="MinWarmUpRounds"/> rounds, and until this process's JIT has settled. Returns the rounds run, the
+    /// methods compiled over the last <see cref="JitSettling.Rounds"/> and the median rate of the first and the last
+    /// <see cref="RateWindow"/> rounds.
     /// </summary>
-    static async Task<(int Rounds, long? CompiledLately)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
+    static async Task<(int Rounds, long? CompiledLately, double FirstRate, double LastRate)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
     {
         var counts = new List<long>();
+        var rates = new List<double>();
         while (true)
         {
-            await CeilingAsync(receiver, settings.Events / 10, settings, ct);
+            rates.Add(await CeilingAsync(receiver, settings.Events / 10, settings, ct));
             counts.Add(System.Runtime.JitInfo.GetCompiledMethodCount());
             var lately = JitSettling.CompiledLately(counts);
             if ((counts.Count >= MinWarmUpRounds && JitSettling.Settled(lately)) || counts.Count >= MaxWarmUpRounds)
             {
-                return (counts.Count, lately);
+                return (counts.Count, lately, PlatformBench.Median(rates.Take(RateWindow)), PlatformBench.Median(rates.TakeLast(RateWindow)));
             }
         }
     }
 
-    /// <summary>
-    /// 20,000 posts by default. The receiver keeps getting faster long after its JIT count stops moving: with 200 rounds
-    /// the first database's ceiling measured 45,000-47,000 posts/s and the second's, after a drain, 66,000-67,000 (see
-    /// docs/benchmarks.md, seventh round), so no warm-up here reaches a steady state; 20 rounds keep the two halves alike.
-    /// </summary>
-    const int MinWarmUpRounds = 20;
+    const int MinWarmUpRounds = 200;
     const int MaxWarmUpRounds = 500;
+    const int RateWindow = 20;
 
     /// <summary>The same number of posts to the same URLs with a plain client at the dispatcher's concurrency.</summary>
     static async Task<double> CeilingAsync(Receiver receiver, int count, NotifySettings settings, CancellationToken ct)
@@ -277,7 +294,7 @@ public static partial class NotifyBench
         HttpClient client, Receiver receiver, int firstSeq, NotifySettings settings, TextWriter progress, string database, CancellationToken ct)
     {
         var count = settings.Rate * settings.LatencySeconds;
-        receiver.Expect(firstSeq, count);
+        await receiver.ExpectAsync(firstSeq, count, ct);
         var recordedAt = new long[count];
         var sends = new List<Task>(count);
         var started = Stopwatch.GetTimestamp();
@@ -319,61 +336,54 @@ public static partial class NotifyBench
     static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    [GeneratedRegex(@"bench-(\d+)-")]
-    private static partial Regex SeqPattern();
-
-    /// <summary>A Kestrel webhook receiver on loopback that notes when each numbered message first arrived.</summary>
+    /// <summary>
+    /// The webhook receiver in its own process (<c>Vigil.Fakes webhook-bench</c>), as a destination is to the server and to
+    /// the bare loop alike. It notes when each numbered message first arrived on the machine's monotonic clock, which
+    /// <see cref="Stopwatch"/> reads in this process too.
+    /// </summary>
     sealed class Receiver : IAsyncDisposable
     {
-        readonly WebApplication _app;
+        readonly FakeProcess _process;
         long[] _receivedAt = [];
         int _first;
-        int _pending;
-        long _duplicates;
-        TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        Receiver(WebApplication app, Uri baseAddress)
+        Receiver(FakeProcess process) => _process = process;
+
+        public static async Task<Receiver> StartAsync(CancellationToken ct) => new(await FakeProcess.WebhookReceiverAsync(ct));
+
+        public long Duplicates { get; private set; }
+
+        public int Missing { get; private set; }
+
+        /// <summary>The receiver process's CPU time so far.</summary>
+        public TimeSpan Cpu => _process.Cpu;
+
+        public Uri Url(int destination) => new(_process.BaseAddress, $"d/{destination}");
+
+        public Uri CeilingUrl(int destination) => new(_process.BaseAddress, $"c/{destination}");
+
+        /// <summary>Forgets what came so far and waits for messages <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1.</summary>
+        public async Task ExpectAsync(int first, int count, CancellationToken ct)
         {
-            _app = app;
-            BaseAddress = baseAddress;
-        }
-
-        public Uri BaseAddress { get; }
-
-        public long Duplicates => Interlocked.Read(ref _duplicates);
-
-        public int Missing => Volatile.Read(ref _pending);
-
-        public Uri Url(int destination) => new(BaseAddress, $"d/{destination}");
-
-        public Uri CeilingUrl(int destination) => new(BaseAddress, $"c/{destination}");
-
-        public static async Task<Receiver> StartAsync(CancellationToken ct)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            var port = ServerUnderTest.FreeLoopbackPort();
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-            var app = builder.Build();
-            var receiver = new Receiver(app, new Uri($"http://127.0.0.1:{port}/"));
-            app.MapPost("/d/{destination:int}", receiver.OnWebhookAsync);
-            // The bare loop's posts get the same work from the receiver (the body read and its number found), only not counted.
-            app.MapPost("/c/{destination:int}", async (HttpRequest request) =>
+            if (await _process.AskAsync(FormattableString.Invariant($"expect {first} {count}"), ct) != "ok")
             {
-                await SeqOfAsync(request);
-                return Results.NoContent();
-            });
-            await app.StartAsync(ct);
-            return receiver;
+                throw new InvalidOperationException("The receiver refused the expectation.");
+            }
+            _first = first;
+            _receivedAt = new long[count];
+            Duplicates = 0;
+            Missing = count;
         }
 
-        public void Expect(int first, int count)
+        /// <summary>Waits until every expected message came or the time is up, then fetches when each arrived.</summary>
+        public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken ct)
         {
-            _receivedAt = new long[count];
-            _first = first;
-            _pending = count;
-            _duplicates = 0;
-            _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = await _process.AskAsync(FormattableString.Invariant($"wait {timeout.TotalSeconds:F0}"), ct) == "done";
+            var report = (await _process.AskAsync("report", ct)).Split(' ');
+            Duplicates = long.Parse(report[0], System.Globalization.CultureInfo.InvariantCulture);
+            Missing = int.Parse(report[1], System.Globalization.CultureInfo.InvariantCulture);
+            _receivedAt = [.. report.Skip(2).Select(at => long.Parse(at, System.Globalization.CultureInfo.InvariantCulture))];
+            return done;
         }
 
         public long? ReceivedAt(int seq) => _receivedAt[seq - _first] is var at and > 0 ? at : null;
@@ -381,56 +391,6 @@ public static partial class NotifyBench
         /// <summary>When each expected message arrived, earliest first (those that never came are left out).</summary>
         public long[] ArrivalsInOrder() => [.. _receivedAt.Where(at => at > 0).Order()];
 
-        public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken ct)
-        {
-            try
-            {
-                await _done.Task.WaitAsync(timeout, ct);
-                return true;
-            }
-            catch (TimeoutException)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>The message's number (<c>bench-N-</c> in its title), or null (warm-up messages have none).</summary>
-        static async Task<int?> SeqOfAsync(HttpRequest request)
-        {
-            using var reader = new StreamReader(request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            return SeqPattern().Match(body) is { Success: true } match && int.TryParse(match.Groups[1].ValueSpan, out var seq) ? seq : null;
-        }
-
-        async Task<IResult> OnWebhookAsync(HttpRequest request)
-        {
-            var at = Stopwatch.GetTimestamp();
-            if (await SeqOfAsync(request) is { } seq)
-            {
-                var index = seq - _first;
-                var slots = _receivedAt;
-                if (index >= 0 && index < slots.Length)
-                {
-                    if (Interlocked.CompareExchange(ref slots[index], at, 0) == 0)
-                    {
-                        if (Interlocked.Decrement(ref _pending) == 0)
-                        {
-                            _done.TrySetResult();
-                        }
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref _duplicates);
-                    }
-                }
-            }
-            return Results.NoContent();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => _process.DisposeAsync();
     }
 }

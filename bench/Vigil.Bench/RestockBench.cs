@@ -34,7 +34,7 @@ public static class RestockBench
         TextWriter progress, CancellationToken ct)
     {
         // The fake runs in its own process, so the server and the bare loop both reach it across processes.
-        await using var ovh = await FakeProcess.StartAsync(settings.Sources / Subsidiaries.Length, ct);
+        await using var ovh = await FakeProcess.OvhAsync(settings.Sources / Subsidiaries.Length, ct);
         var plans = FakeOvh.BenchPlanCodes(settings.Sources / Subsidiaries.Length).ToList();
         var baseUrl = new Uri(ovh.BaseAddress, "1.0");
         await using var server = await ServerUnderTest.StartAsync(serverDll, databaseUrl, dataDir, ct, new Dictionary<string, string>
@@ -197,59 +197,5 @@ public static class RestockBench
     {
         var sorted = values.Order().ToList();
         return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-}
-
-/// <summary>FakeOvh in a child process (<c>Vigil.Fakes ovh-bench N</c>), scripted over stdin.</summary>
-public sealed class FakeProcess : IAsyncDisposable
-{
-    readonly Process _process;
-
-    FakeProcess(Process process, Uri baseAddress)
-    {
-        _process = process;
-        BaseAddress = baseAddress;
-    }
-
-    public Uri BaseAddress { get; }
-
-    /// <summary>The fake process's CPU time so far.</summary>
-    public TimeSpan Cpu
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
-    }
-
-    public static async Task<FakeProcess> StartAsync(int plans, CancellationToken ct)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "Vigil.Fakes.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("ovh-bench");
-        start.ArgumentList.Add(plans.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The fake did not start.");
-        var line = await process.StandardOutput.ReadLineAsync(ct) ?? throw new InvalidOperationException("The fake exited before printing its address.");
-        return new FakeProcess(process, new Uri(line["FakeOvh ".Length..]));
-    }
-
-    public async Task FlipAsync(CancellationToken ct)
-    {
-        await _process.StandardInput.WriteLineAsync("flip".AsMemory(), ct);
-        await _process.StandardInput.FlushAsync(ct);
-        await _process.StandardOutput.ReadLineAsync(ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _process.StandardInput.Close();
-        if (!_process.WaitForExit(5000))
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        await _process.WaitForExitAsync();
-        _process.Dispose();
     }
 }

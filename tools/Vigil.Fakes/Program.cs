@@ -19,6 +19,15 @@ if (args is ["ovh-bench", var count])
     return;
 }
 
+if (args is ["webhook-bench"])
+{
+    // For the notifications benchmark: the webhook receiver in its own process (as a destination is to the server and
+    // to the bare loop alike), scripted over stdin; ends when stdin closes.
+    await using var receiver = await BenchWebhookReceiver.StartAsync();
+    await receiver.ServeAsync(Console.In, Console.Out);
+    return;
+}
+
 // The offline demo: every fake outside system on its own loopback port, until Ctrl+C.
 var fakes = new List<FakeServer> { new FakeDiscord(), new FakeSlack(), new FakeWebhookReceiver(), new FakeNtfy(), new FakeGotify(), new FakeTeams(), new FakeTelegram(), new FakePushover(), new FakeTwilio(), new FakeSolapi(), new FakeOvh() };
 ((FakeOvh)fakes[^1]).SeedDemo();
