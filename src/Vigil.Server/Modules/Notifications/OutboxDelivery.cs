@@ -562,7 +562,13 @@ public sealed partial class OutboxDelivery(
         else
         {
             var attempts = AttemptsJson(sent);
-            await InsertAttemptsSqliteAsync(db, attempts, owner, ct);
+            // Only rows tried before get an attempt row of their own. Each row's count is as the claim read it, and only
+            // the lease holder changes it, so a chunk of first tries (the usual case) skips the statement, which
+            // would look every row up to insert nothing.
+            if (plain.Any(a => a.Rows.Any(r => r.Attempts > 0)))
+            {
+                await InsertAttemptsSqliteAsync(db, attempts, owner, ct);
+            }
             await MarkSentSqliteAsync(db, attempts, owner, ct);
         }
         // Only channels whose record changes: a channel already healthy whose last success is under a second old is
