@@ -73,9 +73,9 @@ public static class OutboxClaims
     }
 
     /// <summary>
-    /// The columns of a claimed row a pass reads, not the whole row: a pass takes a thousand rows, and reading the
-    /// other fourteen columns (dates parsed from text on SQLite, enums from their names) cost more than the claim's
-    /// own work in the database.
+    /// The columns of a claimed row a pass reads, not the whole row: a pass takes a thousand rows, and materializing
+    /// the other fourteen columns (dates parsed from text on SQLite, enums from their names) took about a twentieth of
+    /// the dispatcher's CPU for nothing.
     /// </summary>
     sealed class ClaimedRow
     {
@@ -106,7 +106,6 @@ public static class OutboxClaims
             LeaseUntil = until,
         };
     }
-
 
     /// <summary>How far back the sibling search looks: the index it uses is ordered by creation time.</summary>
     public static readonly TimeSpan SiblingHorizon = TimeSpan.FromDays(1);
