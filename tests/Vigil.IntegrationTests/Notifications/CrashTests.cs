@@ -54,15 +54,21 @@ public sealed class CrashTests
         }
         await WaitUntilAsync(() => receiver.Requests.Count >= 20, TimeSpan.FromSeconds(60));
         first.Kill();
+        // Requests the killed process had already sent may still be finishing at the receiver.
+        await WaitUntilQuietAsync(() => receiver.Requests.Count, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
         var seenBeforeCrash = receiver.Requests.Count;
-        receiver.Deliveries.Count.ShouldBeLessThan(events, "the kill must land while deliveries are still outstanding");
+        var deliveredBeforeRestart = receiver.Deliveries.Keys.ToHashSet();
+        deliveredBeforeRestart.Count.ShouldBeLessThan(events, "the kill must land while deliveries are still outstanding");
 
         await using var second = await RunningServer.StartAsync(env, Ct);
         await WaitUntilAsync(() => receiver.Deliveries.Count >= events, TimeSpan.FromSeconds(90));
 
         receiver.Deliveries.Count.ShouldBe(events, second.Output);
         receiver.Deliveries.Values.ShouldAllBe(n => n <= 2);
-        receiver.Duplicates.ShouldBeLessThanOrEqualTo(2, "only sends in flight at the kill may repeat");
+        // Only a message the killed process had delivered without recording it may come again (how many depends on
+        // where the kill lands: the recorder gathers outcomes for up to 200 ms); nothing the restarted server sent
+        // repeats.
+        receiver.Deliveries.Where(d => d.Value > 1).Select(d => d.Key).ShouldAllBe(id => deliveredBeforeRestart.Contains(id));
         seenBeforeCrash.ShouldBeGreaterThanOrEqualTo(20);
         await first.DisposeAsync();
     }
@@ -76,6 +82,23 @@ public sealed class CrashTests
         var token = (await login.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("access_token").GetString();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
+    }
+
+    /// <summary>Waits until a count has stopped moving for <paramref name="quiet"/>, at most <paramref name="limit"/>.</summary>
+    static async Task WaitUntilQuietAsync(Func<int> count, TimeSpan quiet, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var last = count();
+        var since = DateTime.UtcNow;
+        while (DateTime.UtcNow - since < quiet && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+            if (count() != last)
+            {
+                last = count();
+                since = DateTime.UtcNow;
+            }
+        }
     }
 
     /// <summary>Waits for something another process does; bounded, and polling rather than sleeping a guessed time.</summary>
