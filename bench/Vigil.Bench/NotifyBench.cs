@@ -119,8 +119,7 @@ public static class NotifyBench
             await sampling.CancelAsync();
             await sampler;
             // One more look, so the last run has a sample after its end.
-            server.Process.Refresh();
-            samples.Add(new Sample(Stopwatch.GetTimestamp(), await server.JitAsync(ct), server.Process.TotalProcessorTime, receiver.Cpu));
+            samples.Add(await LookAsync(server, receiver, ct));
         }
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
@@ -162,9 +161,7 @@ public static class NotifyBench
         {
             while (true)
             {
-                var jit = await server.JitAsync(ct);
-                server.Process.Refresh();
-                samples.Add(new Sample(Stopwatch.GetTimestamp(), jit, server.Process.TotalProcessorTime, receiver.Cpu));
+                samples.Add(await LookAsync(server, receiver, ct));
                 await Task.Delay(250, ct);
             }
         }
@@ -172,6 +169,13 @@ public static class NotifyBench
         {
             // the drain is over
         }
+    }
+
+    static async Task<Sample> LookAsync(ServerUnderTest server, Receiver receiver, CancellationToken ct)
+    {
+        var jit = await server.JitAsync(ct);
+        server.Process.Refresh();
+        return new Sample(Stopwatch.GetTimestamp(), jit, server.Process.TotalProcessorTime, receiver.Cpu);
     }
 
     /// <summary>

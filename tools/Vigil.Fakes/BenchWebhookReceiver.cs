@@ -12,40 +12,24 @@ namespace Vigil.Fakes;
 /// found) without counting, for the bare loop. Run in its own process by <c>Vigil.Fakes webhook-bench</c>, scripted
 /// over standard input (see <see cref="ServeAsync"/>).
 /// </summary>
-public sealed partial class BenchWebhookReceiver : IAsyncDisposable
+public sealed partial class BenchWebhookReceiver : FakeServer
 {
-    readonly WebApplication _app;
     long[] _receivedAt = [];
     int _first;
     int _pending;
     long _duplicates;
     TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    BenchWebhookReceiver(WebApplication app, Uri baseAddress)
-    {
-        _app = app;
-        BaseAddress = baseAddress;
-    }
+    public BenchWebhookReceiver() => RecordRequests = false;
 
-    public Uri BaseAddress { get; }
-
-    public static async Task<BenchWebhookReceiver> StartAsync()
+    protected override void Map(WebApplication app)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        app.MapPost("/d/{destination:int}", OnWebhookAsync);
         app.MapPost("/c/{destination:int}", async (HttpRequest request) =>
         {
             await SeqOfAsync(request);
             return Results.NoContent();
         });
-        BenchWebhookReceiver? receiver = null;
-        app.MapPost("/d/{destination:int}", (HttpRequest request) => receiver!.OnWebhookAsync(request));
-        await app.StartAsync();
-        var address = app.Urls.Select(u => new Uri(u)).First();
-        receiver = new BenchWebhookReceiver(app, new Uri($"http://127.0.0.1:{address.Port}/"));
-        return receiver;
     }
 
     /// <summary>
@@ -146,10 +130,4 @@ public sealed partial class BenchWebhookReceiver : IAsyncDisposable
 
     [GeneratedRegex(@"bench-(\d+)-")]
     private static partial Regex SeqPattern();
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

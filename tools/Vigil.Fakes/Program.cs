@@ -23,7 +23,8 @@ if (args is ["webhook-bench"])
 {
     // For the notifications benchmark: the webhook receiver in its own process (as a destination is to the server and
     // to the bare loop alike), scripted over stdin; ends when stdin closes.
-    await using var receiver = await BenchWebhookReceiver.StartAsync();
+    await using var receiver = new BenchWebhookReceiver();
+    await receiver.StartAsync();
     await receiver.ServeAsync(Console.In, Console.Out);
     return;
 }
