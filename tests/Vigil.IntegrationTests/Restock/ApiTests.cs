@@ -22,10 +22,12 @@ public abstract class ApiTests(RestockHost host)
         return JsonDocument.Parse(text).RootElement;
     }
 
-    static async Task ShouldNameFieldAsync(HttpResponseMessage response, string field)
+    /// <summary>Asserts a 400 problem naming <paramref name="field"/>; returns the problem's text.</summary>
+    static async Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field)
     {
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
         problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
+        return problem.ToString();
     }
 
     [Fact]
@@ -206,9 +208,46 @@ public abstract class ApiTests(RestockHost host)
 
         var replaced = await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk", new { subscriptions = new object[] { new { plan_code = a, subsidiary = "FR" } }, replace = true }, Ct);
         replaced.StatusCode.ShouldBe(HttpStatusCode.OK);
+        await ShouldNameFieldAsync(await user.Client.GetAsync("/api/v1/restock/notifications?kind=bogus", Ct), "kind");
+        (await user.Client.GetAsync("/api/v1/restock/notifications?kind=back_in_stock", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         using var anonymous = host.CreateClient();
         (await anonymous.GetAsync("/api/v1/restock/subscriptions", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await anonymous.GetAsync("/api/v1/restock/notifications", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_dedicated_server_is_followed_once_on_its_one_track()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = "24ska" + Guid.NewGuid().ToString("N")[..4];
+        await host.AddPlanAsync(admin, plan, kind: "dedicated", ct: Ct);
+        var (user, _) = await host.SubscriberAsync(Ct);
+
+        var created = await RestockHost.SubscribeAsync(user, new { plan_code = plan }, Ct);
+        created.GetProperty("os").GetString().ShouldBe("server");
+        created.GetProperty("subsidiary").ValueKind.ShouldBe(JsonValueKind.Null);
+        // The same server again, however it is put: already followed.
+        (await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = plan }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = plan, subsidiary = "FR", options = new { os = "server" } }, Ct)).StatusCode
+            .ShouldBe(HttpStatusCode.Conflict);
+        await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = plan, subsidiary = "XX" }, Ct), "subsidiary");
+        await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = plan, options = new { os = "windows" } }, Ct), "options.os");
+
+        // A bulk item for it replaces the stored one instead of adding a second.
+        var bulk = await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions/bulk", new { subscriptions = new object[] { new { plan_code = plan, options = new { out_of_stock = true } } } }, Ct);
+        bulk.StatusCode.ShouldBe(HttpStatusCode.OK, await bulk.Content.ReadAsStringAsync(Ct));
+        (await bulk.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("removed").GetInt32().ShouldBe(1);
+        var mine = (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/restock/subscriptions", Ct)).GetProperty("items");
+        mine.EnumerateArray().Single(s => s.GetProperty("plan_code").GetString() == plan).GetProperty("out_of_stock").GetBoolean().ShouldBeTrue();
+
+        // Its timeline answers track "server", and takes it as a filter; a VPS plan does not.
+        using var anonymous = host.CreateClient();
+        var timeline = await anonymous.GetAsync($"/api/v1/restock/status/timeline/{plan}?track=server", Ct);
+        timeline.StatusCode.ShouldBe(HttpStatusCode.OK, await timeline.Content.ReadAsStringAsync(Ct));
+        var vps = NewPlan();
+        await host.AddPlanAsync(admin, vps, ct: Ct);
+        await ShouldNameFieldAsync(await anonymous.GetAsync($"/api/v1/restock/status/timeline/{vps}?track=server", Ct), "track");
     }
 
     [Fact]
@@ -222,6 +261,7 @@ public abstract class ApiTests(RestockHost host)
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?days=0", Ct), "days");
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?days=abc", Ct), "days");
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?since=yesterday", Ct), "since");
+        await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?since=2026-01-01T00:00:00Z&days=1", Ct), "since");
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/history?cursor=zzz", Ct), "cursor");
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/timeline/x?days=1000", Ct), "days");
         (await anonymous.GetAsync("/api/v1/restock/status/timeline/no-such-plan", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
@@ -243,6 +283,8 @@ public abstract class ApiTests(RestockHost host)
         (await user.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { subsidiaries = new[] { "FR" } }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         await ShouldNameFieldAsync(await admin.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { subsidiaries = new[] { "FR", "XX" } }, Ct), "subsidiaries");
         await ShouldNameFieldAsync(await admin.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { subsidiaries = Array.Empty<string>() }, Ct), "subsidiaries");
+        var nameless = await admin.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { subsidiaries = new string?[] { null } }, Ct);
+        (await ShouldNameFieldAsync(nameless, "subsidiaries")).ShouldNotContain("Unknown subsidiaries: .");
 
         var plan = NewPlan();
         await host.AddPlanAsync(admin, plan, ct: Ct);

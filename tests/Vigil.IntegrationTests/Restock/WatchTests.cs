@@ -238,7 +238,7 @@ public abstract class WatchTests(RestockHost host)
         var plan = NewPlan();
         await host.AddPlanAsync(admin, plan, ct: Ct);
         var (user, path) = await host.SubscriberAsync(Ct);
-        using (var subscribe = await user.Client.PostAsJsonAsync("/api/v1/subscriptions", new { kind = "restock.source_*", subject = $"ovh-source:FR:{plan}", workspace_events = false }, Ct))
+        using (var subscribe = await user.Client.PostAsJsonAsync("/api/v1/subscriptions", new { kind = "restock.source_*", subject = $"ovh-source:FR:{plan}", workspace_events = false, cooldown_seconds = 3600 }, Ct))
         {
             subscribe.EnsureSuccessStatusCode();
         }
@@ -257,6 +257,7 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(TimeSpan.FromMinutes(5), Ct);
         await host.AfterAsync(TimeSpan.FromMinutes(5), Ct);
         await host.FlushAsync(Ct);
+        // Within the subscriber's hour of cooldown for the same source: told once each way, the recovery still goes.
         var all = host.MessagesAt(path);
         all.Count.ShouldBe(2);
         all[1].GetProperty("title").GetString()!.ShouldContain("work again");

@@ -11,6 +11,8 @@ namespace Vigil.Server.Modules.Notifications;
 /// What a module says happened. <paramref name="GroupKey"/> defaults to the kind, so same-kind events batch.
 /// <paramref name="Audience"/> narrows the matching subscriptions further, for rules only the module understands (a
 /// subscription's own options); <paramref name="SystemChannels"/> false keeps the event off the system default channel.
+/// <paramref name="Cooldown"/> replaces every destination's cooldown for this event, for events the module already limits
+/// itself (a state change told once each way: "failing", then "working again" a minute later, must both go out).
 /// </summary>
 public sealed record AlertInput(
     string Kind,
@@ -24,7 +26,8 @@ public sealed record AlertInput(
     string? DedupKey = null,
     string? GroupKey = null,
     Func<Subscription, bool>? Audience = null,
-    bool SystemChannels = true);
+    bool SystemChannels = true,
+    TimeSpan? Cooldown = null);
 
 /// <summary>
 /// The one door into notifications. A module calls <see cref="RecordAsync"/> inside its own unit of work: the event and
@@ -70,7 +73,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         }
         foreach (var delivery in await ResolveAsync(alert, input.Audience, input.SystemChannels, ct))
         {
-            await EnqueueAsync(alert, delivery, now, ct);
+            await EnqueueAsync(alert, input.Cooldown is { } cooldown ? delivery with { CooldownSeconds = (int)cooldown.TotalSeconds } : delivery, now, ct);
         }
         return alert;
     }

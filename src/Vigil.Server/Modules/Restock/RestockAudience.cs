@@ -47,6 +47,14 @@ public static class RestockAudience
     public const string SourceFailingKind = "restock.source_failing";
     public const string SourceRecoveredKind = "restock.source_recovered";
 
+    /// <summary>A stock alert's kind as a filter names it, in full or without its <c>restock.</c> prefix; null when it is none.</summary>
+    public static string? AlertKind(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        BackInStockKind or "back_in_stock" => BackInStockKind,
+        OutOfStockKind or "out_of_stock" => OutOfStockKind,
+        _ => null,
+    };
+
     public static string Subject(string planCode, string datacenter) => $"ovh:{planCode}:{datacenter}";
 
     public static bool IsDefaultTrack(string track) => track is OvhClient.LinuxTrack or OvhClient.ServerTrack;

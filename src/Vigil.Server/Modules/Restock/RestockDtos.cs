@@ -22,7 +22,8 @@ public sealed record StatusItemDto(
     DateTime Since,
     DateTime? LastCheckedAt,
     int? DeliveryHours,
-    string Delivery);
+    [property: Description("The delivery delay in words (immediate, ~3 days) where the plan can be ordered (in stock or on pre-order); null where it cannot.")]
+    string? Delivery);
 
 public sealed record StatusDto(IReadOnlyList<StatusItemDto> Items, DateTime? LastCheckedAt, IReadOnlyList<string> Subsidiaries);
 
@@ -231,8 +232,10 @@ public sealed record BulkSubscriptionsDto(IReadOnlyList<RestockSubscriptionDto> 
 public sealed record RestockSettingsDto(
     IReadOnlyList<string> Subsidiaries,
     IReadOnlyList<string> KnownSubsidiaries,
-    int CheckIntervalSeconds,
-    int NotificationThresholdMinutes,
+    [property: Description("The poll interval in effect, in seconds (CHECK_INTERVAL_SECONDS; fractions kept).")]
+    double CheckIntervalSeconds,
+    [property: Description("How long a datacenter must have been unavailable for its return to alert, in minutes (NOTIFICATION_THRESHOLD_MINUTES; fractions kept).")]
+    double NotificationThresholdMinutes,
     bool PublicStatus,
     string ApiBaseEu,
     string ApiBaseCa,

@@ -81,9 +81,10 @@ public static class RestockEndpoints
 
     static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, string? days, RestockService service, CancellationToken ct)
     {
-        if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
+        // A dedicated server's one track is "server", as the timeline answers; TimelineAsync checks it against the plan.
+        if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is linux or windows."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is one of linux, windows, server."] });
         }
         var (parsed, error) = RestockService.ParseDays(days);
         return error is not null
@@ -102,8 +103,18 @@ public static class RestockEndpoints
 
     static async Task<Ok<Page<DatacenterDto>>> Datacenters(RestockService service, CancellationToken ct) => TypedResults.Ok(await service.DatacentersAsync(ct));
 
-    static async Task<Ok<Page<RestockAlertDto>>> Alerts([AsParameters] AlertQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
-        TypedResults.Ok(await service.AlertsAsync(query, page, ct));
+    static async Task<Results<Ok<Page<RestockAlertDto>>, ValidationProblem>> Alerts([AsParameters] AlertQuery query, [AsParameters] PageQuery page, RestockService service,
+        CancellationToken ct)
+    {
+        if (query.Kind is { Length: > 0 } kind && RestockAudience.AlertKind(kind) is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["kind"] = [$"kind is {RestockAudience.BackInStockKind} or {RestockAudience.OutOfStockKind} (back_in_stock and out_of_stock also do)."],
+            });
+        }
+        return TypedResults.Ok(await service.AlertsAsync(query, page, ct));
+    }
 
     static async Task<Ok<Page<RestockSubscriptionDto>>> Subscriptions([AsParameters] PageQuery page, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(await service.SubscriptionsAsync(Me(user), page, ct));

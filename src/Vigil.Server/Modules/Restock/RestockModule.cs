@@ -67,11 +67,11 @@ public sealed class RestockModule : VigilModule
         var overrides = new Dictionary<string, string?>();
         if (configuration["CHECK_INTERVAL_SECONDS"] is { Length: > 0 } seconds)
         {
-            overrides["Restock:CheckInterval"] = TimeSpan.FromSeconds(Number("CHECK_INTERVAL_SECONDS", seconds)).ToString("c", CultureInfo.InvariantCulture);
+            overrides["Restock:CheckInterval"] = TimeSpan.FromSeconds(Number("CHECK_INTERVAL_SECONDS", seconds, 1, 86_400)).ToString("c", CultureInfo.InvariantCulture);
         }
         if (configuration["NOTIFICATION_THRESHOLD_MINUTES"] is { Length: > 0 } minutes)
         {
-            overrides["Restock:NotificationThreshold"] = TimeSpan.FromMinutes(Number("NOTIFICATION_THRESHOLD_MINUTES", minutes)).ToString("c", CultureInfo.InvariantCulture);
+            overrides["Restock:NotificationThreshold"] = TimeSpan.FromMinutes(Number("NOTIFICATION_THRESHOLD_MINUTES", minutes, 0, 43_200)).ToString("c", CultureInfo.InvariantCulture);
         }
         foreach (var (variable, key) in new[] { ("OVH_API_BASE_EU", "ApiBaseEu"), ("OVH_API_BASE_CA", "ApiBaseCa"), ("OVH_API_BASE_US", "ApiBaseUs") })
         {
@@ -104,8 +104,9 @@ public sealed class RestockModule : VigilModule
         }
     }
 
-    static double Number(string variable, string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= 0
+    /// <summary>The variable's number, named in the error when it is not one in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    static double Number(string variable, string value, double min, double max) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
             ? number
-            : throw new StartupException($"{variable} must be a non-negative number, not '{value}'.");
+            : throw new StartupException(string.Create(CultureInfo.InvariantCulture, $"{variable} must be a number from {min} to {max}, not '{value}'."));
 }

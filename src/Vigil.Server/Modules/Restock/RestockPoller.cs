@@ -637,7 +637,10 @@ public sealed partial class RestockPoller(
                     new Dictionary<string, string> { ["plan_code"] = source.PlanCode, ["subsidiary"] = source.Subsidiary, ["failures"] = source.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture) },
                     DedupKey: $"{kind}:{source.Subsidiary}:{source.PlanCode}:{now.Ticks}",
                     // Restock subscriptions follow stock; plain subscriptions to these kinds (and the admin channel) hear health.
-                    Audience: s => s.Module != RestockAudience.Module), ct);
+                    Audience: s => s.Module != RestockAudience.Module,
+                    // Told once each way already (FailureAlertAfter, FailureAlerted): a recovery soon after the failure
+                    // notice must not fall to the destination's cooldown for the same source.
+                    Cooldown: TimeSpan.Zero), ct);
                 recorded += health is null ? 0 : 1;
                 continue;
             }

@@ -84,7 +84,8 @@ public sealed partial class RestockService(
                 var dc = RestockDatacenters.Describe(s.Datacenter, learnt);
                 var plan = plans[s.PlanCode];
                 return new StatusItemDto(SubsidiaryOut(s.Subsidiary), s.PlanCode, plan.Name, plan.Kind, s.Datacenter, dc.Code, dc.City, dc.Country, dc.Flag, s.Track,
-                    s.State, s.RawStatus, s.Since, sources.GetValueOrDefault((s.Subsidiary, s.PlanCode)), s.DeliveryHours, RestockDatacenters.Delivery(s.DeliveryHours));
+                    s.State, s.RawStatus, s.Since, sources.GetValueOrDefault((s.Subsidiary, s.PlanCode)), s.DeliveryHours,
+                    s.State is StockState.InStock or StockState.PreOrder ? RestockDatacenters.Delivery(s.DeliveryHours) : null);
             })
             .ToList();
         var last = sources.Values.Where(v => v is not null).Max();
@@ -118,6 +119,10 @@ public sealed partial class RestockService(
                 return Outcome.Invalid<HistoryDto>("since", "since must be an ISO 8601 instant such as 2026-03-01T00:00:00Z.");
             }
             sinceValue = parsed.UtcDateTime;
+            if (days is not null)
+            {
+                return Outcome.Invalid<HistoryDto>("since", "Give since or days, not both.");
+            }
         }
         if (q.Subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(q.Subsidiary))
         {
@@ -140,7 +145,10 @@ public sealed partial class RestockService(
         }
         if (q.Datacenter is { Length: > 0 })
         {
-            query = query.Where(t => t.Datacenter == q.Datacenter);
+            // Stored as OVH names them: upper case for VPS (GRA), lower case for dedicated servers (gra).
+            var upper = q.Datacenter.ToUpperInvariant();
+            var lower = q.Datacenter.ToLowerInvariant();
+            query = query.Where(t => t.Datacenter == upper || t.Datacenter == lower || t.Datacenter == q.Datacenter);
         }
         if (q.Track is not null)
         {
@@ -193,6 +201,10 @@ public sealed partial class RestockService(
         if (plan is null)
         {
             return Outcome.Missing<TimelineDto>("No such plan.");
+        }
+        if (plan.Kind == PlanKind.Vps && track == OvhClient.ServerTrack)
+        {
+            return Outcome.Invalid<TimelineDto>("track", "A VPS plan's track is linux or windows; server is a dedicated server's only track.");
         }
         var watched = await SubsidiariesAsync(ct);
         var sub = plan.Kind == PlanKind.Dedicated ? "" : (subsidiary ?? (watched.Count > 0 ? watched[0] : "FR")).ToUpperInvariant();
@@ -330,9 +342,9 @@ public sealed partial class RestockService(
         {
             query = query.Where(a => a.PlanCode == q.PlanCode);
         }
-        if (q.Kind is { Length: > 0 })
+        if (q.Kind is { Length: > 0 } && RestockAudience.AlertKind(q.Kind) is { } kind)
         {
-            query = query.Where(a => a.Kind == q.Kind);
+            query = query.Where(a => a.Kind == kind);
         }
         var rows = await query.OrderByDescending(a => a.At).ThenByDescending(a => a.Id).ToPageAsync(page, ct);
         return rows.Map(a => new RestockAlertDto(a.Id, a.EventId, a.Kind, SubsidiaryOut(a.Subsidiary), a.PlanCode, a.PlanName, a.Datacenter, a.Track, a.State,
@@ -427,8 +439,8 @@ public sealed partial class RestockService(
     public async Task<RestockSettingsDto> SettingsAsync(CancellationToken ct)
     {
         var o = options.CurrentValue;
-        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], (int)o.EffectiveCheckInterval.TotalSeconds,
-            (int)o.NotificationThreshold.TotalMinutes, o.PublicStatus, o.ApiBaseEu.ToString(), o.ApiBaseCa.ToString(), o.ApiBaseUs.ToString());
+        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], o.EffectiveCheckInterval.TotalSeconds,
+            o.NotificationThreshold.TotalMinutes, o.PublicStatus, o.ApiBaseEu.ToString(), o.ApiBaseCa.ToString(), o.ApiBaseUs.ToString());
     }
 
     public async Task<Outcome<RestockSettingsDto>> UpdateSettingsAsync(bool isAdmin, Guid adminId, UpdateRestockSettingsRequest request, CancellationToken ct)
@@ -439,6 +451,10 @@ public sealed partial class RestockService(
         }
         var wanted = request.Subsidiaries!.Select(s => (s ?? "").Trim().ToUpperInvariant()).Distinct().ToList();
         var unknown = wanted.Where(s => !OvhSubsidiaries.IsKnown(s)).ToList();
+        if (unknown.Contains(""))
+        {
+            return Outcome.Invalid<RestockSettingsDto>("subsidiaries", "Each subsidiary is a code such as FR or CA; an empty or null one is not.");
+        }
         if (unknown.Count > 0)
         {
             return Outcome.Invalid<RestockSettingsDto>("subsidiaries", $"Unknown subsidiaries: {string.Join(", ", unknown)}. Known: {string.Join(", ", OvhSubsidiaries.All)}.");
@@ -505,6 +521,11 @@ public sealed partial class RestockService(
         var subsidiary = (r.Subsidiary ?? "").Trim().ToUpperInvariant();
         if (plan is { Kind: PlanKind.Dedicated })
         {
+            // A dedicated server has one source for every subsidiary: a known one is accepted and has no effect.
+            if (subsidiary.Length > 0 && !OvhSubsidiaries.IsKnown(subsidiary))
+            {
+                errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
+            }
             subsidiary = "";
         }
         else if (subsidiary.Length == 0)
@@ -526,7 +547,15 @@ public sealed partial class RestockService(
             errors[prefix + "options.confirm_polls"] = [$"confirm_polls must be between 1 and {StockRule.MaxConfirmPolls}."];
         }
         var os = (o.Os ?? OvhClient.LinuxTrack).Trim().ToLowerInvariant();
-        if (os is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
+        if (plan is { Kind: PlanKind.Dedicated })
+        {
+            // One track, which subscriptions show as "server"; "linux" is what every subscription defaults to.
+            if (os is not (OvhClient.ServerTrack or OvhClient.LinuxTrack))
+            {
+                errors[prefix + "options.os"] = ["A dedicated server has one track: os is server, or left out."];
+            }
+        }
+        else if (os is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack))
         {
             errors[prefix + "options.os"] = ["os is linux or windows."];
         }
@@ -562,8 +591,9 @@ public sealed partial class RestockService(
         return created.IsOk ? ToDto(created.Value!) : created.As<RestockSubscriptionDto>();
     }
 
+    /// <summary>Whether a stored subscription follows the same plan, subsidiary and OS (a dedicated server's one track reads "server").</summary>
     static bool Same(RestockSubscriptionDto s, RestockSubscriptionOptions o) =>
-        s.PlanCode == o.PlanCode && (s.Subsidiary ?? "") == o.Subsidiary && s.Os == o.Os;
+        s.PlanCode == o.PlanCode && (s.Subsidiary ?? "") == o.Subsidiary && s.Os == (o.Subsidiary.Length == 0 ? OvhClient.ServerTrack : o.Os);
 
     /// <summary>Creates many at once, all or nothing; one matching an existing subscription replaces it; <c>replace</c> drops the rest.</summary>
     public async Task<Outcome<BulkSubscriptionsDto>> SubscribeManyAsync(Guid userId, BulkSubscriptionsRequest request, CancellationToken ct)
