@@ -26,6 +26,9 @@ public sealed class FakeSmtpServer : IAsyncDisposable
     /// <summary>Serve TLS from the first byte (port-465 style) instead of offering STARTTLS.</summary>
     public bool ImplicitTls { get; init; }
 
+    /// <summary>A plain-text server: STARTTLS is neither offered nor accepted.</summary>
+    public bool NoStartTls { get; init; }
+
     public string User { get; set; } = "mailer";
 
     public string Password { get; set; } = "mail-pass-123";
@@ -95,7 +98,11 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                     case "EHLO" or "HELO":
                         await session.WriteAsync(tls
                             ? "250-fake.smtp\r\n250-AUTH PLAIN LOGIN\r\n250-8BITMIME\r\n250 SMTPUTF8"
+                            : NoStartTls ? "250-fake.smtp\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME"
                             : "250-fake.smtp\r\n250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME");
+                        break;
+                    case "STARTTLS" when NoStartTls:
+                        await session.WriteAsync("502 5.5.1 Command not implemented");
                         break;
                     case "STARTTLS":
                         await session.WriteAsync("220 2.0.0 Ready to start TLS");

@@ -57,6 +57,82 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_channel_shows_its_apprise_form_masked_and_edits_keep_what_they_do_not_name()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var created = await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "apprise", url = "discord://111222333444555666/very-secret-token" }, Ct);
+        var shown = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var apprise = shown.GetProperty("apprise_url").GetString()!;
+        apprise.ShouldStartWith("discord://111222333444555666/");
+        apprise.ShouldNotContain("very-secret-token");
+        // The masked Apprise form sent back unchanged keeps the stored configuration, as the masked target does.
+        var id = shown.GetProperty("id").GetGuid();
+        var kept = await (await user.Client.PatchAsJsonAsync($"/api/v1/channels/{id}", new { url = apprise }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        kept.GetProperty("target").GetString().ShouldBe(shown.GetProperty("target").GetString());
+        kept.GetProperty("apprise_url").GetString().ShouldBe(apprise);
+
+        // Case-sensitive values written where a host goes keep their case.
+        var ntfy = await (await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "n", url = "ntfy://VigilAlerts" }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        ntfy.GetProperty("target").GetString().ShouldBe("https://ntfy.sh/VigilAlerts");
+        ntfy.GetProperty("apprise_url").GetString()!.ShouldContain("VigilAlerts");
+
+        // A native webhook stays signed when its settings are replaced without naming the secret.
+        var path = Unique("signed-");
+        var hook = await (await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var secret = hook.GetProperty("signing_secret").GetString()!;
+        var hookId = hook.GetProperty("id").GetGuid();
+        var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{hookId}", new { settings = new { rate_limit = "0" } }, Ct);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+        (await user.Client.PostAsync($"/api/v1/channels/{hookId}/test", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        var timestamp = long.Parse(sent.Header("webhook-timestamp")!, System.Globalization.CultureInfo.InvariantCulture);
+        sent.Header("webhook-signature").ShouldBe(FakeWebhookReceiver.Sign(secret, sent.Header("webhook-id")!, timestamp, sent.BodyText));
+
+        // Null settings and names with control characters are the caller's mistake, named.
+        async Task ShouldNameAsync(HttpResponseMessage response, string field)
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await response.Content.ReadAsStringAsync(Ct));
+            (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
+        }
+        var target = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString();
+        await ShouldNameAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = target, settings = new Dictionary<string, string?> { ["a"] = null } }, Ct), "settings.a");
+        await ShouldNameAsync(await user.Client.PatchAsJsonAsync($"/api/v1/channels/{hookId}", new { settings = new Dictionary<string, string?> { ["a"] = null } }, Ct), "settings.a");
+        await ShouldNameAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = target, settings = new { big = new string('x', 20_000) } }, Ct), "settings.big");
+        await ShouldNameAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "u\u0000x", url = target }, Ct), "name");
+    }
+
+    [Fact]
+    public async Task Kind_patterns_match_with_wildcards_anywhere()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("kinds-");
+        var channel = await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "custom.u?", path + "*", [channel], ct: Ct);
+        await NotificationsHost.SubscribeAsync(user, "custom.*_done", path + "*", [channel], ct: Ct);
+
+        foreach (var kind in new[] { "custom.u1", "custom.job_done", "custom.uvw", "custom.job_started" })
+        {
+            await host.RaiseAsync(new AlertInput(kind, null, path + ":" + kind, Severity.Info, kind, "b", GroupKey: kind), Ct);
+        }
+        await host.FlushAsync(Ct);
+        var titles = fakes.Webhook.Requests.Where(r => r.Path == "/" + path).Select(r => r.BodyText).ToList();
+        titles.Count.ShouldBe(2, string.Join("\n", titles));
+        titles.ShouldContain(t => t.Contains("custom.u1"));
+        titles.ShouldContain(t => t.Contains("custom.job_done"));
+    }
+
+    [Fact]
+    public async Task Events_with_null_fields_are_refused_naming_the_field()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var response = await user.Client.PostAsJsonAsync("/api/v1/events",
+            new { kind = "custom.null_field", subject = "n:1", title = "t", fields = new Dictionary<string, string?> { ["a"] = null } }, Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("fields.a", out _).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task Unknown_schemes_and_private_targets_are_refused_naming_the_field()
     {
         var user = await host.RegisterAsync(ct: Ct);
@@ -235,6 +311,31 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     int Count(string path) => fakes.Webhook.Requests.Count(r => r.Path == "/" + path);
 
     [Fact]
+    public async Task Kinds_raised_together_on_one_subject_are_told_once_per_cooldown()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("together-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path, cooldownSeconds: 3600, ct: Ct);
+
+        // Down, up, down on one subject, raised at once: three kinds, so three groups, claimed by one pass.
+        foreach (var kind in new[] { "ops.down", "ops.up", "ops.down_again" })
+        {
+            await host.RaiseAsync(new AlertInput(kind, null, path, Severity.Warning, kind, "flap"), Ct);
+        }
+        await host.FlushAsync(Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(5));
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(1);
+
+        // The filter by kind reads the event's kind: the cooled-down ones are listed under theirs.
+        user = await host.SignInAsync(user.Username, user.Password, user.Id, user.PersonalWorkspaceId, Ct);
+        var up = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications?kind=ops.up", Ct);
+        up.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("kind").GetString().ShouldBe("ops.up");
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications?kind=ops", Ct)).GetProperty("items").GetArrayLength().ShouldBe(3);
+    }
+
+    [Fact]
     public async Task An_edited_channel_is_sent_to_its_new_target_after_the_old_one_was_used()
     {
         var user = await host.RegisterAsync(ct: Ct);
@@ -409,6 +510,11 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         body.ShouldContain("CPU");
         body.ShouldContain("Memory");
         body.ShouldContain("\"severity\":\"critical\"");
+
+        // Each delivery of the digest is still found under its own event's kind.
+        user = await host.SignInAsync(user.Username, user.Password, user.Id, user.PersonalWorkspaceId, Ct);
+        var cpu = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications?kind=ops.cpu", Ct);
+        cpu.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("status").GetString().ShouldBe("sent");
     }
 
     [Fact]

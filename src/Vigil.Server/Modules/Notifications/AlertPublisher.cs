@@ -111,7 +111,9 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
 
         var subject = alert.SubjectKey.ToLowerInvariant();
         var candidates = await db.Set<Subscription>().AsNoTracking()
-            .Where(s => s.WorkspaceId == alert.WorkspaceId && (s.KindPattern == alert.Kind || EF.Functions.Like(s.KindPattern, "%*")))
+            // The exact kind, or any pattern with a wildcard anywhere (restock.*, custom.*_done, custom.u?); Matches decides.
+            .Where(s => s.WorkspaceId == alert.WorkspaceId
+                        && (s.KindPattern == alert.Kind || EF.Functions.Like(s.KindPattern, "%*%") || EF.Functions.Like(s.KindPattern, "%?%")))
             .Where(s => s.SubjectPrefix == "" || subject.StartsWith(s.SubjectPrefix))
             .ToListAsync(ct);
         var matching = candidates.Where(s => Matches(s.KindPattern, alert.Kind) && Matches(s.SubjectPattern, alert.SubjectKey) && (audience is null || audience(s))).ToList();

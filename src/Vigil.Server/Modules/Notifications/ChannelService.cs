@@ -96,10 +96,19 @@ public sealed class ChannelService(
         }
         var config = codec.Unprotect(channel.Type, channel.ConfigCipher);
         var before = new { channel.Name, Target = channel.MaskedTarget, channel.Enabled };
+        string? generatedSecret = null;
         if (request.Url is not null || request.Settings is not null)
         {
             // Settings shown masked and sent back unchanged keep their stored value.
-            var settings = request.Settings ?? new Dictionary<string, string>(config?.Settings ?? new Dictionary<string, string>());
+            var settings = request.Settings is { } given
+                ? new Dictionary<string, string>(given, StringComparer.Ordinal)
+                : new Dictionary<string, string>(config?.Settings ?? new Dictionary<string, string>());
+            // A native webhook stays signed: new settings that do not name the signing secret keep the stored one.
+            if (channel.Type == ChannelType.Webhook && config?.Setting(WebhookDriver.SecretSetting) is { } storedSecret
+                && !settings.ContainsKey(WebhookDriver.SecretSetting))
+            {
+                settings[WebhookDriver.SecretSetting] = storedSecret;
+            }
             if (config is not null)
             {
                 var masked = codec.MaskedSettings(config);
@@ -111,8 +120,9 @@ public sealed class ChannelService(
                     }
                 }
             }
-            // The masked target sent back unchanged keeps the stored URL, as masked settings do.
-            var url = request.Url is { } given && given != channel.MaskedTarget ? given : config?.Url;
+            // The masked target (or masked Apprise URL) sent back unchanged keeps the stored URL, as masked settings do.
+            var unchanged = request.Url is null || request.Url == channel.MaskedTarget || (config is not null && request.Url == codec.MaskedAppriseUrl(config));
+            var url = unchanged ? config?.Url : request.Url;
             if (url is null)
             {
                 return Outcome.Invalid<ChannelDto>("url", "The stored configuration cannot be read; give the URL again.");
@@ -122,7 +132,7 @@ public sealed class ChannelService(
             {
                 return interpreted.As<ChannelDto>();
             }
-            config = interpreted.Value!;
+            (config, generatedSecret) = Signed(interpreted.Value!);
             channel.ConfigCipher = codec.Protect(config);
             channel.MaskedTarget = codec.Driver(config.Type).Mask(config);
             // A changed target deserves a fresh start.
@@ -141,7 +151,7 @@ public sealed class ChannelService(
         channel.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("notifications.channel.updated", "channel", channel.Id, channel.WorkspaceId, before, new { channel.Name, Target = channel.MaskedTarget, channel.Enabled });
         await db.SaveChangesAsync(ct);
-        return ToDto(channel, config);
+        return ToDto(channel, config) with { SigningSecret = generatedSecret };
     }
 
     public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, CancellationToken ct)
@@ -202,7 +212,7 @@ public sealed class ChannelService(
             GroupKey = "test:" + Guid.NewGuid().ToString("N"),
             Severity = Severity.Info,
             Title = "Vigil test message",
-            Body = $"This is a test of the {channel.Type} channel \"{channel.Name}\". If you can read it, it works.",
+            Body = $"This is a test of the {EnumText.Name(channel.Type)} channel \"{channel.Name}\". If you can read it, it works.",
             OccurredAt = now,
         };
         var row = new OutboxMessage
@@ -246,6 +256,39 @@ public sealed class ChannelService(
 
     const string MaskMark = "••••";
 
+    /// <summary>Most settings a channel holds, and the longest name and value (a template is the longest there is).</summary>
+    const int MaxSettings = 50, MaxSettingName = 64, MaxSettingValue = 10_000;
+
+    /// <summary>What is wrong with a channel's settings, by field; null when nothing is.</summary>
+    static (string Field, string Message)? SettingsProblem(IReadOnlyDictionary<string, string>? settings)
+    {
+        if (settings is null)
+        {
+            return null;
+        }
+        if (settings.Count > MaxSettings)
+        {
+            return ("settings", $"At most {MaxSettings} settings.");
+        }
+        foreach (var (key, value) in settings)
+        {
+            if (key.Length is 0 or > MaxSettingName || key.Any(char.IsControl))
+            {
+                return ("settings", $"Setting names are 1-{MaxSettingName} characters without control characters.");
+            }
+            // JSON null arrives here although the type says otherwise.
+            if (value is null)
+            {
+                return ("settings." + key, "A setting is a string; leave it out rather than null.");
+            }
+            if (value.Length > MaxSettingValue)
+            {
+                return ("settings." + key, $"At most {MaxSettingValue} characters.");
+            }
+        }
+        return null;
+    }
+
     internal async Task<Outcome<ChannelConfig>> InterpretAsync(ChannelType? type, string url, IReadOnlyDictionary<string, string>? settings, CancellationToken ct)
     {
         if (url.Any(char.IsControl) || Uri.UnescapeDataString(url).Any(char.IsControl))
@@ -256,6 +299,10 @@ public sealed class ChannelService(
         if (IsMasked(url) || IsMasked(Uri.UnescapeDataString(url)))
         {
             return Outcome.Invalid<ChannelConfig>("url", "The URL holds a masked value (••••••); give the real secret.");
+        }
+        if (SettingsProblem(settings) is { } settingsProblem)
+        {
+            return Outcome.Invalid<ChannelConfig>(settingsProblem.Field, settingsProblem.Message);
         }
         if (settings?.FirstOrDefault(s => IsMasked(s.Value)) is { Key: { } maskedKey })
         {
@@ -332,7 +379,7 @@ public sealed class ChannelService(
         config ??= codec.Unprotect(c.Type, c.ConfigCipher);
         var settings = config is null ? new Dictionary<string, string>() : codec.MaskedSettings(config);
         return new ChannelDto(c.Id, c.Name, c.Type, c.Scope, c.WorkspaceId, c.MaskedTarget, settings, c.Enabled, c.Health,
-            c.ConsecutiveFailures, c.LastSuccessAt, c.LastFailureAt, c.LastError, c.CreatedAt);
+            c.ConsecutiveFailures, c.LastSuccessAt, c.LastFailureAt, c.LastError, c.CreatedAt, config is null ? null : codec.MaskedAppriseUrl(config));
     }
 
     /// <summary>The system default channel (admins): receives every event.</summary>

@@ -24,7 +24,10 @@ public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clo
         }
         if (!string.IsNullOrWhiteSpace(query.Kind))
         {
-            rows = rows.Where(o => o.GroupKey.StartsWith(query.Kind));
+            // The event's kind, not the row's group key: a digest or a group puts other words there.
+            var kind = query.Kind.Trim().TrimEnd('*');
+            var events = db.Set<AlertEvent>();
+            rows = rows.Where(o => events.Any(e => e.Id == o.EventId && e.Kind.StartsWith(kind)));
         }
         if (query.Since is { } since)
         {

@@ -20,12 +20,15 @@ public sealed record ChannelDto(
     DateTime? LastFailureAt,
     string? LastError,
     DateTime CreatedAt,
+    // The same channel as an Apprise URL, secrets masked (null where it cannot be shown safely). Sent back unchanged
+    // in a PATCH, like the masked target, it keeps the stored configuration.
+    string? AppriseUrl = null,
     // Shown once, when Vigil generated a webhook signing secret for a new channel.
     string? SigningSecret = null);
 
 public sealed record CreateChannelRequest : IValidatableRequest
 {
-    [Required, StringLength(100, MinimumLength = 1)]
+    [Required, StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 
     /// <summary>discord, slack, teams, telegram, ntfy, gotify, pushover, webhook, email, sms_twilio, sms_solapi; inferred from an Apprise URL when absent.</summary>
@@ -44,7 +47,7 @@ public sealed record CreateChannelRequest : IValidatableRequest
 
 public sealed record UpdateChannelRequest : IValidatableRequest
 {
-    [StringLength(100, MinimumLength = 1)]
+    [StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 
     [StringLength(2048, MinimumLength = 1)]
@@ -100,7 +103,7 @@ public sealed class DeliveryQuery : IValidatableRequest, IValidatableObject
     [FromQuery(Name = "channel_id")]
     public Guid? ChannelId { get; set; }
 
-    /// <summary>Event kind prefix, e.g. <c>restock</c>.</summary>
+    /// <summary>The event's kind, or its beginning: <c>restock.back_in_stock</c>, <c>restock</c> or <c>restock.*</c>.</summary>
     [FromQuery(Name = "kind")]
     public string? Kind { get; set; }
 

@@ -62,11 +62,20 @@ public static class NotificationsEndpoints
     static async Task<Results<Ok<DeliveryResultDto>, ValidationProblem, ProblemHttpResult>> TestChannel(Guid id, ChannelService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.TestAsync(Me(user), id, ct)).ToHttp();
 
-    static async Task<Results<Accepted<RaisedEventDto>, ProblemHttpResult>> RaiseEvent(RaiseEventRequest request, AlertPublisher publisher, ICurrentWorkspace workspace, CancellationToken ct)
+    static async Task<Results<Accepted<RaisedEventDto>, ValidationProblem, ProblemHttpResult>> RaiseEvent(RaiseEventRequest request, AlertPublisher publisher, ICurrentWorkspace workspace,
+        CancellationToken ct)
     {
         if (workspace.Role < WorkspaceRole.Member)
         {
             return TypedResults.Problem("Viewers cannot raise events.", statusCode: 403, title: "Forbidden");
+        }
+        // JSON null arrives although the type says string; every channel renders fields as text.
+        if (request.Fields?.FirstOrDefault(f => f.Value is null || f.Key.Length == 0) is { Key: { } bad })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [bad.Length == 0 ? "fields" : "fields." + bad] = ["Each field has a name and a string value (not null)."],
+            });
         }
         var alert = await publisher.PublishAsync(new AlertInput(request.Kind!, workspace.Id, request.Subject!, request.Severity ?? Channels.Severity.Info,
             request.Title!, request.Body ?? "", request.Fields, request.Link, request.DedupKey, request.GroupKey), ct);

@@ -230,17 +230,21 @@ public sealed partial class OutboxDelivery(
         }
 
         var pending = new List<(DeliveryChannel Channel, ChannelConfig Config, List<OutboxMessage> Rows)>();
+        // Pairs under cooldown that an earlier message of this pass goes out with: a later message (another kind on
+        // the same subject: "down", then "up") waits until that send is recorded, then cools down, or goes if it failed.
+        var sendingNow = new HashSet<(Guid, string)>();
         foreach (var (channel, config, rows) in usable)
         {
             var sendable = new List<OutboxMessage>();
             foreach (var row in rows)
             {
+                var pair = (row.ChannelId, row.SubjectKey);
                 var cooling = cooldowns.TryGetValue(row.Id, out var cooldown);
-                if (cooling && lastSent.TryGetValue((row.ChannelId, row.SubjectKey), out var at) && at > now - cooldown)
+                if (cooling && lastSent.TryGetValue(pair, out var at) && at > now - cooldown)
                 {
                     settled.TryWrite(new Finished([row], OutboxStatus.Dropped, "cooldown", null));
                 }
-                else if (cooling && !TryHold((row.ChannelId, row.SubjectKey), held))
+                else if (cooling && (sendingNow.Contains(pair) || !TryHold(pair, held)))
                 {
                     settled.TryWrite(new Released([row], now + InFlightWait));
                 }
@@ -252,6 +256,7 @@ public sealed partial class OutboxDelivery(
             if (sendable.Count > 0)
             {
                 pending.Add((channel, config, sendable));
+                sendingNow.UnionWith(sendable.Where(r => cooldowns.ContainsKey(r.Id)).Select(r => (r.ChannelId, r.SubjectKey)));
             }
         }
 

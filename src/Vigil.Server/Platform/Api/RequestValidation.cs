@@ -60,3 +60,14 @@ public sealed class RequestValidationFilter : IEndpointFilter
 
 /// <summary>Marks a request body for <see cref="RequestValidationFilter"/>.</summary>
 public interface IValidatableRequest;
+
+/// <summary>Text shown as one line (a name): no control characters, line breaks or NUL included.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SingleLineAttribute : ValidationAttribute
+{
+    public SingleLineAttribute() : base("The {0} field cannot hold control characters or line breaks.")
+    {
+    }
+
+    public override bool IsValid(object? value) => value is not string text || !text.Any(char.IsControl);
+}

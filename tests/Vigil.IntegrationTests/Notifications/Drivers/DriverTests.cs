@@ -243,6 +243,8 @@ public sealed class NtfyDriverTests : IAsyncLifetime
     public void Apprise_forms_parse_and_round_trip()
     {
         _driver.Parse("ntfy://vigil-alerts", new Dictionary<string, string>()).Url.ShouldBe("https://ntfy.sh/vigil-alerts");
+        // Topics are case-sensitive, also where the Apprise form puts them in the host's place.
+        _driver.Parse("ntfy://VigilAlerts", new Dictionary<string, string>()).Url.ShouldBe("https://ntfy.sh/VigilAlerts");
         var config = _driver.Parse("ntfys://bob:pw@ntfy.example.com/ops?priority=high&tags=warning,disk", new Dictionary<string, string>());
         config.Url.ShouldBe("https://ntfy.example.com/ops");
         config.Setting("password").ShouldBe("pw");
@@ -432,6 +434,8 @@ public sealed class PushoverDriverTests : IAsyncLifetime
     {
         var config = _driver.Parse("pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi/phone?priority=1&sound=siren", new Dictionary<string, string>());
         config.Setting("device").ShouldBe("phone");
+        config.Setting("token").ShouldBe("azGDORePK8gMaC0QOYAMyEEuzJnyUi", "the app token keeps its case, though written where a host goes");
+        config.Setting("user").ShouldBe("uQiRzpo4DXghDmr9QzzfQu27cmVRsG");
         _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("uQiRzpo4");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
@@ -601,6 +605,24 @@ public sealed class EmailDriverTests : IAsyncLifetime
         var wrong = await _driver.SendAsync(Config(_smtp, password: "nope"), Message(), Ct);
         wrong.Outcome.ShouldBe(DeliveryOutcome.Failed);
         wrong.Error!.ShouldContain("authentication");
+    }
+
+    [Fact]
+    public async Task A_server_without_starttls_fails_a_starttls_channel_for_good_and_serves_an_opportunistic_one()
+    {
+        await using var plain = new FakeSmtpServer { NoStartTls = true };
+        await plain.StartAsync();
+        var required = _driver.Parse($"smtp://{plain.User}:{plain.Password}@127.0.0.1:{plain.Port}?mode=starttls&verify=no",
+            new Dictionary<string, string> { ["to"] = "a@example.com", ["from"] = "b@example.com" });
+        var result = await _driver.SendAsync(required, Message(), Ct);
+        result.Outcome.ShouldBe(DeliveryOutcome.Failed, "a setting to change, not a moment to wait");
+        result.Error!.ShouldContain("STARTTLS");
+        plain.Messages.ShouldBeEmpty();
+
+        var opportunistic = _driver.Parse($"smtp://{plain.User}:{plain.Password}@127.0.0.1:{plain.Port}?mode=insecure",
+            new Dictionary<string, string> { ["to"] = "a@example.com", ["from"] = "b@example.com" });
+        (await _driver.SendAsync(opportunistic, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        plain.Messages.Count.ShouldBe(1);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Vigil.Server.Modules.Notifications.Channels;
 /// Turns what users type into channel configurations (inferring the type from an Apprise scheme or a service's own
 /// URL), and stores them encrypted. The only place a channel's secrets are decrypted.
 /// </summary>
-public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDriver> drivers)
+public sealed partial class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDriver> drivers)
 {
     readonly Dictionary<ChannelType, ChannelDriver> _byType = drivers.ToDictionary(d => d.Type);
 
@@ -67,6 +67,43 @@ public sealed class ChannelCodec(SecretProtector secrets, IEnumerable<ChannelDri
         var secret = Driver(config.Type).SecretSettings;
         return config.Settings.ToDictionary(kv => kv.Key, kv => secret.Contains(kv.Key) ? SecretProtector.Mask(kv.Value) : kv.Value);
     }
+
+    /// <summary>
+    /// The channel as an Apprise URL with its secrets masked, or null when that cannot be shown safely. Secret are the
+    /// values of the driver's secret settings and whatever part of the target URL its masked form hides; each segment
+    /// of the Apprise URL (between <c>/ ? &amp; = : @ #</c>) equal to one of them is masked.
+    /// </summary>
+    public string? MaskedAppriseUrl(ChannelConfig config)
+    {
+        var driver = Driver(config.Type);
+        string apprise;
+        try
+        {
+            apprise = driver.ToAppriseUrl(config);
+        }
+        catch (Exception e) when (e is ChannelConfigException or FormatException or ArgumentException or InvalidOperationException)
+        {
+            return null;
+        }
+        var shown = Segments(driver.Mask(config)).ToHashSet(StringComparer.Ordinal);
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        if (Uri.TryCreate(config.Url, UriKind.Absolute, out var target))
+        {
+            secrets.UnionWith(Segments(target.UserInfo + "/" + target.PathAndQuery + target.Fragment).Where(s => !shown.Contains(s)));
+        }
+        secrets.UnionWith(driver.SecretSettings.Select(config.Setting).OfType<string>().Where(v => v.Length > 0));
+        secrets.UnionWith(secrets.Select(Uri.EscapeDataString).ToList());
+        var masked = SegmentOrDelimiter().Replace(apprise, m => secrets.Contains(m.Value) || secrets.Contains(Uri.UnescapeDataString(m.Value)) ? "••••••" : m.Value);
+        // A secret that is not a whole segment (part of a longer one) would still show: then show nothing.
+        return secrets.Any(s => s.Length >= 4 && masked.Contains(s, StringComparison.Ordinal)) ? null : masked;
+    }
+
+    static IEnumerable<string> Segments(string text) => SegmentOrDelimiter().Matches(text).Select(m => m.Value).Where(v => v.Length > 0 && !Delimiters.Contains(v[0]));
+
+    const string Delimiters = "/?&=:@#";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[^/?&=:@#]+|[/?&=:@#]")]
+    private static partial System.Text.RegularExpressions.Regex SegmentOrDelimiter();
 
     sealed record Stored(string Url, Dictionary<string, string> Settings);
 }

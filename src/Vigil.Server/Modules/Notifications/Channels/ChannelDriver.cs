@@ -223,6 +223,30 @@ public abstract class ChannelDriver
 
     protected static string Escape(string value) => Uri.EscapeDataString(value);
 
+    /// <summary>
+    /// The host part as it was written. <see cref="Uri.Host"/> lower-cases it, and Apprise forms put case-sensitive
+    /// values there (a Pushover app token, an ntfy topic). Falls back to <see cref="Uri.Host"/> when the written form
+    /// is not the same name in another case (escapes, international names).
+    /// </summary>
+    protected static string HostAsWritten(Uri uri)
+    {
+        var text = uri.OriginalString;
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return uri.Host;
+        }
+        start += 3;
+        var end = text.IndexOfAny(['/', '?', '#'], start);
+        var authority = end < 0 ? text[start..] : text[start..end];
+        var host = authority[(authority.LastIndexOf('@') + 1)..];
+        if (!host.StartsWith('[') && host.LastIndexOf(':') is var colon and >= 0)
+        {
+            host = host[..colon];
+        }
+        return string.Equals(host, uri.Host, StringComparison.OrdinalIgnoreCase) ? host : uri.Host;
+    }
+
     /// <summary>A top-level property of a JSON answer as text, or null when the answer is not JSON or lacks it.</summary>
     protected static string? ReadJson(string body, string property)
     {

@@ -194,6 +194,11 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         {
             return SendResult.Transient("SMTP protocol error: " + e.Message);
         }
+        catch (NotSupportedException e)
+        {
+            // The server lacks what the settings require (STARTTLS, authentication): a setting to change, not a moment to wait.
+            return SendResult.Permanent("The mail server does not support what this channel needs: " + e.Message);
+        }
         catch (ServiceNotConnectedException e)
         {
             return SendResult.Transient(e.Message);

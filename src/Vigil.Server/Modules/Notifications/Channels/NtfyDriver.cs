@@ -40,7 +40,7 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
             {
                 // ntfy://{topic}: the public server.
                 baseUrl = "https://ntfy.sh";
-                topic = uri.Host;
+                topic = HostAsWritten(uri); // topics are case-sensitive
             }
             else
             {

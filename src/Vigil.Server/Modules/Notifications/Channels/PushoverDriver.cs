@@ -39,7 +39,7 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
                 throw new ChannelConfigException("url", "Write it as pover://{user_key}@{app_token}.");
             }
             merged["user"] = Uri.UnescapeDataString(uri.UserInfo);
-            merged["token"] = uri.Host;
+            merged["token"] = HostAsWritten(uri); // tokens are case-sensitive
             var devices = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
             if (devices.Length > 0)
             {
