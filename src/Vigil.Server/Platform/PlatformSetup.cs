@@ -104,6 +104,14 @@ public static class PlatformSetup
         {
             c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
             c.ProblemDetails.Extensions.Remove("exception");
+            // A body of the wrong media type is answered by the framework without an exception: name the body, as
+            // every other problem names its field.
+            if (c.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && c.ProblemDetails is not HttpValidationProblemDetails
+                && !c.ProblemDetails.Extensions.ContainsKey("errors"))
+            {
+                c.ProblemDetails.Detail ??= "Send the body as application/json.";
+                c.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["body"] = [c.ProblemDetails.Detail] };
+            }
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.WebHost.ConfigureKestrel(k =>

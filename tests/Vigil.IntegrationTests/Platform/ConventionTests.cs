@@ -250,6 +250,18 @@ public abstract class ConventionTests(VigilHost host)
                 problem.GetProperty("errors").EnumerateObject().ShouldNotBeEmpty($"{method} {path}: {text}");
                 text.ShouldNotContain("Implicit body", Case.Sensitive, $"{method} {path}");
             }
+            // The wrong kind of body: 415, about the body.
+            using var plain = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "text/plain") };
+            var refused = await user.Client.SendAsync(plain, Ct);
+            var refusal = await refused.Content.ReadAsStringAsync(Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType, $"{method} {path}: {refusal}");
+            (JsonDocument.Parse(refusal).RootElement.TryGetProperty("errors", out var refusalErrors) && refusalErrors.TryGetProperty("body", out _)).ShouldBeTrue($"{method} {path}: {refusal}");
+            // JSON cut short is about the body, not about the field it broke off at.
+            using var cut = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{\"name\":", Encoding.UTF8, "application/json") };
+            var broken = await user.Client.SendAsync(cut, Ct);
+            var brokenText = await broken.Content.ReadAsStringAsync(Ct);
+            broken.StatusCode.ShouldBe(HttpStatusCode.BadRequest, brokenText);
+            (JsonDocument.Parse(brokenText).RootElement.TryGetProperty("errors", out var brokenErrors) && brokenErrors.TryGetProperty("body", out _)).ShouldBeTrue($"{method} {path}: {brokenText}");
         }
         foreach (var (query, field) in new[] { ("/api/v1/notifications?limit=abc", "limit"), ("/api/v1/notifications?channel_id=notaguid", "channel_id"),
             ("/api/v1/notifications?since=garbage", "since"), ("/api/v1/channels?offset=abc", "offset"), ("/api/v1/channels?limit=99999999999", "limit") })

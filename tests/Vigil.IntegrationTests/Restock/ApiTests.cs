@@ -266,7 +266,15 @@ public abstract class ApiTests(RestockHost host)
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/timeline/x?days=1000", Ct), "days");
         (await anonymous.GetAsync("/api/v1/restock/status/timeline/no-such-plan", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/status/timeline/x?subsidiary=ZZ", Ct), "subsidiary");
-        (await anonymous.GetAsync("/api/v1/restock/datacenters", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var datacenters = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/restock/datacenters", Ct);
+        var total = datacenters.GetProperty("items").GetArrayLength();
+        var first = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/restock/datacenters?limit=2", Ct);
+        first.GetProperty("items").GetArrayLength().ShouldBe(2);
+        var rest = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/datacenters?limit=500&cursor={first.GetProperty("next_cursor").GetString()}", Ct);
+        rest.GetProperty("items").GetArrayLength().ShouldBe(total - 2);
+        rest.GetProperty("next_cursor").ValueKind.ShouldBe(JsonValueKind.Null);
+        await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/datacenters?limit=abc", Ct), "limit");
+        await ShouldNameFieldAsync(await anonymous.GetAsync("/api/v1/restock/datacenters?cursor=zzz", Ct), "cursor");
         (await anonymous.GetAsync("/api/v1/restock/settings", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 

@@ -40,7 +40,8 @@ public static class RestockEndpoints
         open.MapGet("/pricing/{planCode}", Pricing).WithSummary("A plan's prices per subsidiary and currency, from OVH's public catalog")
             .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity). Amounts are decimals in the currency.")
             .ProducesProblem(404);
-        open.MapGet("/datacenters", Datacenters).WithSummary("Datacenters: name, region code, city, country and flag");
+        open.MapGet("/datacenters", Datacenters).WithSummary("Datacenters: name, region code, city, country and flag")
+            .WithDescription("A short reference list, whole unless limit, cursor or offset asks for a page.");
 
         restock.MapGet("/notifications", Alerts).WithSummary("What the restock watch announced (back in stock, out of stock), newest first; paged");
 
@@ -101,7 +102,12 @@ public static class RestockEndpoints
     static async Task<Results<Ok<PricingDto>, ValidationProblem, ProblemHttpResult>> Pricing(string planCode, RestockService service, CancellationToken ct) =>
         (await service.PricingAsync(planCode, ct)).ToHttp();
 
-    static async Task<Ok<Page<DatacenterDto>>> Datacenters(RestockService service, CancellationToken ct) => TypedResults.Ok(await service.DatacentersAsync(ct));
+    static async Task<Ok<Page<DatacenterDto>>> Datacenters([AsParameters] PageQuery page, RestockService service, CancellationToken ct)
+    {
+        var all = await service.DatacentersAsync(ct);
+        // A short reference list: whole unless a page is asked for.
+        return TypedResults.Ok(page.Limit is null && page.Cursor is null && page.Offset is null ? all : all.Items.ToPage(page));
+    }
 
     static async Task<Results<Ok<Page<RestockAlertDto>>, ValidationProblem>> Alerts([AsParameters] AlertQuery query, [AsParameters] PageQuery page, RestockService service,
         CancellationToken ct)

@@ -90,6 +90,15 @@ public static class PageExtensions
         return new Page<T>(rows, next);
     }
 
+    /// <summary>One page of a list already in memory (a short reference list), with the same cursors as <see cref="ToPageAsync{T}"/>.</summary>
+    public static Page<T> ToPage<T>(this IReadOnlyList<T> ordered, PageQuery page)
+    {
+        var skip = Math.Min(page.Skip, ordered.Count);
+        var take = page.Take;
+        var rows = ordered.Skip(skip).Take(take).ToList();
+        return new Page<T>(rows, skip + take < ordered.Count ? PageQuery.EncodeCursor(skip + take) : null);
+    }
+
     public static Page<TOut> Map<TIn, TOut>(this Page<TIn> page, Func<TIn, TOut> map) =>
         new(page.Items.Select(map).ToList(), page.NextCursor);
 }

@@ -63,21 +63,22 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = message,
             };
         }
+        if (status is 413 or 415)
+        {
+            // About the body as a whole: named as the field "body", as a missing body is.
+            var detail = status == 413 ? "The request body is too large." : "Send the body as application/json.";
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [detail] })
+            {
+                Status = status,
+                Title = status == 413 ? "Payload Too Large" : "Unsupported Media Type",
+                Detail = detail,
+            };
+        }
         return new ProblemDetails
         {
             Status = status,
-            Title = status switch
-            {
-                413 => "Payload Too Large",
-                415 => "Unsupported Media Type",
-                _ => "Bad Request",
-            },
-            Detail = status switch
-            {
-                413 => "The request body is too large.",
-                415 => "Send the body as application/json.",
-                _ => SafeBindingMessage(bad.Message),
-            },
+            Title = "Bad Request",
+            Detail = SafeBindingMessage(bad.Message),
         };
     }
 
@@ -120,9 +121,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     static HttpValidationProblemDetails JsonProblem(JsonException json)
     {
-        // "$.user.email" → "user.email"; "$" (a body that is not JSON at all) → "body".
-        var field = json.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
-        var message = json.Path is not { Length: > 1 } ? "The request body is not valid JSON."
+        // "$.user.email" → "user.email"; "$" (a body that is not JSON at all) → "body". Broken JSON (the reader's own
+        // error, e.g. a body cut short after "plan_code":) is about the body, wherever the reader stopped.
+        var broken = json.InnerException?.GetType().Name == "JsonReaderException";
+        var field = json.Path is { Length: > 1 } path && !broken ? path.TrimStart('$', '.') : "body";
+        var message = broken && json.Path is { Length: > 1 } at ? $"The request body is not valid JSON (it breaks off at {at.TrimStart('$', '.')})."
+            : field == "body" ? "The request body is not valid JSON."
             : json.Message.StartsWith("Duplicate", StringComparison.Ordinal) ? $"{field} is given more than once."
             : $"The value of {field} is not valid for its type.";
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })

@@ -116,9 +116,9 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {
-        var html = "<b>" + WebUtility.HtmlEncode(message.Title) + "</b>\n" + WebUtility.HtmlEncode(message.Text)
-            + string.Concat(message.Fields.Select(f => "\n<b>" + WebUtility.HtmlEncode(f.Name) + ":</b> " + WebUtility.HtmlEncode(f.Value)))
-            + (message.Link is { } link ? "\n<a href=\"" + WebUtility.HtmlEncode(link) + "\">Open</a>" : "");
+        var html = "<b>" + Html(message.Title) + "</b>\n" + Html(message.Text)
+            + string.Concat(message.Fields.Select(f => "\n<b>" + Html(f.Name) + ":</b> " + Html(f.Value)))
+            + (message.Link is { } link ? "\n<a href=\"" + Html(link) + "\">Open</a>" : "");
         var plainOnly = config.Setting("format") == "text";
         SendResult last = SendResult.Sent(200);
         foreach (var chat in (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -146,6 +146,14 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         }
         return last;
     }
+
+    /// <summary>
+    /// Text for Telegram's HTML mode: only what its parser reads as markup is escaped (<c>&amp; &lt; &gt; &quot;</c>).
+    /// Everything else goes as itself, so accented or non-Latin text does not spend the 4,096-character limit on
+    /// numeric entities as a general-purpose HTML encoder's would.
+    /// </summary>
+    static string Html(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal);
 
     async Task<SendResult> SendToChatAsync(ChannelConfig config, string chat, string text, string? parseMode, CancellationToken ct, bool migrated = false)
     {
