@@ -81,6 +81,9 @@ public sealed class NotificationsUiTests(VigilServer server, Browser browser)
         await Expect(row.GetByTestId("channel-type")).ToHaveTextAsync("webhook");
         await Expect(row.GetByTestId("channel-scope")).ToHaveTextAsync("user");
         await Expect(row.GetByTestId("channel-health")).ToHaveTextAsync("unknown");
+        // Shown back in the form it was entered in too, its path masked.
+        await Expect(row.GetByTestId("channel-apprise")).ToContainTextAsync($"json://127.0.0.1:{receiver.BaseAddress.Port}/");
+        await Expect(row.GetByTestId("channel-apprise")).Not.ToContainTextAsync("hook");
         // Apprise-format webhooks are not signed, so no secret is made for them.
         await Expect(page.GetByTestId("channel-secret")).ToHaveCountAsync(0);
     }
