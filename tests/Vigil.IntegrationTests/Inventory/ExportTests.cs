@@ -88,6 +88,7 @@ public abstract class ExportTests(VigilHost host)
         {
             row[3].ShouldBe("Cable, \"USB-C\"\n2 m");
             row[4].ShouldBe("issue");
+            row[5].ShouldBe("-1", "numbers are numbers: a negative delta is not escaped into text");
             row[9].ShouldNotStartWith(note[..1], customMessage: "a formula-looking cell must not start with its trigger character");
             row[9].ShouldEndWith(note);
             DateTime.TryParseExact(row[1], "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _).ShouldBeTrue(row[1]);
@@ -109,6 +110,11 @@ public abstract class ExportTests(VigilHost host)
         var audit = Parse(await DownloadAsync(user, await ExportAsync(user, new { kind = "audit" })));
         audit[0][4].ShouldBe("action");
         audit.Skip(1).Select(r => r[4]).ShouldContain("inventory.item.created");
+        // Only what concerns one item.
+        var aboutToner = Parse(await DownloadAsync(user, await ExportAsync(user, new { kind = "audit", filters = new { item_id = low } })));
+        aboutToner.Skip(1).ShouldNotBeEmpty();
+        aboutToner.Skip(1).ShouldAllBe(r => r[6] == low.ToString());
+        audit.Count.ShouldBeGreaterThan(aboutToner.Count);
     }
 
     [Fact]

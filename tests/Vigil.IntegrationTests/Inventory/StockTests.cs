@@ -159,6 +159,123 @@ public abstract class StockTests(VigilHost host)
     }
 
     [Fact]
+    public async Task A_transfer_moves_what_it_says_and_the_history_tells_the_truth()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        async Task<Guid> DepartmentAsync(string name)
+        {
+            var r = await user.Client.PostAsJsonAsync("/api/v1/inventory/departments", new { name }, Ct);
+            r.StatusCode.ShouldBe(HttpStatusCode.Created, await r.Content.ReadAsStringAsync(Ct));
+            return (await r.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        }
+        var it = await DepartmentAsync("IT");
+        var facilities = await DepartmentAsync("Facilities");
+        var created = await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "tape", quantity = 10, threshold = 2, department_id = it }, Ct);
+        var tape = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        // Part of it: 3 go to Facilities' own stock of tape, 7 stay in IT.
+        var part = await (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{tape}/transfer", new { quantity = 3, department_id = facilities }, Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        part.GetProperty("quantity").GetInt32().ShouldBe(7);
+        part.GetProperty("item").GetProperty("department_id").GetGuid().ShouldBe(it);
+        var (outgoing, incoming) = (part.GetProperty("movement"), part.GetProperty("counterpart"));
+        (outgoing.GetProperty("delta").GetInt32(), outgoing.GetProperty("quantity_after").GetInt32()).ShouldBe((-3, 7));
+        (incoming.GetProperty("delta").GetInt32(), incoming.GetProperty("quantity_after").GetInt32()).ShouldBe((3, 3));
+        incoming.GetProperty("correlation_id").GetGuid().ShouldBe(outgoing.GetProperty("correlation_id").GetGuid());
+        var there = incoming.GetProperty("item_id").GetGuid();
+        var split = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{there}", Ct);
+        (split.GetProperty("name").GetString(), split.GetProperty("quantity").GetInt32(), split.GetProperty("department_id").GetGuid()).ShouldBe(("tape (Facilities)", 3, facilities));
+        // A second part tops the same stock up.
+        var more = await (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{tape}/transfer", new { quantity = 2, department_id = facilities }, Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        more.GetProperty("counterpart").GetProperty("item_id").GetGuid().ShouldBe(there);
+        more.GetProperty("counterpart").GetProperty("quantity_after").GetInt32().ShouldBe(5);
+
+        // All of it: the item itself moves, out of IT to nothing and into Facilities whole.
+        var lamp = await AddItemAsync(user, "lamp", 4);
+        var whole = await (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{lamp}/transfer", new { quantity = 4, department_id = it }, Ct))
+            .Content.ReadFromJsonAsync<JsonElement>(Ct);
+        whole.GetProperty("item").GetProperty("department_id").GetGuid().ShouldBe(it);
+        (whole.GetProperty("movement").GetProperty("delta").GetInt32(), whole.GetProperty("movement").GetProperty("quantity_after").GetInt32()).ShouldBe((-4, 0));
+        (whole.GetProperty("counterpart").GetProperty("delta").GetInt32(), whole.GetProperty("counterpart").GetProperty("quantity_after").GetInt32()).ShouldBe((4, 4));
+
+        // Every item's movements add up to its stock.
+        foreach (var id in (Guid[])[tape, there, lamp])
+        {
+            var item = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}", Ct);
+            var moves = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}/movements", Ct);
+            moves.GetProperty("items").EnumerateArray().Sum(m => m.GetProperty("delta").GetInt32()).ShouldBe(item.GetProperty("quantity").GetInt32());
+        }
+        // A department change is a transfer, and stock changes only through moves.
+        var patched = await user.Client.PatchAsJsonAsync($"/api/v1/inventory/items/{lamp}", new { department_id = facilities }, Ct);
+        patched.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await patched.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("department_id", out _).ShouldBeTrue();
+        (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/items/{lamp}", new { quantity = 99 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Departments_and_categories_keep_what_an_edit_leaves_out_and_let_go_of_archived_items()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var department = await (await user.Client.PostAsJsonAsync("/api/v1/inventory/departments", new { name = "IT", minimum_override = 3 }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var it = department.GetProperty("id").GetGuid();
+        var renamed = await (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/departments/{it}", new { name = "IT dept" }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        (renamed.GetProperty("name").GetString(), renamed.GetProperty("minimum_override").GetInt32()).ShouldBe(("IT dept", 3));
+        var cleared = await (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/departments/{it}", new { minimum_override = (int?)null }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        (cleared.GetProperty("name").GetString(), cleared.GetProperty("minimum_override").ValueKind).ShouldBe(("IT dept", JsonValueKind.Null));
+        (await user.Client.PostAsJsonAsync("/api/v1/inventory/departments", new { name = "it DEPT" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+
+        var audio = (await (await user.Client.PostAsJsonAsync("/api/v1/inventory/categories", new { name = "Audio" }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var headsets = (await (await user.Client.PostAsJsonAsync("/api/v1/inventory/categories", new { name = "Headsets", parent_id = audio }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var moved = await (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/categories/{headsets}", new { name = "Wireless" }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        (moved.GetProperty("name").GetString(), moved.GetProperty("parent_id").GetGuid()).ShouldBe(("Wireless", audio));
+
+        // Archived items cannot move, so they do not keep a department or category from going.
+        var old = await (await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "old", quantity = 0, department_id = it, category_id = headsets }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var oldId = old.GetProperty("id").GetGuid();
+        (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{it}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await user.Client.DeleteAsync($"/api/v1/inventory/items/{oldId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{it}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await user.Client.DeleteAsync($"/api/v1/inventory/categories/{headsets}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{oldId}/movements", Ct)).GetProperty("items").GetArrayLength().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Stock_never_grows_past_what_a_quantity_holds_and_a_failed_key_is_not_stuck()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var big = await AddItemAsync(user, "big", 1_000_000_000);
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{big}/restock", new { quantity = 1_000_000_000 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var over = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/items/{big}/restock") { Content = JsonContent.Create(new { quantity = 1_000_000_000 }) };
+        over.Headers.Add("Idempotency-Key", "overflow");
+        var refused = await user.Client.SendAsync(over, Ct);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Conflict, await refused.Content.ReadAsStringAsync(Ct));
+        (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("available").GetInt32().ShouldBe(2_000_000_000);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{big}", Ct)).GetProperty("quantity").GetInt32().ShouldBe(2_000_000_000);
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_are_each_callers_own()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var viewer = await host.RegisterAsync(ct: Ct);
+        await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = viewer.Id, role = "viewer" }, Ct);
+        var id = await AddItemAsync(owner, "pens", 10);
+        async Task<HttpResponseMessage> IssueAsync(TestUser who, string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/items/{id}/issue") { Content = JsonContent.Create(new { quantity = 2 }) };
+            request.Headers.Add("Idempotency-Key", key);
+            request.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
+            return await who.Client.SendAsync(request, Ct);
+        }
+        (await IssueAsync(owner, "k1")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await IssueAsync(viewer, "k1")).StatusCode.ShouldBe(HttpStatusCode.Forbidden, "the owner's answer is not the viewer's");
+        (await IssueAsync(viewer, "k2")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await IssueAsync(owner, "k2")).StatusCode.ShouldBe(HttpStatusCode.OK, "the viewer's refusal is not the owner's");
+        (await owner.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}", Ct)).GetProperty("quantity").GetInt32().ShouldBe(6);
+    }
+
+    [Fact]
     public async Task Stock_takes_adjust_to_the_counted_quantity_with_a_reason()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -23,12 +23,15 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         {
             return ManagersOnly<DepartmentDto>();
         }
-        var name = request.Name!.Trim();
-        if (await db.Set<Department>().AnyAsync(d => d.Name == name && d.Id != id, ct))
+        if (id is null && string.IsNullOrWhiteSpace(request.Name))
         {
-            return Outcome.Conflict<DepartmentDto>($"A department named '{name}' already exists.");
+            return Outcome.Invalid<DepartmentDto>("name", "The name field is required.");
         }
-        Department? department;
+        if (request.Name is { } given && given.Trim().Length == 0)
+        {
+            return Outcome.Invalid<DepartmentDto>("name", "The name cannot be blank.");
+        }
+        Department? department = null;
         if (id is { } existing)
         {
             department = await db.Set<Department>().SingleOrDefaultAsync(d => d.Id == existing, ct);
@@ -37,14 +40,23 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
                 return Outcome.Missing<DepartmentDto>("No such department.");
             }
         }
-        else
+        var name = request.Name?.Trim() ?? department!.Name; // a new department has a name (checked above)
+        // Names are compared without regard to case, as item names are (a workspace has a handful of departments).
+        if ((await db.Set<Department>().Where(d => d.Id != id).Select(d => d.Name).ToListAsync(ct)).Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Outcome.Conflict<DepartmentDto>($"A department named '{name}' already exists.");
+        }
+        if (department is null)
         {
             department = new Department { WorkspaceId = workspace.Id, Name = name, CreatedAt = clock.GetUtcNow().UtcDateTime };
             db.Set<Department>().Add(department);
         }
         var before = id is null ? null : new { department.Name, department.MinimumOverride };
         department.Name = name;
-        department.MinimumOverride = request.MinimumOverride;
+        if (id is null || request.MinimumOverrideGiven)
+        {
+            department.MinimumOverride = request.MinimumOverride;
+        }
         audit.Record(id is null ? "inventory.department.created" : "inventory.department.updated", "inventory_department", department.Id, workspace.Id, before, new { department.Name, department.MinimumOverride });
         // A new minimum may start or end low-stock episodes for the department's items.
         var affected = id is null ? [] : await db.Set<InventoryItem>().Where(i => i.DepartmentId == id && !i.Archived).Select(i => i.Id).ToListAsync(ct);
@@ -63,13 +75,17 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         {
             return Outcome.Missing<bool>("No such department.");
         }
-        if (await db.Set<InventoryItem>().AnyAsync(i => i.DepartmentId == id, ct))
+        if (await db.Set<InventoryItem>().AnyAsync(i => i.DepartmentId == id && !i.Archived, ct))
         {
             return Outcome.Conflict<bool>("The department still holds items; transfer them first.");
         }
+        // Archived items cannot move; they let go of the department (their movements still name it).
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<InventoryItem>().Where(i => i.DepartmentId == id && i.Archived).ExecuteUpdateAsync(u => u.SetProperty(i => i.DepartmentId, (Guid?)null), ct);
         db.Set<Department>().Remove(department);
         audit.Record("inventory.department.deleted", "inventory_department", id, workspace.Id, before: new { department.Name });
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return true;
     }
 
@@ -83,8 +99,27 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         {
             return ManagersOnly<CategoryDto>();
         }
-        var name = request.Name!.Trim();
-        if (request.ParentId is { } parent)
+        if (id is null && string.IsNullOrWhiteSpace(request.Name))
+        {
+            return Outcome.Invalid<CategoryDto>("name", "The name field is required.");
+        }
+        if (request.Name is { } given && given.Trim().Length == 0)
+        {
+            return Outcome.Invalid<CategoryDto>("name", "The name cannot be blank.");
+        }
+        Category? stored = null;
+        if (id is { } known)
+        {
+            stored = await db.Set<Category>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == known, ct);
+            if (stored is null)
+            {
+                return Outcome.Missing<CategoryDto>("No such category.");
+            }
+        }
+        var name = request.Name?.Trim() ?? stored!.Name; // a new category has a name (checked above)
+        // What a PATCH leaves out stays: a rename does not move the category to the top.
+        var parentId = stored is not null && !request.ParentIdGiven ? stored.ParentId : request.ParentId;
+        if (parentId is { } parent)
         {
             if (!await db.Set<Category>().AnyAsync(c => c.Id == parent, ct))
             {
@@ -95,7 +130,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
                 return Outcome.Invalid<CategoryDto>("parent_id", "A category cannot sit inside itself.");
             }
         }
-        if (await db.Set<Category>().AnyAsync(c => c.Name == name && c.ParentId == request.ParentId && c.Id != id, ct))
+        if (await db.Set<Category>().AnyAsync(c => c.Name == name && c.ParentId == parentId && c.Id != id, ct))
         {
             return Outcome.Conflict<CategoryDto>($"A category named '{name}' already exists there.");
         }
@@ -114,7 +149,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             db.Set<Category>().Add(category);
         }
         category.Name = name;
-        category.ParentId = request.ParentId;
+        category.ParentId = parentId;
         audit.Record(id is null ? "inventory.category.created" : "inventory.category.updated", "inventory_category", category.Id, workspace.Id, after: new { category.Name, category.ParentId });
         await db.SaveChangesAsync(ct);
         return new CategoryDto(category.Id, category.Name, category.ParentId, category.CreatedAt);
@@ -144,13 +179,17 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         {
             return Outcome.Missing<bool>("No such category.");
         }
-        if (await db.Set<InventoryItem>().AnyAsync(i => i.CategoryId == id, ct) || await db.Set<Category>().AnyAsync(c => c.ParentId == id, ct))
+        if (await db.Set<InventoryItem>().AnyAsync(i => i.CategoryId == id && !i.Archived, ct) || await db.Set<Category>().AnyAsync(c => c.ParentId == id, ct))
         {
             return Outcome.Conflict<bool>("The category still has items or sub-categories.");
         }
+        // Archived items cannot be edited; they let go of the category.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<InventoryItem>().Where(i => i.CategoryId == id && i.Archived).ExecuteUpdateAsync(u => u.SetProperty(i => i.CategoryId, (Guid?)null), ct);
         db.Set<Category>().Remove(category);
         audit.Record("inventory.category.deleted", "inventory_category", id, workspace.Id, before: new { category.Name });
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return true;
     }
 
@@ -229,6 +268,14 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         if (item is null)
         {
             return Outcome.Missing<ItemDto>("No such item.");
+        }
+        if (request.Quantity is { } quantity && quantity != item.Quantity)
+        {
+            return Outcome.Invalid<ItemDto>("quantity", "Stock changes only through moves: issue, return, restock, transfer or adjust (POST …/items/{id}/adjust for a count).");
+        }
+        if (request.DepartmentId is { } department && department != item.DepartmentId)
+        {
+            return Outcome.Invalid<ItemDto>("department_id", "Move an item between departments with POST …/items/{id}/transfer, which the history records.");
         }
         if (request.CategoryId is { } category && !await db.Set<Category>().AnyAsync(c => c.Id == category, ct))
         {

@@ -250,12 +250,21 @@ public sealed partial class ExportWorker(
         await foreach (var r in rowsQuery.AsAsyncEnumerable().WithCancellation(ct))
         {
             var m = r.m;
-            await csv.WriteRecordAsync(
-            [
-                Number(m.Id), CsvFiles.Instant(m.At), m.ItemId.ToString(), r.ItemName, EnumText.Name(m.Kind), Number(m.Delta), Number(m.QuantityAfter),
-                m.DepartmentId is { } d ? departments.GetValueOrDefault(d) ?? "" : "", m.Person ?? "", m.Note ?? "", m.Reason ?? "",
-                m.CorrelationId?.ToString() ?? "", m.ReversesMovementId is { } rev ? Number(rev) : "", m.ActorName,
-            ], ct);
+            // Field by field: the numbers are written as numbers, which the formula-injection escape leaves alone (a
+            // negative delta written as text would be escaped into "'-3", and the column could not be summed).
+            csv.WriteField(m.Id, [], CultureInfo.InvariantCulture);
+            foreach (var text in (string[])[CsvFiles.Instant(m.At), m.ItemId.ToString(), r.ItemName, EnumText.Name(m.Kind)])
+            {
+                csv.WriteField(text);
+            }
+            csv.WriteField(m.Delta, [], CultureInfo.InvariantCulture);
+            csv.WriteField(m.QuantityAfter, [], CultureInfo.InvariantCulture);
+            foreach (var text in (string[])[m.DepartmentId is { } d ? departments.GetValueOrDefault(d) ?? "" : "", m.Person ?? "", m.Note ?? "", m.Reason ?? "",
+                m.CorrelationId?.ToString() ?? "", m.ReversesMovementId is { } rev ? Number(rev) : "", m.ActorName])
+            {
+                csv.WriteField(text);
+            }
+            await csv.EndRecordAsync(ct);
             await progress.RowAsync(++rows, ct);
         }
         return (rows, total);
@@ -264,6 +273,12 @@ public sealed partial class ExportWorker(
     static async Task<(long, long)> AuditAsync(VigilDb db, Guid workspaceId, ExportFilters f, CsvWriter csv, Progress progress, CancellationToken ct)
     {
         var entries = db.AuditEntries.AsNoTracking().Where(a => a.WorkspaceId == workspaceId);
+        if (f.ItemId is { } item)
+        {
+            // What was recorded about that item (its creation, edits, transfers, archive).
+            var id = item.ToString();
+            entries = entries.Where(a => a.EntityType == "inventory_item" && a.EntityId == id);
+        }
         if (f.Since is { } since)
         {
             var from = since.ToUniversalTime();

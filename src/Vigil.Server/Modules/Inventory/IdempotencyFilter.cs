@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Api;
+using Vigil.Server.Platform.Audit;
 using Vigil.Server.Platform.Data;
 using Vigil.Server.Platform.Workspaces;
 
@@ -34,6 +35,7 @@ public sealed class IdempotencyFilter : IEndpointFilter
         var services = http.RequestServices;
         var db = services.GetRequiredService<VigilDb>();
         var workspace = services.GetRequiredService<ICurrentWorkspace>().Id;
+        key = Scoped(services.GetRequiredService<Actor>().UserId, key);
         var hash = Hash(http, context.Arguments);
         var clock = services.GetRequiredService<TimeProvider>();
         var existing = await db.Set<IdempotencyRecord>().AsNoTracking().SingleOrDefaultAsync(r => r.Key == key, http.RequestAborted);
@@ -54,16 +56,49 @@ public sealed class IdempotencyFilter : IEndpointFilter
             return Replay(winner, hash);
         }
         db.ChangeTracker.Clear();
-        var result = await next(context);
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        catch
+        {
+            // No answer to keep: the key is free again, rather than "still being processed" for ever.
+            await ReleaseAsync(db, key);
+            throw;
+        }
         // Typed result unions wrap the result that carries the status and value.
         var inner = result is INestedHttpResult nested ? nested.Result : result;
         var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? 200;
+        if (status is 401 or 403 or >= 500)
+        {
+            // Not an answer about the request but about who sent it, or a failure: a retry runs afresh.
+            await ReleaseAsync(db, key);
+            return result;
+        }
         var value = (inner as IValueHttpResult)?.Value;
         var body = value is null ? "" : JsonSerializer.Serialize(value, value.GetType(), PlatformSetup.Json);
         await db.Set<IdempotencyRecord>().Where(r => r.Key == key)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, status).SetProperty(r => r.ResponseBody, body), http.RequestAborted);
         return result;
     }
+
+    /// <summary>
+    /// Keys are the caller's own: two users of a workspace who happen to pick the same key do not get each other's
+    /// answers. Stored as the user id and the key, or the key's hash when both would not fit the column.
+    /// </summary>
+    static string Scoped(Guid? userId, string key)
+    {
+        var owner = (userId ?? Guid.Empty).ToString("N") + ":";
+        return owner.Length + key.Length <= MaxStoredKey ? owner + key : owner + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    /// <summary>The column's length.</summary>
+    const int MaxStoredKey = 200;
+
+    static async Task ReleaseAsync(VigilDb db, string key) =>
+        // Whatever happened to the request, the key is released (not with its token: it may be the one cancelled).
+        await db.Set<IdempotencyRecord>().Where(r => r.Key == key && r.StatusCode == InProgress).ExecuteDeleteAsync(CancellationToken.None);
 
     static IResult Replay(IdempotencyRecord record, string hash)
     {

@@ -93,22 +93,49 @@ public sealed record DepartmentDto(Guid Id, string Name, int? MinimumOverride, D
 
 public sealed record CategoryDto(Guid Id, string Name, Guid? ParentId, DateTime CreatedAt);
 
+/// <summary>A new department (name required), or changes to one: what a PATCH leaves out stays as it is.</summary>
 public sealed record DepartmentRequest : IValidatableRequest
 {
-    [Required, StringLength(100, MinimumLength = 1)]
+    [StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 
-    /// <summary>A low-stock threshold for this department's items that wins over each item's own.</summary>
+    /// <summary>A low-stock threshold for this department's items that wins over each item's own; null clears it.</summary>
     [Range(0, 1_000_000_000)]
-    public int? MinimumOverride { get; init; }
+    public int? MinimumOverride
+    {
+        get;
+        init
+        {
+            field = value;
+            MinimumOverrideGiven = true;
+        }
+    }
+
+    /// <summary>Whether the body named <see cref="MinimumOverride"/> (null included).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool MinimumOverrideGiven { get; private init; }
 }
 
+/// <summary>A new category (name required), or changes to one: what a PATCH leaves out stays as it is.</summary>
 public sealed record CategoryRequest : IValidatableRequest
 {
-    [Required, StringLength(100, MinimumLength = 1)]
+    [StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 
-    public Guid? ParentId { get; init; }
+    /// <summary>The category it sits in; null puts it at the top.</summary>
+    public Guid? ParentId
+    {
+        get;
+        init
+        {
+            field = value;
+            ParentIdGiven = true;
+        }
+    }
+
+    /// <summary>Whether the body named <see cref="ParentId"/> (null included).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ParentIdGiven { get; private init; }
 }
 
 public sealed record UpdateItemRequest : IValidatableRequest
@@ -132,6 +159,12 @@ public sealed record UpdateItemRequest : IValidatableRequest
 
     [StringLength(2000)]
     public string? Notes { get; init; }
+
+    /// <summary>Not changed here: a move between departments is a transfer (<c>POST …/items/{id}/transfer</c>), which the history records.</summary>
+    public Guid? DepartmentId { get; init; }
+
+    /// <summary>Not changed here: stock changes only through moves (issue, return, restock, transfer, adjust).</summary>
+    public int? Quantity { get; init; }
 }
 
 public sealed class ItemQuery

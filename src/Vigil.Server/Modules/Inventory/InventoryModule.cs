@@ -1,3 +1,4 @@
+using Vigil.Server.Platform.Auth;
 using Vigil.Server.Platform.Jobs;
 using Vigil.Server.Platform.Modules;
 
@@ -37,7 +38,7 @@ public sealed class InventoryModule : VigilModule
         {
             return span;
         }
-        throw new InvalidOperationException($"STOCK_CHECK_INTERVAL must be a number of seconds or a time span such as 01:00:00, not '{value}'.");
+        throw new StartupException($"STOCK_CHECK_INTERVAL must be a number of seconds or a time span such as 01:00:00, not '{value}'.");
     }
 
     public override IEnumerable<NavItem> Navigation =>

@@ -32,7 +32,10 @@ public sealed class ItemImport(VigilDb db, ICurrentWorkspace workspace, Actor ac
         {
             return Outcome.Forbidden<ImportReport>("Importing items needs the manager role or higher in this workspace.");
         }
-        var departments = await db.Set<Department>().AsNoTracking().ToDictionaryAsync(d => d.Name.ToUpperInvariant(), d => d.Id, ct);
+        // Names that differ only in case (made before names were compared that way) are ambiguous: such a name is refused
+        // per row, as a category name used twice is.
+        var departments = (await db.Set<Department>().AsNoTracking().Select(d => new { d.Name, d.Id }).ToListAsync(ct))
+            .GroupBy(d => d.Name.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Select(d => d.Id).ToList());
         var categories = (await db.Set<Category>().AsNoTracking().ToListAsync(ct))
             .GroupBy(c => c.Name.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Select(c => c.Id).ToList());
         var existing = (await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived).Select(i => i.NormalizedName).ToListAsync(ct)).ToHashSet();
@@ -111,7 +114,8 @@ public sealed class ItemImport(VigilDb db, ICurrentWorkspace workspace, Actor ac
                     Unit = Cell("unit") is { Length: > 0 } unit ? unit : null,
                     Notes = Cell("notes") is { Length: > 0 } notes ? notes : null,
                     DepartmentId = Cell("department") is { Length: > 0 } department
-                        ? departments.TryGetValue(department.ToUpperInvariant(), out var d) ? d : Missing(rowErrors, number, "department", $"No department named '{department}'.")
+                        ? departments.TryGetValue(department.ToUpperInvariant(), out var d) && d.Count == 1 ? d[0]
+                            : Missing(rowErrors, number, "department", d is { Count: > 1 } ? $"More than one department is named '{department}'." : $"No department named '{department}'.")
                         : null,
                     CategoryId = Cell("category") is { Length: > 0 } category
                         ? categories.TryGetValue(category.ToUpperInvariant(), out var c) && c.Count == 1 ? c[0]

@@ -87,7 +87,9 @@ public sealed class LowStockAlerts(VigilDb db, AlertPublisher alerts, RealtimePu
             item.Quantity == 0 ? $"{item.Name} is out of stock" : $"{item.Name} is running low",
             $"{quantity} {item.Unit} left; the threshold is {threshold}.",
             fields,
-            GroupKey: "low_stock"), ct);
+            GroupKey: "low_stock",
+            // Once per episode already: a new episode soon after the last must not fall to the destination's cooldown.
+            Cooldown: TimeSpan.Zero), ct);
         return new LowStockNotice(item.WorkspaceId, item.Id, item.Name, item.Quantity, threshold, item.DepartmentId);
     }
 

@@ -108,7 +108,12 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         return await ApplyAsync(itemId, delta, MovementKind.Adjust, null, request.Note, request.Reason, null, ct);
     }
 
-    /// <summary>Moves an item to another department: two movements sharing a correlation id.</summary>
+    /// <summary>
+    /// Moves stock to another department: two movements sharing a correlation id. The store room keeps one quantity
+    /// per item, so all of an item's stock moves the item itself (out of the old department to 0, into the new one);
+    /// part of it goes to the new department's own stock of the item, <c>{name} ({department})</c>, made on the first
+    /// such transfer with the item's unit, SKU, threshold and category.
+    /// </summary>
     public async Task<Outcome<MoveResultDto>> TransferAsync(Guid itemId, MoveRequest request, CancellationToken ct)
     {
         if (!Has(WorkspaceRole.Manager))
@@ -119,7 +124,8 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         {
             return Outcome.Invalid<MoveResultDto>("department_id", "Name the department to transfer to.");
         }
-        if (!await db.Set<Department>().AnyAsync(d => d.Id == target, ct))
+        var department = await db.Set<Department>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == target, ct);
+        if (department is null)
         {
             return Outcome.Invalid<MoveResultDto>("department_id", "No such department.");
         }
@@ -140,23 +146,87 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var correlation = Ids.New();
-        // The store room tracks one quantity per item: a transfer moves the item's stock to the new department.
         var from = item.DepartmentId;
-        var outgoing = Movement(item.Id, MovementKind.TransferOut, -quantity, item.Quantity - quantity, now, from, request.To, request.Note, correlation: correlation);
-        var incoming = Movement(item.Id, MovementKind.TransferIn, quantity, item.Quantity, now, target, request.To, request.Note, correlation: correlation);
-        item.DepartmentId = target;
+        StockMovement outgoing, incoming;
+        InventoryItem? split = null;
+        if (quantity == item.Quantity)
+        {
+            // All of it: the item itself moves.
+            outgoing = Movement(item.Id, MovementKind.TransferOut, -quantity, 0, now, from, request.To, request.Note, correlation: correlation);
+            incoming = Movement(item.Id, MovementKind.TransferIn, quantity, quantity, now, target, request.To, request.Note, correlation: correlation);
+            item.DepartmentId = target;
+        }
+        else
+        {
+            var name = $"{item.Name} ({department.Name})";
+            var normalized = name.ToUpperInvariant();
+            split = await db.Set<InventoryItem>().SingleOrDefaultAsync(i => i.NormalizedName == normalized && !i.Archived, ct);
+            if (split is not null && split.DepartmentId != target)
+            {
+                return Outcome.Conflict<MoveResultDto>($"The item '{name}' that would hold this stock is not in {department.Name}; rename or transfer it first.");
+            }
+            if (split is null)
+            {
+                if (name.Length > ItemNameMax)
+                {
+                    return Outcome.Invalid<MoveResultDto>("quantity", $"Part of the stock would go to a new item '{name}', longer than {ItemNameMax} characters; transfer all of it, or shorten the names.");
+                }
+                split = new InventoryItem
+                {
+                    WorkspaceId = workspace.Id,
+                    Name = name,
+                    NormalizedName = normalized,
+                    Sku = item.Sku,
+                    Unit = item.Unit,
+                    Threshold = item.Threshold,
+                    DepartmentId = target,
+                    CategoryId = item.CategoryId,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Set<InventoryItem>().Add(split);
+                audit.Record("inventory.item.created", "inventory_item", split.Id, workspace.Id, after: new { split.Name, Quantity = 0, split.Threshold, SplitFrom = item.Id });
+            }
+            if (split.Quantity > int.MaxValue - quantity)
+            {
+                return TooMuch(split.Quantity);
+            }
+            item.Quantity -= quantity;
+            split.Quantity += quantity;
+            split.Version++;
+            split.UpdatedAt = now;
+            outgoing = Movement(item.Id, MovementKind.TransferOut, -quantity, item.Quantity, now, from, request.To, request.Note, correlation: correlation);
+            incoming = Movement(split.Id, MovementKind.TransferIn, quantity, split.Quantity, now, target, request.To, request.Note, correlation: correlation);
+        }
         item.Version++;
         item.UpdatedAt = now;
         db.Set<StockMovement>().AddRange(outgoing, incoming);
-        audit.Record("inventory.item.transferred", "inventory_item", item.Id, workspace.Id, new { DepartmentId = from }, new { DepartmentId = target, Quantity = quantity });
-        await db.SaveChangesAsync(ct);
-        // The new department's minimum may start (or end) a low-stock episode.
+        audit.Record("inventory.item.transferred", "inventory_item", item.Id, workspace.Id, new { DepartmentId = from },
+            new { DepartmentId = target, Quantity = quantity, ToItem = split?.Id ?? item.Id });
+        try
+        {
+            // The version check makes a move that raced this one a conflict rather than a lost update.
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Outcome.Conflict<MoveResultDto>("The stock changed meanwhile; try again.");
+        }
+        // The new department's minimum may start (or end) a low-stock episode; the old one's too for what stays.
         var notice = await lowStock.EvaluateAsync(item.Id, ct);
+        var splitNotice = split is null ? null : await lowStock.EvaluateAsync(split.Id, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         await AnnounceAsync(item.Id, item.Quantity, notice, ct);
+        if (split is not null)
+        {
+            await AnnounceAsync(split.Id, split.Quantity, splitNotice, ct);
+        }
         return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(outgoing), MovementDto.From(incoming));
     }
+
+    /// <summary>The longest item name (as <see cref="CreateItemRequest.Name"/> allows).</summary>
+    const int ItemNameMax = 200;
 
     async Task<Outcome<MoveResultDto>> ApplyAsync(Guid itemId, int delta, MovementKind kind, string? person, string? note, string? reason, long? reverses, CancellationToken ct)
     {
@@ -164,8 +234,10 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var items = db.Set<InventoryItem>().Where(i => i.Id == itemId && !i.Archived);
         // Never below zero: the condition is part of the update, so a lost race changes nothing.
+        // Nor above what a quantity can hold.
         var changed = delta >= 0
-            ? await items.ExecuteUpdateAsync(s => s.SetProperty(i => i.Quantity, i => i.Quantity + delta).SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.UpdatedAt, now), ct)
+            ? await items.Where(i => i.Quantity <= int.MaxValue - delta)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.Quantity, i => i.Quantity + delta).SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.UpdatedAt, now), ct)
             : await items.Where(i => i.Quantity >= -delta)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.Quantity, i => i.Quantity + delta).SetProperty(i => i.Version, i => i.Version + 1).SetProperty(i => i.UpdatedAt, now), ct);
         var item = await db.Set<InventoryItem>().AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId && !i.Archived, ct);
@@ -175,7 +247,7 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         }
         if (changed == 0)
         {
-            return Unavailable(item.Quantity);
+            return delta >= 0 ? TooMuch(item.Quantity) : Unavailable(item.Quantity);
         }
         var movement = Movement(itemId, kind, delta, item.Quantity, now, item.DepartmentId, person, note, reason, reverses: reverses);
         db.Set<StockMovement>().Add(movement);
@@ -192,6 +264,9 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         await realtime.PublishAsync(workspace.Id, "inventory.stock_changed", new { item_id = itemId, quantity }, ct);
         await lowStock.AnnounceAsync(notice, ct);
     }
+
+    static Outcome<MoveResultDto> TooMuch(int held) =>
+        Outcome.Conflict<MoveResultDto>($"An item holds at most {int.MaxValue:N0}; it holds {held:N0}.", new Dictionary<string, object?> { ["available"] = held });
 
     static Outcome<MoveResultDto> Unavailable(int available) =>
         Outcome.Conflict<MoveResultDto>($"Only {available} available.", new Dictionary<string, object?> { ["available"] = available });

@@ -15,7 +15,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var problem = exception switch
         {
-            BadHttpRequestException bad => FromBadRequest(bad),
+            BadHttpRequestException bad => FromBadRequest(bad, http),
             JsonException json => JsonProblem(json),
             DbUpdateConcurrencyException => new ProblemDetails
             {
@@ -47,7 +47,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
 
-    static ProblemDetails FromBadRequest(BadHttpRequestException bad)
+    static ProblemDetails FromBadRequest(BadHttpRequestException bad, HttpContext http)
     {
         if (FindJsonException(bad) is { } json)
         {
@@ -66,7 +66,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         if (status is 413 or 415)
         {
             // About the body as a whole: named as the field "body", as a missing body is.
-            var detail = status == 413 ? "The request body is too large." : "Send the body as application/json.";
+            // The media types the route takes (a CSV import takes text/csv), else JSON.
+            var accepted = http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes;
+            var detail = status == 413 ? "The request body is too large."
+                : $"Send the body as {(accepted is { Count: > 0 } ? string.Join(" or ", accepted) : "application/json")}.";
             return new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [detail] })
             {
                 Status = status,
