@@ -75,6 +75,8 @@ public abstract partial class VigilHost(Db db) : IAsyncLifetime
             $"--DATA_DIR={_dir}",
             "--JWT_SECRET=integration-tests-secret-that-is-long-enough-0123456789",
             "--environment=Production",
+            // Test classes register a user per test, dozens a minute from one address; the limit's own test sets it low.
+            "--AUTH_REGISTRATIONS_PER_MINUTE=100000",
         };
         args.AddRange(ServerProcess.OfflineOvh.Select(s => $"--{s.Key}={s.Value}"));
         args.AddRange(Settings.Select(s => $"--{s.Key}={s.Value}"));

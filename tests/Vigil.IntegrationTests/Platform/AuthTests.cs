@@ -66,6 +66,13 @@ public abstract class AuthTests(VigilHost host)
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("email", out _).ShouldBeTrue();
+        // The same rule on a profile change (without spending the registration rate limit).
+        var user = await host.RegisterAsync(ct: Ct);
+        foreach (var email in new[] { "x y@example.com", "e2@example..com", "@example.com", "a@b@example.com", "dot.@example.com" })
+        {
+            var refused = await user.Client.PatchAsJsonAsync("/api/v1/auth/me", new { email }, Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest, email);
+        }
     }
 
     [Fact]
@@ -263,6 +270,58 @@ public abstract class AuthTests(VigilHost host)
 
         (await reader.GetAsync("/api/v1/workspaces", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await reader.PostAsJsonAsync("/api/v1/workspaces", new { name = "nope" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Wrong_current_passwords_lock_the_account_like_failed_sign_ins()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 12 && last?.StatusCode != HttpStatusCode.TooManyRequests; i++)
+        {
+            last = await user.Client.PostAsJsonAsync("/api/v1/auth/change-password", new { current_password = "guess number " + i, new_password = "a brand new passphrase" }, Ct);
+        }
+        last!.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        last.Headers.RetryAfter.ShouldNotBeNull();
+        // Even the right one waits now.
+        (await user.Client.PostAsJsonAsync("/api/v1/auth/change-password", new { current_password = user.Password, new_password = "a brand new passphrase" }, Ct)).StatusCode
+            .ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task A_key_bound_to_a_workspace_acts_there_only_and_no_key_manages_keys()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var team = (await (await user.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Team " + Guid.NewGuid().ToString("N")[..6] }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct))
+            .GetProperty("id").GetGuid();
+        var other = (await (await user.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Other " + Guid.NewGuid().ToString("N")[..6] }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct))
+            .GetProperty("id").GetGuid();
+        var created = await user.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "bound", scopes = new[] { "read", "write" }, workspace_id = team }, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Ct));
+        using var bound = host.CreateClient((await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString()!);
+
+        (await bound.GetFromJsonAsync<JsonElement>("/api/v1/workspaces", Ct)).GetProperty("items").EnumerateArray().Select(w => w.GetProperty("id").GetGuid()).ShouldBe([team]);
+        (await bound.GetAsync($"/api/v1/workspaces/{team}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await bound.GetAsync($"/api/v1/workspaces/{user.PersonalWorkspaceId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bound.PatchAsJsonAsync($"/api/v1/workspaces/{other}", new { name = "renamed" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bound.DeleteAsync($"/api/v1/workspaces/{other}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bound.GetAsync($"/api/v1/workspaces/{other}/audit", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await bound.PostAsJsonAsync("/api/v1/workspaces", new { name = "from a key" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        // No key mints keys (an unbound one would escape the binding), revokes them, or changes the password.
+        (await bound.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "escape", scopes = new[] { "read", "write" } }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await bound.GetAsync("/api/v1/auth/api-keys", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await bound.PostAsJsonAsync("/api/v1/auth/change-password", new { current_password = user.Password, new_password = "a brand new passphrase" }, Ct)).StatusCode
+            .ShouldBe(HttpStatusCode.Forbidden);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/workspaces/{other}", Ct)).GetProperty("id").GetGuid().ShouldBe(other);
+    }
+
+    [Fact]
+    public async Task Null_scopes_are_a_400_naming_the_field()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var created = await user.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name = "nulls", scopes = new string?[] { null } }, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("scopes", out _).ShouldBeTrue();
     }
 
     [Fact]

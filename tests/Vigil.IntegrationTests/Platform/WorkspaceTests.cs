@@ -81,6 +81,22 @@ public abstract class WorkspaceTests(VigilHost host)
     }
 
     [Fact]
+    public async Task A_personal_workspace_keeps_its_own_user_as_owner()
+    {
+        var alice = await host.RegisterAsync(ct: Ct);
+        var bob = await host.RegisterAsync(ct: Ct);
+        var personal = alice.PersonalWorkspaceId;
+        (await alice.Client.PostAsJsonAsync($"/api/v1/workspaces/{personal}/members", new { user_id = bob.Id, role = "owner" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        (await bob.Client.PatchAsJsonAsync($"/api/v1/workspaces/{personal}/members/{alice.Id}", new { role = "viewer" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await bob.Client.DeleteAsync($"/api/v1/workspaces/{personal}/members/{alice.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await alice.Client.DeleteAsync($"/api/v1/workspaces/{personal}/members/{alice.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        // She may still remove him.
+        (await alice.Client.DeleteAsync($"/api/v1/workspaces/{personal}/members/{bob.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await alice.Client.GetAsync($"/api/v1/workspaces/{personal}", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Members_may_leave()
     {
         var owner = await host.RegisterAsync(ct: Ct);

@@ -93,9 +93,11 @@ public sealed class SmallPartsTests
         throttle.RetryAfter("1.1.1.1", "bob").ShouldBeNull();
     }
 
-    sealed class Fake(string name) : VigilModule
+    sealed class Fake(string name, params string[] needs) : VigilModule
     {
         public override string Name => name;
+
+        public override IReadOnlyList<string> DependsOn => needs;
     }
 
     [Fact]
@@ -107,6 +109,10 @@ public sealed class SmallPartsTests
         ModuleCatalog.Select(all, "all").Enabled.Count.ShouldBe(3);
         ModuleCatalog.Select(all, " Inventory , restock").Enabled.Select(m => m.Name).ShouldBe(["restock", "inventory"]);
         Should.Throw<StartupException>(() => ModuleCatalog.Select(all, "restock,hosting"));
+
+        // What a module needs comes with it, however deep.
+        VigilModule[] linked = [new Fake("notifications"), new Fake("inventory", "alerts"), new Fake("alerts", "notifications"), new Fake("prices")];
+        ModuleCatalog.Select(linked, "inventory").Enabled.Select(m => m.Name).ShouldBe(["notifications", "inventory", "alerts"]);
     }
 
     [Theory]

@@ -9,6 +9,8 @@ public sealed class InventoryModule : VigilModule
 {
     public override string Name => "inventory";
 
+    public override IReadOnlyList<string> DependsOn => ["notifications"];
+
     public override void AddServices(IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<StockService>();

@@ -12,6 +12,8 @@ public sealed class RestockModule : VigilModule
 {
     public override string Name => RestockAudience.Module;
 
+    public override IReadOnlyList<string> DependsOn => ["notifications"];
+
     public override void AddServices(IHostApplicationBuilder builder)
     {
         ApplyAliases(builder.Configuration);

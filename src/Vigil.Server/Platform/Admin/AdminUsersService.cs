@@ -25,7 +25,7 @@ public sealed record UpdateUserRequest : IValidatableRequest
 
 public sealed record AdminCreateUserRequest : IValidatableRequest
 {
-    [Required, EmailAddress, MaxLength(256)]
+    [Required, Email, MaxLength(256)]
     public string? Email { get; init; }
 
     [Required, RegularExpression(UsernameRules.Pattern, ErrorMessage = UsernameRules.Message)]
@@ -76,7 +76,7 @@ public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService
             IsAdmin = request.IsAdmin,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             LockoutEnabled = true,
-        }, request.Password!, "user.created_by_admin", ct);
+        }, request.Password!, "user.created_by_admin", ct, bySomeoneElse: true);
 
     public async Task<Outcome<UserDto>> UpdateAsync(Guid adminId, Guid id, UpdateUserRequest request, CancellationToken ct)
     {

@@ -20,7 +20,7 @@ public sealed record UserDto(
 
 public sealed record RegisterRequest : IValidatableRequest
 {
-    [Required, EmailAddress, MaxLength(256)]
+    [Required, Email, MaxLength(256)]
     public string? Email { get; init; }
 
     /// <summary>3–64 characters: letters, digits, dot, dash, underscore.</summary>
@@ -87,7 +87,7 @@ public sealed record UpdateMeRequest : IValidatableRequest
     [MaxLength(100)]
     public string? DisplayName { get; init; }
 
-    [EmailAddress, MaxLength(256)]
+    [Email, MaxLength(256)]
     public string? Email { get; init; }
 
     [RegularExpression(UsernameRules.Pattern, ErrorMessage = UsernameRules.Message)]

@@ -28,7 +28,9 @@ public static class AuthEndpoints
         auth.MapGet("/me", GetMe).WithSummary("The signed-in user");
         auth.MapPut("/me", UpdateMe).WithSummary("Change my profile (display name, email, username)");
         auth.MapPatch("/me", UpdateMe).WithSummary("Change my profile (partial)");
-        auth.MapPost("/change-password", ChangePassword).WithSummary("Change my password").WithDescription("Every other session of the user is revoked.");
+        auth.MapPost("/change-password", ChangePassword).WithSummary("Change my password")
+            .WithDescription("Every other session of the user is revoked. Wrong current passwords count as failed sign-ins (429 with Retry-After once locked). Not with an API key.")
+            .ProducesProblem(429);
         auth.MapGet("/api-keys", ListApiKeys).WithSummary("My API keys (secrets are never shown again)");
         auth.MapPost("/api-keys", CreateApiKey).WithSummary("Create an API key").WithDescription("The secret (vk_…) is in the response once; use it as 'Authorization: Bearer vk_…' or 'X-Api-Key'.");
         auth.MapDelete("/api-keys/{id:guid}", RevokeApiKey).WithSummary("Revoke an API key");
@@ -88,8 +90,17 @@ public static class AuthEndpoints
     static async Task<Results<Ok<UserDto>, ValidationProblem, ProblemHttpResult>> UpdateMe(UpdateMeRequest request, AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
         (await auth.UpdateMeAsync(user.GetUserId()!.Value, request, ct)).ToHttp();
 
-    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(ChangePasswordRequest request, AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
-        (await auth.ChangePasswordAsync(user.GetUserId()!.Value, user.GetSessionId(), request, ct)).ToNoContent();
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(ChangePasswordRequest request, AuthService auth, ClaimsPrincipal user, HttpContext http,
+        CancellationToken ct)
+    {
+        // Wrong current passwords count as failed sign-ins: a stolen session cannot guess the password without limit.
+        if (await auth.LockedForAsync(user.GetUserId()!.Value, ct) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Problem("Too many wrong passwords; try again later.", statusCode: 429, title: "Too Many Requests");
+        }
+        return (await auth.ChangePasswordAsync(user.GetUserId()!.Value, user.GetSessionId(), request, ct)).ToNoContent();
+    }
 
     static async Task<Ok<Page<ApiKeyDto>>> ListApiKeys(AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
         TypedResults.Ok(new Page<ApiKeyDto>(await auth.ListApiKeysAsync(user.GetUserId()!.Value, ct), null));

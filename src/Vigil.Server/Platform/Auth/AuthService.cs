@@ -49,7 +49,8 @@ public sealed class AuthService(
     }
 
     /// <summary>Creates a user with a personal workspace, in one transaction. Used by registration, admins and the CLI.</summary>
-    public async Task<Outcome<UserDto>> CreateUserAsync(VigilUser user, string password, string auditAction, CancellationToken ct)
+    /// <param name="bySomeoneElse">An admin creates the account: the audit names the admin (the signed-in caller), not the new user.</param>
+    public async Task<Outcome<UserDto>> CreateUserAsync(VigilUser user, string password, string auditAction, CancellationToken ct, bool bySomeoneElse = false)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         workspaces.AddPersonal(user);
@@ -59,7 +60,14 @@ public sealed class AuthService(
             db.ChangeTracker.Clear();
             return FromIdentity<UserDto>(result);
         }
-        audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin }, actorUserId: user.Id, actorName: user.UserName);
+        if (bySomeoneElse)
+        {
+            audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin });
+        }
+        else
+        {
+            audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin }, actorUserId: user.Id, actorName: user.UserName);
+        }
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return UserDto.From(user);
@@ -160,6 +168,14 @@ public sealed class AuthService(
     }
 
     /// <summary>Changes the password and ends every other session of the user.</summary>
+    /// <summary>How long the user's account stays locked (too many failed sign-ins or wrong current passwords); null when it is not.</summary>
+    public async Task<TimeSpan?> LockedForAsync(Guid userId, CancellationToken ct)
+    {
+        var until = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.LockoutEnd).SingleOrDefaultAsync(ct);
+        var now = clock.GetUtcNow();
+        return until is { } end && end > now ? end - now : null;
+    }
+
     public async Task<Outcome<bool>> ChangePasswordAsync(Guid userId, Guid? currentSession, ChangePasswordRequest request, CancellationToken ct)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct);
@@ -167,8 +183,17 @@ public sealed class AuthService(
         {
             return Outcome.Missing<bool>();
         }
-        if (!await users.CheckPasswordAsync(user, request.CurrentPassword!))
+        if (users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", request.CurrentPassword!) == PasswordVerificationResult.Failed)
         {
+            // As a failed sign-in: enough of them lock the account for a while.
+            user.AccessFailedCount++;
+            if (user.AccessFailedCount >= options.Value.MaxFailedAttempts)
+            {
+                user.LockoutEnd = clock.GetUtcNow().AddMinutes(options.Value.LockoutMinutes);
+                user.AccessFailedCount = 0;
+                audit.Record("user.locked_out", "user", user.Id, null, summary: "Too many wrong current passwords");
+            }
+            await db.SaveChangesAsync(ct);
             return Outcome.Invalid<bool>("current_password", "The current password is not correct.");
         }
         var result = await users.ChangePasswordAsync(user, request.CurrentPassword!, request.NewPassword!);
@@ -193,7 +218,7 @@ public sealed class AuthService(
 
     public async Task<Outcome<CreatedApiKeyDto>> CreateApiKeyAsync(Guid userId, bool isAdmin, CreateApiKeyRequest request, CancellationToken ct)
     {
-        var scopes = request.Scopes is { Length: > 0 } s ? s.Select(x => x.Trim().ToLowerInvariant()).Distinct().ToArray() : ApiKeyScopes.Default;
+        var scopes = request.Scopes is { Length: > 0 } s ? s.Select(x => (x ?? "").Trim().ToLowerInvariant()).Distinct().ToArray() : ApiKeyScopes.Default;
         if (scopes.FirstOrDefault(x => !ApiKeyScopes.All.Contains(x)) is { } unknown)
         {
             return Outcome.Invalid<CreatedApiKeyDto>("scopes", $"Unknown scope '{unknown}'; use read, write or admin.");

@@ -28,6 +28,9 @@ public abstract class VigilModule
     }
 
     public virtual IEnumerable<NavItem> Navigation => [];
+
+    /// <summary>Modules this one needs (restock and inventory alert through notifications); they are switched on with it.</summary>
+    public virtual IReadOnlyList<string> DependsOn => [];
 }
 
 /// <summary>Which modules run here; the UI reads navigation from it.</summary>
@@ -55,6 +58,16 @@ public sealed class ModuleCatalog(IReadOnlyList<VigilModule> enabled, IReadOnlyL
         if (unknown.Count > 0)
         {
             throw new Auth.StartupException($"VIGIL_MODULES names unknown module(s) {string.Join(", ", unknown)}; known: {string.Join(", ", names)}.");
+        }
+        // What the named modules need comes with them (VIGIL_MODULES=inventory runs notifications too).
+        var byName = available.ToDictionary(m => m.Name);
+        var pending = new Queue<string>(wanted);
+        while (pending.TryDequeue(out var name))
+        {
+            foreach (var needed in byName[name].DependsOn.Where(wanted.Add))
+            {
+                pending.Enqueue(needed);
+            }
         }
         return new ModuleCatalog([.. available.Where(m => wanted.Contains(m.Name))], names);
     }

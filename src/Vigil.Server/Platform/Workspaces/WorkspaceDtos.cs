@@ -58,7 +58,7 @@ public sealed record UpdateMemberRequest : IValidatableRequest
 
 public sealed record CreateInvitationRequest : IValidatableRequest
 {
-    [Required, EmailAddress, MaxLength(256)]
+    [Required, Email, MaxLength(256)]
     public string? Email { get; init; }
 
     /// <summary>Role given on acceptance (default member).</summary>

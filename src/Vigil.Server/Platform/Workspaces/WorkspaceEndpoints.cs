@@ -38,7 +38,8 @@ public static class WorkspaceEndpoints
     static Guid Me(ClaimsPrincipal user) => user.GetUserId()!.Value; // routes here require an authenticated user
 
     static async Task<Ok<Page<WorkspaceDto>>> List([AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
-        TypedResults.Ok(await service.ListMineAsync(Me(user), page, ct));
+        // A key bound to a workspace sees that one only.
+        TypedResults.Ok(await service.ListMineAsync(Me(user), page, ct, only: user.GetKeyWorkspace()));
 
     static async Task<Results<Created<WorkspaceDto>, ValidationProblem, ProblemHttpResult>> Create(CreateWorkspaceRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.CreateAsync(Me(user), request, ct)).ToCreated(w => $"/api/v1/workspaces/{w.Id}");

@@ -20,9 +20,9 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
             .Select(m => (WorkspaceRole?)m.Role)
             .SingleOrDefaultAsync(ct);
 
-    public Task<Page<WorkspaceDto>> ListMineAsync(Guid userId, PageQuery page, CancellationToken ct) =>
+    public Task<Page<WorkspaceDto>> ListMineAsync(Guid userId, PageQuery page, CancellationToken ct, Guid? only = null) =>
         db.WorkspaceMembers.AsNoTracking()
-            .Where(m => m.UserId == userId)
+            .Where(m => m.UserId == userId && (only == null || m.WorkspaceId == only))
             .OrderByDescending(m => m.Workspace!.IsPersonal).ThenBy(m => m.Workspace!.Name).ThenBy(m => m.WorkspaceId)
             .Select(m => new WorkspaceDto(m.WorkspaceId, m.Workspace!.Name, m.Workspace.IsPersonal, m.Role, m.Workspace.CreatedAt, m.Workspace.Members.Count))
             .ToPageAsync(page, ct);
@@ -155,6 +155,10 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
             return Outcome.Missing<MemberDto>("No such member.");
         }
         var newRole = request.Role!.Value;
+        if (newRole != WorkspaceRole.Owner && member.User!.PersonalWorkspaceId == id)
+        {
+            return Outcome.Conflict<MemberDto>("A personal workspace's own user stays its owner.");
+        }
         if (member.Role == WorkspaceRole.Owner && newRole != WorkspaceRole.Owner && await IsLastOwnerAsync(id, ct))
         {
             return Outcome.Conflict<MemberDto>("A workspace keeps at least one owner.");
@@ -178,10 +182,15 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         {
             return Outcome.Forbidden<bool>("Only owners can remove other members.");
         }
-        var member = await db.WorkspaceMembers.SingleOrDefaultAsync(m => m.WorkspaceId == id && m.UserId == memberId, ct);
+        var member = await db.WorkspaceMembers.Include(m => m.User).SingleOrDefaultAsync(m => m.WorkspaceId == id && m.UserId == memberId, ct);
         if (member is null)
         {
             return Outcome.Missing<bool>("No such member.");
+        }
+        if (member.User!.PersonalWorkspaceId == id)
+        {
+            // Every user keeps a personal workspace: it is where their requests go when they name none.
+            return Outcome.Conflict<bool>("A personal workspace's own user cannot leave it or be removed.");
         }
         if (member.Role == WorkspaceRole.Owner && await IsLastOwnerAsync(id, ct))
         {
