@@ -51,8 +51,10 @@ public static class AccountEndpoints
         TypedResults.LocalRedirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(returnUrl)}");
 
     /// <summary>Only paths of this site, so the sign-in form cannot bounce users elsewhere.</summary>
+    /// <summary>A local path to go back to, or <c>/</c>: never another site, nor a path a redirect header cannot carry (control characters).</summary>
     public static string SafeReturnUrl(string? returnUrl) =>
         returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            && !url.Any(char.IsControl)
             ? url
             : "/";
 }

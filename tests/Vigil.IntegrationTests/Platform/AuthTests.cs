@@ -316,6 +316,22 @@ public abstract class AuthTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Api_keys_list_in_pages()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        foreach (var name in new[] { "one", "two" })
+        {
+            (await user.Client.PostAsJsonAsync("/api/v1/auth/api-keys", new { name }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+        var first = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/auth/api-keys?limit=1", Ct);
+        first.GetProperty("items").GetArrayLength().ShouldBe(1);
+        var rest = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/auth/api-keys?limit=1&cursor={first.GetProperty("next_cursor").GetString()}", Ct);
+        rest.GetProperty("items").GetArrayLength().ShouldBe(1);
+        rest.GetProperty("next_cursor").ValueKind.ShouldBe(JsonValueKind.Null);
+        (await user.Client.GetAsync("/api/v1/auth/api-keys?limit=abc", Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Null_scopes_are_a_400_naming_the_field()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -147,6 +147,8 @@ public abstract class WorkspaceTests(VigilHost host)
         rename.GetProperty("before").GetProperty("name").GetString().ShouldBe("Before");
         rename.GetProperty("after").GetProperty("name").GetString().ShouldBe("After");
         rename.GetProperty("ip").GetString().ShouldNotBeNullOrEmpty();
+        // Enums read as the API writes them.
+        entries[0].GetProperty("after").GetProperty("role").GetString().ShouldBe("viewer");
 
         var csv = await owner.Client.GetAsync($"/api/v1/workspaces/{id}/audit.csv", Ct);
         csv.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");

@@ -100,6 +100,30 @@ public sealed class SmallPartsTests
         public override IReadOnlyList<string> DependsOn => needs;
     }
 
+    [Theory]
+    [InlineData("/restock", "/restock")]
+    [InlineData("//evil.example", "/")]
+    [InlineData("/\\evil.example", "/")]
+    [InlineData("https://evil.example", "/")]
+    [InlineData("/a\tb", "/")]
+    [InlineData("/a\r\nSet-Cookie: x", "/")]
+    [InlineData(null, "/")]
+    public void Sign_in_goes_back_only_to_a_local_path_a_redirect_can_carry(string? given, string expected) =>
+        Vigil.Server.Ui.AccountEndpoints.SafeReturnUrl(given).ShouldBe(expected);
+
+    [Theory]
+    [InlineData("ops@example.com", true)]
+    [InlineData("first.last+tag@mail.example.co.uk", true)]
+    [InlineData("admin@localhost", true)]
+    [InlineData("x y@example.com", false)]
+    [InlineData("e2@example..com", false)]
+    [InlineData("@example.com", false)]
+    [InlineData("a@b@example.com", false)]
+    [InlineData(".dot@example.com", false)]
+    [InlineData("a@-example.com", false)]
+    public void Email_addresses_are_what_mail_servers_take(string email, bool valid) =>
+        new EmailAttribute().IsValid(email).ShouldBe(valid);
+
     [Fact]
     public void Modules_are_selected_by_name_and_unknown_names_stop_start_up()
     {

@@ -20,7 +20,12 @@ public sealed class Actor(IHttpContextAccessor http)
 /// </summary>
 public sealed class AuditLog(VigilDb db, Actor actor, TimeProvider clock)
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>Snapshots read as the API writes: snake_case names, enums as their lower-case names (<c>"owner"</c>, not 3).</summary>
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     public void Record(string action, string entityType, object? entityId, Guid? workspaceId,
         object? before = null, object? after = null, string? summary = null, Guid? actorUserId = null, string? actorName = null)

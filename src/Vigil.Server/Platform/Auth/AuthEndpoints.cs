@@ -102,8 +102,8 @@ public static class AuthEndpoints
         return (await auth.ChangePasswordAsync(user.GetUserId()!.Value, user.GetSessionId(), request, ct)).ToNoContent();
     }
 
-    static async Task<Ok<Page<ApiKeyDto>>> ListApiKeys(AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
-        TypedResults.Ok(new Page<ApiKeyDto>(await auth.ListApiKeysAsync(user.GetUserId()!.Value, ct), null));
+    static async Task<Ok<Page<ApiKeyDto>>> ListApiKeys([AsParameters] PageQuery page, AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
+        TypedResults.Ok((await auth.ListApiKeysAsync(user.GetUserId()!.Value, ct)).ToPage(page));
 
     static async Task<Results<Created<CreatedApiKeyDto>, ValidationProblem, ProblemHttpResult>> CreateApiKey(CreateApiKeyRequest request, AuthService auth, ClaimsPrincipal user, CancellationToken ct) =>
         (await auth.CreateApiKeyAsync(user.GetUserId()!.Value, user.IsAdmin(), request, ct)).ToCreated(k => $"/api/v1/auth/api-keys/{k.Id}");
