@@ -114,6 +114,27 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task The_store_room_tools_admin_password_and_alert_channel_come_from_the_environment()
+    {
+        await using var slack = new Vigil.Fakes.FakeSlack();
+        await slack.StartAsync(Ct);
+        var dir = Directory.CreateTempSubdirectory("vigil-env-").FullName;
+        var host = new FixedDirHost(dir, [new("ADMIN_USERNAME", "boss"), new("ADMIN_PASSWORD", "Sup3r-Secret-Pass-1"),
+            new("SLACK_WEBHOOK_URL", slack.WebhookUrl().ToString()), new("OUTBOUND_ALLOWLIST", "127.0.0.0/8")]);
+        await host.InitializeAsync();
+        host.Logs.All.ShouldNotContain("Sup3r-Secret-Pass-1");
+        host.Logs.All.ShouldNotContain("INITIAL ADMIN USER CREATED");
+        using var client = host.CreateClient();
+        var login = await client.PostAsJsonAsync("/api/v1/auth/login", new { login = "boss", password = "Sup3r-Secret-Pass-1" }, Ct);
+        login.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var token = (await login.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("access_token").GetString()!;
+        using var admin = host.CreateClient(token);
+        var channel = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/admin/default-channel", Ct);
+        channel.GetProperty("type").GetString().ShouldBe("slack");
+        await host.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Readiness_reports_503_when_the_database_is_gone()
     {
         var dir = Directory.CreateTempSubdirectory("vigil-ready-").FullName;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Vigil.Server.Platform.Api;
@@ -123,6 +124,27 @@ public sealed class SmallPartsTests
     [InlineData("a@-example.com", false)]
     public void Email_addresses_are_what_mail_servers_take(string email, bool valid) =>
         new EmailAttribute().IsValid(email).ShouldBe(valid);
+
+    [Fact]
+    public void The_store_room_tools_secret_key_signs_tokens_when_jwt_secret_is_not_given()
+    {
+        static string? Secret(params (string Key, string Value)[] given)
+        {
+            var configuration = new ConfigurationManager();
+            configuration.AddInMemoryCollection(given.Select(g => new KeyValuePair<string, string?>(g.Key, g.Value)));
+            Vigil.Server.Platform.Configuration.EnvironmentAliases.Apply(configuration);
+            return configuration["Auth:JwtSecret"];
+        }
+        Secret(("SECRET_KEY", "spec-secret-key")).ShouldBe("spec-secret-key");
+        Secret(("SECRET_KEY", "spec-secret-key"), ("JWT_SECRET", "the-jwt-secret")).ShouldBe("the-jwt-secret");
+        var store = Path.GetTempFileName();
+        File.WriteAllText(store, """{"SECRET_KEY": "from-the-store"}""");
+        Secret(("SECRET_STORE_FILE", store)).ShouldBe("from-the-store");
+        Secret(("SECRET_STORE_FILE", store), ("SECRET_KEY", "from-the-env")).ShouldBe("from-the-env");
+        File.WriteAllText(store, "not json");
+        Should.Throw<StartupException>(() => Secret(("SECRET_STORE_FILE", store)));
+        File.Delete(store);
+    }
 
     [Fact]
     public void Modules_are_selected_by_name_and_unknown_names_stop_start_up()

@@ -1,5 +1,6 @@
 using MudBlazor;
 using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Data;
 using Vigil.Server.Platform.Http;
 using Vigil.Server.Platform.Modules;
 
@@ -41,6 +42,7 @@ public sealed class NotificationsModule : VigilModule
         services.AddSingleton<OutboxDelivery>();
         services.AddSingleton<OutboxWriteTurn>();
         services.AddScoped<ChannelService>();
+        services.AddScoped<IStartupSeed, DefaultChannelFromEnvironment>();
         services.AddScoped<SubscriptionService>();
         services.AddScoped<DeliveryService>();
         services.AddScoped<Platform.Admin.IDefaultChannel, DefaultChannelSeam>();

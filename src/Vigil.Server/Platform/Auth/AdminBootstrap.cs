@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Vigil.Server.Platform.Auth;
 
 /// <summary>
-/// First start with no users: creates the system admin with a random password and prints it once, in a banner,
-/// to the log. The password is stored only as Identity's hash, so it can never be printed again.
+/// First start with no users: creates the system admin with <c>ADMIN_PASSWORD</c>, or a random password printed once,
+/// in a banner, to the log. The password is stored only as Identity's hash, so it can never be printed again.
 /// </summary>
 public sealed class AdminBootstrap(Data.VigilDb db, AuthService auth, IOptions<AuthOptions> options, TimeProvider clock, ILoggerFactory loggers)
 {
@@ -16,7 +16,8 @@ public sealed class AdminBootstrap(Data.VigilDb db, AuthService auth, IOptions<A
             return;
         }
         var o = options.Value;
-        var password = TokenHash.NewPassword(20);
+        var given = o.AdminPassword is { Length: > 0 } chosen ? chosen : null;
+        var password = given ?? TokenHash.NewPassword(20);
         var user = new VigilUser
         {
             UserName = o.AdminUsername,
@@ -42,6 +43,12 @@ public sealed class AdminBootstrap(Data.VigilDb db, AuthService auth, IOptions<A
         catch (DbUpdateException)
         {
             return; // another replica created the first user at the same moment
+        }
+        if (given is not null)
+        {
+            // The operator chose it: nothing to print, and it is never logged.
+            loggers.CreateLogger("Vigil.Setup").LogWarning("Initial admin user {UserName} created with the password from ADMIN_PASSWORD.", user.UserName);
+            return;
         }
         const string rule = "============================================================";
         var banner = string.Join(Environment.NewLine,

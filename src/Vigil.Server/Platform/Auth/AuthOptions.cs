@@ -25,6 +25,9 @@ public sealed class AuthOptions
     [Required, EmailAddress]
     public string AdminEmail { get; set; } = "admin@example.com";
 
+    /// <summary>The initial admin's password (<c>ADMIN_PASSWORD</c>); when unset, a random one is printed once.</summary>
+    public string? AdminPassword { get; set; }
+
     /// <summary>Failed sign-ins before an account is locked.</summary>
     [Range(1, 100)]
     public int MaxFailedAttempts { get; set; } = 5;

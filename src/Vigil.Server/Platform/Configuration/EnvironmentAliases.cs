@@ -21,6 +21,7 @@ public static class EnvironmentAliases
         ("ALLOW_REGISTRATION", "Auth:AllowRegistration"),
         ("ADMIN_USERNAME", "Auth:AdminUsername"),
         ("ADMIN_EMAIL", "Auth:AdminEmail"),
+        ("ADMIN_PASSWORD", "Auth:AdminPassword"),
         ("AUTH_MAX_FAILED_ATTEMPTS", "Auth:MaxFailedAttempts"),
         ("AUTH_LOCKOUT_MINUTES", "Auth:LockoutMinutes"),
         ("AUTH_IP_FAILURES_PER_WINDOW", "Auth:IpFailuresPerWindow"),
@@ -39,6 +40,12 @@ public static class EnvironmentAliases
                 overrides[key] = value;
             }
         }
+        // The store-room tool's SECRET_KEY (or its SECRET_STORE_FILE, a JSON file holding SECRET_KEY) signs tokens when
+        // JWT_SECRET is not given.
+        if (string.IsNullOrEmpty(configuration["JWT_SECRET"]) && SecretKey(configuration) is { Length: > 0 } secret)
+        {
+            overrides["Auth:JwtSecret"] = secret;
+        }
         // API_HOST/API_PORT (the OVH checker's names) still choose where we listen when ASPNETCORE_URLS is unset.
         var port = configuration["API_PORT"];
         if (!string.IsNullOrEmpty(port) && string.IsNullOrEmpty(configuration["urls"]))
@@ -49,6 +56,29 @@ public static class EnvironmentAliases
         if (overrides.Count > 0)
         {
             configuration.AddInMemoryCollection(overrides);
+        }
+    }
+
+    static string? SecretKey(IConfiguration configuration)
+    {
+        if (configuration["SECRET_KEY"] is { Length: > 0 } key)
+        {
+            return key;
+        }
+        if (configuration["SECRET_STORE_FILE"] is not { Length: > 0 } file)
+        {
+            return null;
+        }
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            return json.RootElement.TryGetProperty("SECRET_KEY", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+                ? value.GetString()
+                : throw new Auth.StartupException($"SECRET_STORE_FILE {file} holds no SECRET_KEY string.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            throw new Auth.StartupException($"SECRET_STORE_FILE {file} cannot be read as JSON: {e.Message}");
         }
     }
 }

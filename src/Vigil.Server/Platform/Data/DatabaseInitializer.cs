@@ -41,6 +41,10 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, Datab
             await using (var scope = services.CreateAsyncScope())
             {
                 await scope.ServiceProvider.GetRequiredService<AdminBootstrap>().EnsureAdminAsync(ct);
+                foreach (var seed in scope.ServiceProvider.GetServices<IStartupSeed>())
+                {
+                    await seed.SeedAsync(ct);
+                }
             }
             _done = true;
         }
@@ -97,4 +101,10 @@ public sealed class DatabaseStartup(DatabaseInitializer initializer) : IHostedSe
     public Task StartAsync(CancellationToken cancellationToken) => initializer.InitializeAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Something a module sets up once the database is ready (e.g. settings given as environment variables).</summary>
+public interface IStartupSeed
+{
+    Task SeedAsync(CancellationToken ct);
 }
