@@ -276,6 +276,37 @@ public abstract class StockTests(VigilHost host)
     }
 
     [Fact]
+    public async Task A_movement_is_reversed_once_by_a_compensating_one()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var id = await AddItemAsync(user, "cables", 10);
+        var issued = await (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/issue", new { quantity = 3, to = "Ann" }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var issue = issued.GetProperty("movement").GetProperty("id").GetInt64();
+
+        var reversed = await user.Client.PostAsJsonAsync($"/api/v1/inventory/movements/{issue}/reverse", new { reason = "issued to the wrong person" }, Ct);
+        reversed.StatusCode.ShouldBe(HttpStatusCode.OK, await reversed.Content.ReadAsStringAsync(Ct));
+        var result = await reversed.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        result.GetProperty("quantity").GetInt32().ShouldBe(10);
+        var movement = result.GetProperty("movement");
+        (movement.GetProperty("kind").GetString(), movement.GetProperty("delta").GetInt32(), movement.GetProperty("reverses_movement_id").GetInt64()).ShouldBe(("reversal", 3, issue));
+        // Once only, and the original stays as it was.
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/movements/{issue}/reverse", new { reason = "again" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var history = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}/movements", Ct);
+        history.GetProperty("items").EnumerateArray().Single(m => m.GetProperty("id").GetInt64() == issue).GetProperty("delta").GetInt32().ShouldBe(-3);
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/movements/{movement.GetProperty("id").GetInt64()}/reverse", new { reason = "undo the undo" }, Ct)).StatusCode
+            .ShouldBe(HttpStatusCode.Conflict);
+
+        // A restock whose stock has gone cannot be taken back: 409 with what is there.
+        var restocked = await (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/restock", new { quantity = 5 }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/items/{id}/issue", new { quantity = 14 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var late = await user.Client.PostAsJsonAsync($"/api/v1/inventory/movements/{restocked.GetProperty("movement").GetProperty("id").GetInt64()}/reverse", new { reason = "never came" }, Ct);
+        late.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await late.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("available").GetInt32().ShouldBe(1);
+        (await user.Client.PostAsJsonAsync("/api/v1/inventory/movements/999999999/reverse", new { reason = "x" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await user.Client.PostAsJsonAsync($"/api/v1/inventory/movements/{issue}/reverse", new { }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Stock_takes_adjust_to_the_counted_quantity_with_a_reason()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -72,6 +72,16 @@ public sealed record MoveRequest : IValidatableRequest
     public string? Reason { get; init; }
 }
 
+/// <summary>Why a movement is reversed.</summary>
+public sealed record ReverseRequest : IValidatableRequest
+{
+    [Required, StringLength(500, MinimumLength = 1)]
+    public string? Reason { get; init; }
+
+    [StringLength(1000)]
+    public string? Note { get; init; }
+}
+
 public sealed record AdjustRequest : IValidatableRequest
 {
     /// <summary>The counted quantity (stock-take); the movement records the difference.</summary>

@@ -29,6 +29,11 @@ public static class InventoryEndpoints
             .WithSummary("Stock-take correction with a reason (managers)").ProducesProblem(404).ProducesProblem(409);
         inventory.MapGet("/items/{id:guid}/movements", ItemMovements).WithSummary("An item's movements, newest first").ProducesProblem(404);
         inventory.MapGet("/movements", Movements).WithSummary("Every movement in the workspace, newest first");
+        inventory.MapPost("/movements/{movementId:long}/reverse", Reverse).AddEndpointFilter<IdempotencyFilter>()
+            .WithSummary("Reverse a movement with a compensating one (managers)")
+            .WithDescription("Writes a 'reversal' movement of the opposite delta that names the one it reverses; the original stays as it was. " +
+                "A movement is reversed once; reversals and transfers are not reversed (transfer back instead). 409 with 'available' when the stock has gone meanwhile.")
+            .ProducesProblem(404).ProducesProblem(409);
 
         inventory.MapGet("/items", ListItems).WithSummary("Items: search (name, SKU, barcode), filter by department, category, low stock; paged");
         inventory.MapPatch("/items/{id:guid}", UpdateItem).WithSummary("Change an item's details and threshold (managers); quantities change only through moves").ProducesProblem(404).ProducesProblem(409);
@@ -125,6 +130,9 @@ public static class InventoryEndpoints
 
     static async Task<Results<Ok<MoveResultDto>, ValidationProblem, ProblemHttpResult>> Move(Guid id, MovementKind kind, MoveRequest request, StockService stock, CancellationToken ct) =>
         (await stock.MoveAsync(id, kind, request, ct)).ToHttp();
+
+    static async Task<Results<Ok<MoveResultDto>, ValidationProblem, ProblemHttpResult>> Reverse(long movementId, ReverseRequest request, StockService stock, CancellationToken ct) =>
+        (await stock.ReverseAsync(movementId, request, ct)).ToHttp();
 
     static async Task<Results<Ok<MoveResultDto>, ValidationProblem, ProblemHttpResult>> Transfer(Guid id, MoveRequest request, StockService stock, CancellationToken ct) =>
         (await stock.TransferAsync(id, request, ct)).ToHttp();

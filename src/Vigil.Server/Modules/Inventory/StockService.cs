@@ -228,7 +228,37 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
     /// <summary>The longest item name (as <see cref="CreateItemRequest.Name"/> allows).</summary>
     const int ItemNameMax = 200;
 
-    async Task<Outcome<MoveResultDto>> ApplyAsync(Guid itemId, int delta, MovementKind kind, string? person, string? note, string? reason, long? reverses, CancellationToken ct)
+    /// <summary>Undoes a movement with a compensating one of the opposite delta, once.</summary>
+    public async Task<Outcome<MoveResultDto>> ReverseAsync(long movementId, ReverseRequest request, CancellationToken ct)
+    {
+        if (!Has(WorkspaceRole.Manager))
+        {
+            return Denied<MoveResultDto>(WorkspaceRole.Manager);
+        }
+        var original = await db.Set<StockMovement>().AsNoTracking().SingleOrDefaultAsync(m => m.Id == movementId, ct);
+        if (original is null)
+        {
+            return Outcome.Missing<MoveResultDto>("No such movement.");
+        }
+        if (original.Kind is MovementKind.TransferIn or MovementKind.TransferOut)
+        {
+            return Outcome.Conflict<MoveResultDto>("A transfer is undone by a transfer back.");
+        }
+        if (original.Kind == MovementKind.Reversal)
+        {
+            return Outcome.Conflict<MoveResultDto>("A reversal is not reversed; make the move again.");
+        }
+        if (original.Delta == 0)
+        {
+            return Outcome.Conflict<MoveResultDto>("This movement changed no stock.");
+        }
+        // Checked once the item's row is locked by the update, so two reversals at once cannot both pass.
+        return await ApplyAsync(original.ItemId, -original.Delta, MovementKind.Reversal, null, request.Note, request.Reason, movementId, ct,
+            afterLock: async () => await db.Set<StockMovement>().AnyAsync(m => m.ReversesMovementId == movementId, ct) ? "This movement is already reversed." : null);
+    }
+
+    async Task<Outcome<MoveResultDto>> ApplyAsync(Guid itemId, int delta, MovementKind kind, string? person, string? note, string? reason, long? reverses, CancellationToken ct,
+        Func<Task<string?>>? afterLock = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -248,6 +278,10 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         if (changed == 0)
         {
             return delta >= 0 ? TooMuch(item.Quantity) : Unavailable(item.Quantity);
+        }
+        if (afterLock is not null && await afterLock() is { } refused)
+        {
+            return Outcome.Conflict<MoveResultDto>(refused); // the transaction is rolled back with the update
         }
         var movement = Movement(itemId, kind, delta, item.Quantity, now, item.DepartmentId, person, note, reason, reverses: reverses);
         db.Set<StockMovement>().Add(movement);
