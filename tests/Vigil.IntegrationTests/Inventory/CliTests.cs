@@ -55,6 +55,9 @@ public sealed class CliTests(SqliteHost host) : IClassFixture<SqliteHost>
         var result = await ServerProcess.RunAsync(["inventory", "status"], new Dictionary<string, string>(), Timeout);
         result.ExitCode.ShouldBe(2);
         result.StdErr.ShouldContain("VIGIL_URL");
+        // Bad usage is 2 as well: a value that does not parse, a missing argument.
+        (await ServerProcess.RunAsync(["inventory", "issue", "mice", "abc"], new Dictionary<string, string>(), Timeout)).ExitCode.ShouldBe(2);
+        (await ServerProcess.RunAsync(["inventory", "issue"], new Dictionary<string, string>(), Timeout)).ExitCode.ShouldBe(2);
     }
 
     [Fact]

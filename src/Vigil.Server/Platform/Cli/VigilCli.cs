@@ -23,7 +23,11 @@ public static class VigilCli
         {
             return await ServeAsync(args[1..]);
         }
-        return await BuildCommands().Parse(args).InvokeAsync();
+        var parsed = BuildCommands().Parse(args);
+        var code = await parsed.InvokeAsync();
+        // Bad usage (a value that does not parse, a missing argument, an unknown verb) is exit code 2, as documented;
+        // System.CommandLine prints the errors and help, and answers 1.
+        return parsed.Errors.Count > 0 && code == 1 ? 2 : code;
     }
 
     static RootCommand BuildCommands()
