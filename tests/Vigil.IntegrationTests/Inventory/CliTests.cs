@@ -76,5 +76,19 @@ public sealed class CliTests(SqliteHost host) : IClassFixture<SqliteHost>
         var line = JsonDocument.Parse(json.StdOut).RootElement.GetProperty("items").EnumerateArray().Single();
         line.GetProperty("quantity").GetInt32().ShouldBe(1);
         line.GetProperty("low_stock").GetBoolean().ShouldBeTrue();
+
+        // The moves are the workspace owner's, as through the API.
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "vigil.db")}");
+        await db.OpenAsync(Ct);
+        await using var query = db.CreateCommand();
+        query.CommandText = "SELECT DISTINCT \"ActorName\" FROM inventory_movements";
+        await using var reader = await query.ExecuteReaderAsync(Ct);
+        var actors = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            actors.Add(reader.GetString(0));
+        }
+        actors.ShouldBe(["boss"]);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

@@ -233,6 +233,12 @@ public abstract class StockTests(VigilHost host)
         // Archived items cannot move, so they do not keep a department or category from going.
         var old = await (await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "old", quantity = 0, department_id = it, category_id = headsets }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var oldId = old.GetProperty("id").GetGuid();
+        // A category lists what its sub-categories hold; each can be read on its own.
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items?category_id={audio}", Ct)).GetProperty("items").EnumerateArray()
+            .ShouldHaveSingleItem().GetProperty("id").GetGuid().ShouldBe(oldId);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/departments/{it}", Ct)).GetProperty("minimum_override").ValueKind.ShouldBe(JsonValueKind.Null);
+        (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/categories/{headsets}", Ct)).GetProperty("parent_id").GetGuid().ShouldBe(audio);
+        (await user.Client.GetAsync($"/api/v1/inventory/categories/{Guid.NewGuid()}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{it}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await user.Client.DeleteAsync($"/api/v1/inventory/items/{oldId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{it}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);

@@ -31,6 +31,7 @@ public abstract class ConventionTests(VigilHost host)
                 .Replace("{id:guid}", foreign.ToString(), StringComparison.Ordinal)
                 .Replace("{userId:guid}", owner.Id.ToString(), StringComparison.Ordinal);
             path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:(long|int)\}", "1");
             path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
             request.Headers.Add("X-Workspace-Id", foreign.ToString());
@@ -86,6 +87,7 @@ public abstract class ConventionTests(VigilHost host)
                 .Replace("{id:guid}", workspace.ToString(), StringComparison.Ordinal)
                 .Replace("{userId:guid}", user.Id.ToString(), StringComparison.Ordinal);
             path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:(long|int)\}", "1");
             path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
             var schema = bodies.BodySchema(route.Method, route.Pattern);
             var cases = new List<(string Name, HttpContent Content)>
@@ -203,6 +205,7 @@ public abstract class ConventionTests(VigilHost host)
         foreach (var route in host.Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) && !r.Anonymous))
         {
             var path = System.Text.RegularExpressions.Regex.Replace(route.Pattern, @"\{\w+:guid\}", Guid.NewGuid().ToString());
+            path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+:(long|int)\}", "1");
             path = System.Text.RegularExpressions.Regex.Replace(path, @"\{\w+(:[^}]*)?\}", "x1");
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
             (await anonymous.SendAsync(request, Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized, $"{route.Method} {route.Pattern}");

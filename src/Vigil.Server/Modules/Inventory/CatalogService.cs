@@ -17,6 +17,16 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         (await db.Set<Department>().AsNoTracking().OrderBy(d => d.Name).ThenBy(d => d.Id).ToPageAsync(page, ct))
             .Map(d => new DepartmentDto(d.Id, d.Name, d.MinimumOverride, d.CreatedAt));
 
+    public async Task<Outcome<DepartmentDto>> DepartmentAsync(Guid id, CancellationToken ct) =>
+        await db.Set<Department>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct) is { } d
+            ? new DepartmentDto(d.Id, d.Name, d.MinimumOverride, d.CreatedAt)
+            : Outcome.Missing<DepartmentDto>("No such department.");
+
+    public async Task<Outcome<CategoryDto>> CategoryAsync(Guid id, CancellationToken ct) =>
+        await db.Set<Category>().AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) is { } c
+            ? new CategoryDto(c.Id, c.Name, c.ParentId, c.CreatedAt)
+            : Outcome.Missing<CategoryDto>("No such category.");
+
     public async Task<Outcome<DepartmentDto>> SaveDepartmentAsync(Guid? id, DepartmentRequest request, CancellationToken ct)
     {
         if (!IsManager)
@@ -213,7 +223,19 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         }
         if (query.CategoryId is { } c)
         {
-            items = items.Where(i => i.CategoryId == c);
+            // A category holds what its sub-categories hold (Audio lists the headsets of Audio > Headsets).
+            var parents = await db.Set<Category>().AsNoTracking().Select(x => new { x.Id, x.ParentId }).ToListAsync(ct);
+            var within = new HashSet<Guid> { c };
+            for (var grew = true; grew;)
+            {
+                grew = false;
+                foreach (var child in parents.Where(x => x.ParentId is { } p && within.Contains(p) && !within.Contains(x.Id)))
+                {
+                    grew |= within.Add(child.Id);
+                }
+            }
+            var ids = within.ToList();
+            items = items.Where(i => i.CategoryId != null && ids.Contains(i.CategoryId.Value));
         }
         var departments = db.Set<Department>();
         var rows = items.Select(i => new

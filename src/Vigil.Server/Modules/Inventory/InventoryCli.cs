@@ -310,6 +310,13 @@ public static class InventoryCli
                 throw new CliException(workspace is null ? "No workspace to use: give --workspace." : $"No workspace {workspace}.");
             }
             scope.ServiceProvider.GetRequiredService<CurrentWorkspace>().Set(chosen, WorkspaceRole.Owner);
+            // The moves are the workspace owner's: history and audit name them, as they would through the API.
+            var owner = await db.WorkspaceMembers.AsNoTracking().Where(m => m.WorkspaceId == chosen && m.Role == WorkspaceRole.Owner)
+                .OrderBy(m => m.JoinedAt).Select(m => new { m.UserId, m.User!.UserName }).FirstOrDefaultAsync(ct);
+            if (owner is not null)
+            {
+                scope.ServiceProvider.GetRequiredService<Platform.Audit.Actor>().Instead = (owner.UserId, owner.UserName ?? "owner");
+            }
             return new LocalBackend(app, scope);
         }
 

@@ -55,6 +55,8 @@ public static class InventoryEndpoints
         inventory.MapGet("/departments", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.DepartmentsAsync(page, ct)).WithSummary("Departments");
         inventory.MapPost("/departments", async (DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(null, r, ct)).ToCreated(d => $"/api/v1/inventory/departments/{d.Id}"))
             .WithSummary("Add a department (managers)").ProducesProblem(409);
+        inventory.MapGet("/departments/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DepartmentAsync(id, ct)).ToHttp())
+            .WithSummary("One department").ProducesProblem(404);
         inventory.MapPatch("/departments/{id:guid}", async (Guid id, DepartmentRequest r, CatalogService c, CancellationToken ct) => (await c.SaveDepartmentAsync(id, r, ct)).ToHttp())
             .WithSummary("Rename a department or set its minimum (managers)").ProducesProblem(404);
         inventory.MapDelete("/departments/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DeleteDepartmentAsync(id, ct)).ToNoContent())
@@ -62,6 +64,8 @@ public static class InventoryEndpoints
         inventory.MapGet("/categories", (CatalogService c, [AsParameters] PageQuery page, CancellationToken ct) => c.CategoriesAsync(page, ct)).WithSummary("Categories (nested through parent_id)");
         inventory.MapPost("/categories", async (CategoryRequest r, CatalogService c, CancellationToken ct) => (await c.SaveCategoryAsync(null, r, ct)).ToCreated(x => $"/api/v1/inventory/categories/{x.Id}"))
             .WithSummary("Add a category, optionally inside another (managers)").ProducesProblem(409);
+        inventory.MapGet("/categories/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.CategoryAsync(id, ct)).ToHttp())
+            .WithSummary("One category").ProducesProblem(404);
         inventory.MapPatch("/categories/{id:guid}", async (Guid id, CategoryRequest r, CatalogService c, CancellationToken ct) => (await c.SaveCategoryAsync(id, r, ct)).ToHttp())
             .WithSummary("Rename or move a category (managers)").ProducesProblem(404);
         inventory.MapDelete("/categories/{id:guid}", async (Guid id, CatalogService c, CancellationToken ct) => (await c.DeleteCategoryAsync(id, ct)).ToNoContent())

@@ -7,9 +7,12 @@ namespace Vigil.Server.Platform.Audit;
 /// <summary>Who is acting: the signed-in user of this request, or the system in background work.</summary>
 public sealed class Actor(IHttpContextAccessor http)
 {
-    public Guid? UserId => http.HttpContext?.User.GetUserId();
+    /// <summary>Who acts when there is no request (the CLI acting as a workspace's owner); the request's user otherwise.</summary>
+    public (Guid UserId, string Name)? Instead { get; set; }
 
-    public string Name => http.HttpContext?.User.Identity?.Name is { Length: > 0 } name ? name : "system";
+    public Guid? UserId => Instead?.UserId ?? http.HttpContext?.User.GetUserId();
+
+    public string Name => Instead?.Name ?? (http.HttpContext?.User.Identity?.Name is { Length: > 0 } name ? name : "system");
 
     public string? Ip => http.HttpContext?.Connection.RemoteIpAddress?.ToString();
 }
