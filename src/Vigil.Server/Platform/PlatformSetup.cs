@@ -104,6 +104,10 @@ public static class PlatformSetup
         {
             c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
             c.ProblemDetails.Extensions.Remove("exception");
+            if (c.ProblemDetails.Status == StatusCodes.Status429TooManyRequests)
+            {
+                c.ProblemDetails.Type ??= "https://tools.ietf.org/html/rfc6585#section-4";
+            }
             // A body of the wrong media type is answered by the framework without an exception: name the body, as
             // every other problem names its field.
             if (c.ProblemDetails.Status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType
@@ -375,7 +379,7 @@ public static class PlatformSetup
     /// <summary>Operations endpoints, OpenAPI, and the platform's own routes; returns the <c>/api/v1</c> group for modules.</summary>
     public static RouteGroupBuilder MapPlatform(this WebApplication app, ServerRoles roles)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
+        app.MapMethods("/healthz", [HttpMethods.Get, HttpMethods.Head], () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous().ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = c => c.Tags.Contains("ready"),

@@ -206,6 +206,9 @@ public abstract class StockTests(VigilHost host)
             var moves = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{id}/movements", Ct);
             moves.GetProperty("items").EnumerateArray().Sum(m => m.GetProperty("delta").GetInt32()).ShouldBe(item.GetProperty("quantity").GetInt32());
         }
+        // A blank unit is refused, as an empty one is.
+        (await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "blank unit", quantity = 1, unit = "   " }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/items/{lamp}", new { unit = "  " }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         // A department change is a transfer, and stock changes only through moves.
         var patched = await user.Client.PatchAsJsonAsync($"/api/v1/inventory/items/{lamp}", new { department_id = facilities }, Ct);
         patched.StatusCode.ShouldBe(HttpStatusCode.BadRequest);

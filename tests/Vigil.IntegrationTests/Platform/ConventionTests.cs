@@ -323,6 +323,10 @@ public abstract class ConventionTests(VigilHost host)
     {
         using var client = host.CreateClient();
         (await client.GetFromJsonAsync<JsonElement>("/healthz", Ct)).GetProperty("status").GetString().ShouldBe("ok");
+        using (var head = new HttpRequestMessage(HttpMethod.Head, "/healthz"))
+        {
+            (await client.SendAsync(head, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
         (await client.GetFromJsonAsync<JsonElement>("/readyz", Ct)).GetProperty("status").GetString().ShouldBe("ok");
         await client.GetAsync("/api/v1/auth/me", Ct);
         var metrics = await client.GetStringAsync("/metrics", Ct);

@@ -38,6 +38,7 @@ public sealed class LimitsTests(TightLimitsHost host) : IClassFixture<TightLimit
         last!.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
         last.Headers.RetryAfter.ShouldNotBeNull();
         last.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        (await last.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("type").GetString()!.ShouldContain("rfc6585");
     }
 
     [Fact]

@@ -81,6 +81,17 @@ public abstract class WorkspaceTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Workspace_names_are_one_line_of_text()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var refused = await owner.Client.PostAsJsonAsync("/api/v1/workspaces", new { name = "Team\u0000A" }, Ct);
+        refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("name", out _).ShouldBeTrue();
+        var id = await CreateWorkspaceAsync(owner);
+        (await owner.Client.PatchAsJsonAsync($"/api/v1/workspaces/{id}", new { name = "line\nbreak" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task A_personal_workspace_keeps_its_own_user_as_owner()
     {
         var alice = await host.RegisterAsync(ct: Ct);

@@ -317,7 +317,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         item.Threshold = request.Threshold ?? item.Threshold;
         item.Sku = request.Sku ?? item.Sku;
         item.Barcode = request.Barcode ?? item.Barcode;
-        item.Unit = request.Unit ?? item.Unit;
+        item.Unit = request.Unit?.Trim() ?? item.Unit;
         item.CategoryId = request.CategoryId ?? item.CategoryId;
         item.Notes = request.Notes ?? item.Notes;
         item.Version++;

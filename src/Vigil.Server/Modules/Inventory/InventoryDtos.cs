@@ -41,7 +41,7 @@ public sealed record CreateItemRequest : IValidatableRequest
     [StringLength(100)]
     public string? Barcode { get; init; }
 
-    [StringLength(20, MinimumLength = 1)]
+    [StringLength(20, MinimumLength = 1), RegularExpression(@".*\S.*", ErrorMessage = "The unit cannot be blank.")]
     public string? Unit { get; init; }
 
     public Guid? DepartmentId { get; init; }
@@ -162,7 +162,7 @@ public sealed record UpdateItemRequest : IValidatableRequest
     [StringLength(100)]
     public string? Barcode { get; init; }
 
-    [StringLength(20, MinimumLength = 1)]
+    [StringLength(20, MinimumLength = 1), RegularExpression(@".*\S.*", ErrorMessage = "The unit cannot be blank.")]
     public string? Unit { get; init; }
 
     public Guid? CategoryId { get; init; }

@@ -15,13 +15,13 @@ public sealed record CreatedInvitationDto(Guid Id, string Email, WorkspaceRole R
 public sealed record CreateWorkspaceRequest : IValidatableRequest
 {
     /// <summary>Display name of the workspace.</summary>
-    [Required, StringLength(100, MinimumLength = 1)]
+    [Required, StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 }
 
 public sealed record UpdateWorkspaceRequest : IValidatableRequest
 {
-    [Required, StringLength(100, MinimumLength = 1)]
+    [Required, StringLength(100, MinimumLength = 1), SingleLine]
     public string? Name { get; init; }
 }
 
