@@ -108,14 +108,7 @@ public static class PlatformSetup
             {
                 c.ProblemDetails.Type ??= "https://tools.ietf.org/html/rfc6585#section-4";
             }
-            // A body of the wrong media type is answered by the framework without an exception: name the body, as
-            // every other problem names its field.
-            if (c.ProblemDetails.Status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType
-                && c.ProblemDetails is not HttpValidationProblemDetails && !c.ProblemDetails.Extensions.ContainsKey("errors"))
-            {
-                c.ProblemDetails.Detail ??= c.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "Send the body as application/json.";
-                c.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["body"] = [c.ProblemDetails.Detail] };
-            }
+            ProblemExceptionHandler.BodyProblem(c);
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         builder.WebHost.ConfigureKestrel(k =>

@@ -27,19 +27,21 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             ? new CategoryDto(c.Id, c.Name, c.ParentId, c.CreatedAt)
             : Outcome.Missing<CategoryDto>("No such category.");
 
+    /// <summary>A new department or category needs a name; an edit may leave it out, but not blank it.</summary>
+    static string? NameProblem(Guid? id, string? name) =>
+        id is null && string.IsNullOrWhiteSpace(name) ? "The name field is required."
+        : name is { } given && given.Trim().Length == 0 ? "The name cannot be blank."
+        : null;
+
     public async Task<Outcome<DepartmentDto>> SaveDepartmentAsync(Guid? id, DepartmentRequest request, CancellationToken ct)
     {
         if (!IsManager)
         {
             return ManagersOnly<DepartmentDto>();
         }
-        if (id is null && string.IsNullOrWhiteSpace(request.Name))
+        if (NameProblem(id, request.Name) is { } nameProblem)
         {
-            return Outcome.Invalid<DepartmentDto>("name", "The name field is required.");
-        }
-        if (request.Name is { } given && given.Trim().Length == 0)
-        {
-            return Outcome.Invalid<DepartmentDto>("name", "The name cannot be blank.");
+            return Outcome.Invalid<DepartmentDto>("name", nameProblem);
         }
         Department? department = null;
         if (id is { } existing)
@@ -109,13 +111,9 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         {
             return ManagersOnly<CategoryDto>();
         }
-        if (id is null && string.IsNullOrWhiteSpace(request.Name))
+        if (NameProblem(id, request.Name) is { } nameProblem)
         {
-            return Outcome.Invalid<CategoryDto>("name", "The name field is required.");
-        }
-        if (request.Name is { } given && given.Trim().Length == 0)
-        {
-            return Outcome.Invalid<CategoryDto>("name", "The name cannot be blank.");
+            return Outcome.Invalid<CategoryDto>("name", nameProblem);
         }
         Category? stored = null;
         if (id is { } known)
@@ -135,7 +133,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             {
                 return Outcome.Invalid<CategoryDto>("parent_id", "No such category.");
             }
-            if (id is { } self && await IsDescendantAsync(parent, self, ct))
+            if (id is { } self && (await SubtreeAsync(self, ct)).Contains(parent))
             {
                 return Outcome.Invalid<CategoryDto>("parent_id", "A category cannot sit inside itself.");
             }
@@ -165,17 +163,21 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         return new CategoryDto(category.Id, category.Name, category.ParentId, category.CreatedAt);
     }
 
-    async Task<bool> IsDescendantAsync(Guid candidate, Guid ancestor, CancellationToken ct)
+    /// <summary>A category and every category under it, however deep (a workspace has a few dozen: read at once).</summary>
+    async Task<HashSet<Guid>> SubtreeAsync(Guid root, CancellationToken ct)
     {
-        var parents = await db.Set<Category>().AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.ParentId, ct);
-        for (Guid? at = candidate; at is { } node; at = parents.GetValueOrDefault(node))
+        var children = (await db.Set<Category>().AsNoTracking().Where(c => c.ParentId != null).Select(c => new { c.Id, c.ParentId }).ToListAsync(ct))
+            .ToLookup(c => c.ParentId!.Value, c => c.Id);
+        var within = new HashSet<Guid> { root };
+        var pending = new Queue<Guid>(within);
+        while (pending.TryDequeue(out var node))
         {
-            if (node == ancestor)
+            foreach (var child in children[node].Where(within.Add))
             {
-                return true;
+                pending.Enqueue(child);
             }
         }
-        return false;
+        return within;
     }
 
     public async Task<Outcome<bool>> DeleteCategoryAsync(Guid id, CancellationToken ct)
@@ -224,17 +226,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         if (query.CategoryId is { } c)
         {
             // A category holds what its sub-categories hold (Audio lists the headsets of Audio > Headsets).
-            var parents = await db.Set<Category>().AsNoTracking().Select(x => new { x.Id, x.ParentId }).ToListAsync(ct);
-            var within = new HashSet<Guid> { c };
-            for (var grew = true; grew;)
-            {
-                grew = false;
-                foreach (var child in parents.Where(x => x.ParentId is { } p && within.Contains(p) && !within.Contains(x.Id)))
-                {
-                    grew |= within.Add(child.Id);
-                }
-            }
-            var ids = within.ToList();
+            var ids = (await SubtreeAsync(c, ct)).ToList();
             items = items.Where(i => i.CategoryId != null && ids.Contains(i.CategoryId.Value));
         }
         var departments = db.Set<Department>();

@@ -24,7 +24,10 @@ public sealed record MoveResultDto(ItemDto Item, MovementDto Movement, MovementD
 
 public sealed record CreateItemRequest : IValidatableRequest
 {
-    [Required, StringLength(200, MinimumLength = 1)]
+    /// <summary>The longest item name (the column's length).</summary>
+    public const int NameMax = 200;
+
+    [Required, StringLength(NameMax, MinimumLength = 1)]
     public string? Name { get; init; }
 
     /// <summary>Initial stock.</summary>
@@ -150,7 +153,7 @@ public sealed record CategoryRequest : IValidatableRequest
 
 public sealed record UpdateItemRequest : IValidatableRequest
 {
-    [StringLength(200, MinimumLength = 1)]
+    [StringLength(CreateItemRequest.NameMax, MinimumLength = 1)]
     public string? Name { get; init; }
 
     [Range(0, 1_000_000_000)]

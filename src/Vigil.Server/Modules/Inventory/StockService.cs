@@ -167,9 +167,9 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
             }
             if (split is null)
             {
-                if (name.Length > ItemNameMax)
+                if (name.Length > CreateItemRequest.NameMax)
                 {
-                    return Outcome.Invalid<MoveResultDto>("quantity", $"Part of the stock would go to a new item '{name}', longer than {ItemNameMax} characters; transfer all of it, or shorten the names.");
+                    return Outcome.Invalid<MoveResultDto>("quantity", $"Part of the stock would go to a new item '{name}', longer than {CreateItemRequest.NameMax} characters; transfer all of it, or shorten the names.");
                 }
                 split = new InventoryItem
                 {
@@ -224,9 +224,6 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         }
         return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(outgoing), MovementDto.From(incoming));
     }
-
-    /// <summary>The longest item name (as <see cref="CreateItemRequest.Name"/> allows).</summary>
-    const int ItemNameMax = 200;
 
     /// <summary>Undoes a movement with a compensating one of the opposite delta, once.</summary>
     public async Task<Outcome<MoveResultDto>> ReverseAsync(long movementId, ReverseRequest request, CancellationToken ct)

@@ -519,22 +519,18 @@ public sealed partial class RestockService(
             errors[prefix + "plan_code"] = [$"Plan '{code}' is not watched (unmonitored, legacy or removed)."];
         }
         var subsidiary = (r.Subsidiary ?? "").Trim().ToUpperInvariant();
-        if (plan is { Kind: PlanKind.Dedicated })
+        if (subsidiary.Length > 0 && !OvhSubsidiaries.IsKnown(subsidiary))
         {
-            // A dedicated server has one source for every subsidiary: a known one is accepted and has no effect.
-            if (subsidiary.Length > 0 && !OvhSubsidiaries.IsKnown(subsidiary))
-            {
-                errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
-            }
-            subsidiary = "";
+            errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
         }
-        else if (subsidiary.Length == 0)
+        else if (subsidiary.Length == 0 && plan is not { Kind: PlanKind.Dedicated })
         {
             errors[prefix + "subsidiary"] = ["The subsidiary field is required for VPS plans (FR, CA, …)."];
         }
-        else if (!OvhSubsidiaries.IsKnown(subsidiary))
+        if (plan is { Kind: PlanKind.Dedicated })
         {
-            errors[prefix + "subsidiary"] = [$"Unknown OVH subsidiary '{subsidiary}'; known: {string.Join(", ", OvhSubsidiaries.All)}."];
+            // A dedicated server has one source for every subsidiary: a known one is accepted and has no effect.
+            subsidiary = "";
         }
         var datacenters = (r.Datacenters ?? []).Select(d => (d ?? "").Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         if (datacenters.Any(d => !DatacenterRegex().IsMatch(d)))

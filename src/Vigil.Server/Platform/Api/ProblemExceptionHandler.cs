@@ -15,7 +15,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var problem = exception switch
         {
-            BadHttpRequestException bad => FromBadRequest(bad, http),
+            BadHttpRequestException bad => FromBadRequest(bad),
             JsonException json => JsonProblem(json),
             DbUpdateConcurrencyException => new ProblemDetails
             {
@@ -47,7 +47,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
 
-    static ProblemDetails FromBadRequest(BadHttpRequestException bad, HttpContext http)
+    static ProblemDetails FromBadRequest(BadHttpRequestException bad)
     {
         if (FindJsonException(bad) is { } json)
         {
@@ -65,17 +65,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
         if (status is 413 or 415)
         {
-            // About the body as a whole: named as the field "body", as a missing body is.
-            // The media types the route takes (a CSV import takes text/csv), else JSON.
-            var accepted = http.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes;
-            var detail = status == 413 ? "The request body is too large."
-                : $"Send the body as {(accepted is { Count: > 0 } ? string.Join(" or ", accepted) : "application/json")}.";
-            return new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [detail] })
-            {
-                Status = status,
-                Title = status == 413 ? "Payload Too Large" : "Unsupported Media Type",
-                Detail = detail,
-            };
+            // Its detail and errors.body are added with every other 413 and 415 (BodyProblem).
+            return new ProblemDetails { Status = status, Title = status == 413 ? "Payload Too Large" : "Unsupported Media Type" };
         }
         return new ProblemDetails
         {
@@ -138,6 +129,25 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             Title = "Bad Request",
             Detail = message,
         };
+    }
+
+    /// <summary>
+    /// A 413 or 415, whoever answered it (the framework answers a wrong media type without an exception): about the
+    /// body as a whole, named as the field <c>body</c> as a missing body is, with the media types the route takes
+    /// (a CSV import takes text/csv).
+    /// </summary>
+    public static void BodyProblem(ProblemDetailsContext c)
+    {
+        var problem = c.ProblemDetails;
+        if (problem.Status is not (StatusCodes.Status413PayloadTooLarge or StatusCodes.Status415UnsupportedMediaType)
+            || problem is HttpValidationProblemDetails || problem.Extensions.ContainsKey("errors"))
+        {
+            return;
+        }
+        var accepted = c.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes;
+        problem.Detail ??= problem.Status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large."
+            : $"Send the body as {(accepted is { Count: > 0 } ? string.Join(" or ", accepted) : "application/json")}.";
+        problem.Extensions["errors"] = new Dictionary<string, string[]> { ["body"] = [problem.Detail] };
     }
 
     static string SafeBindingMessage(string message) =>

@@ -24,11 +24,7 @@ public sealed class Actor(IHttpContextAccessor http)
 public sealed class AuditLog(VigilDb db, Actor actor, TimeProvider clock)
 {
     /// <summary>Snapshots read as the API writes: snake_case names, enums as their lower-case names (<c>"owner"</c>, not 3).</summary>
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    static JsonSerializerOptions Json => PlatformSetup.Json;
 
     public void Record(string action, string entityType, object? entityId, Guid? workspaceId,
         object? before = null, object? after = null, string? summary = null, Guid? actorUserId = null, string? actorName = null)

@@ -60,14 +60,9 @@ public sealed class AuthService(
             db.ChangeTracker.Clear();
             return FromIdentity<UserDto>(result);
         }
-        if (bySomeoneElse)
-        {
-            audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin });
-        }
-        else
-        {
-            audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin }, actorUserId: user.Id, actorName: user.UserName);
-        }
+        // Null actor: the signed-in caller (the admin).
+        audit.Record(auditAction, "user", user.Id, null, after: new { user.UserName, user.Email, user.IsAdmin },
+            actorUserId: bySomeoneElse ? null : user.Id, actorName: bySomeoneElse ? null : user.UserName);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return UserDto.From(user);
@@ -102,14 +97,7 @@ public sealed class AuthService(
             throttle.RecordFailure(ip, login);
             if (user is not null)
             {
-                user.AccessFailedCount++;
-                if (user.AccessFailedCount >= options.Value.MaxFailedAttempts)
-                {
-                    user.LockoutEnd = now.AddMinutes(options.Value.LockoutMinutes);
-                    user.AccessFailedCount = 0;
-                    audit.Record("user.locked_out", "user", user.Id, null, summary: "Too many failed sign-ins", actorUserId: user.Id, actorName: user.UserName);
-                }
-                await db.SaveChangesAsync(ct);
+                await CountFailedPasswordAsync(user, "Too many failed sign-ins", ct);
             }
             return new SignInResult(SignInStatus.Invalid);
         }
@@ -168,6 +156,19 @@ public sealed class AuthService(
     }
 
     /// <summary>Changes the password and ends every other session of the user.</summary>
+    /// <summary>A wrong password for <paramref name="user"/>: enough in a row lock the account for <see cref="AuthOptions.LockoutMinutes"/>.</summary>
+    async Task CountFailedPasswordAsync(VigilUser user, string why, CancellationToken ct)
+    {
+        user.AccessFailedCount++;
+        if (user.AccessFailedCount >= options.Value.MaxFailedAttempts)
+        {
+            user.LockoutEnd = clock.GetUtcNow().AddMinutes(options.Value.LockoutMinutes);
+            user.AccessFailedCount = 0;
+            audit.Record("user.locked_out", "user", user.Id, null, summary: why, actorUserId: user.Id, actorName: user.UserName);
+        }
+        await db.SaveChangesAsync(ct);
+    }
+
     /// <summary>How long the user's account stays locked (too many failed sign-ins or wrong current passwords); null when it is not.</summary>
     public async Task<TimeSpan?> LockedForAsync(Guid userId, CancellationToken ct)
     {
@@ -186,14 +187,7 @@ public sealed class AuthService(
         if (users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", request.CurrentPassword!) == PasswordVerificationResult.Failed)
         {
             // As a failed sign-in: enough of them lock the account for a while.
-            user.AccessFailedCount++;
-            if (user.AccessFailedCount >= options.Value.MaxFailedAttempts)
-            {
-                user.LockoutEnd = clock.GetUtcNow().AddMinutes(options.Value.LockoutMinutes);
-                user.AccessFailedCount = 0;
-                audit.Record("user.locked_out", "user", user.Id, null, summary: "Too many wrong current passwords");
-            }
-            await db.SaveChangesAsync(ct);
+            await CountFailedPasswordAsync(user, "Too many wrong current passwords", ct);
             return Outcome.Invalid<bool>("current_password", "The current password is not correct.");
         }
         var result = await users.ChangePasswordAsync(user, request.CurrentPassword!, request.NewPassword!);
