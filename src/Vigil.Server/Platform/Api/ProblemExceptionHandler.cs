@@ -134,7 +134,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     /// <summary>
     /// A 413 or 415, whoever answered it (the framework answers a wrong media type without an exception): about the
     /// body as a whole, named as the field <c>body</c> as a missing body is, with the media types the route takes
-    /// (a CSV import takes text/csv).
+    /// where they are known.
     /// </summary>
     public static void BodyProblem(ProblemDetailsContext c)
     {
@@ -144,9 +144,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             return;
         }
+        // Routing answers a media type no route takes with an endpoint of its own, which knows nothing of the route
+        // asked for: then the message says what the routes take.
         var accepted = c.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.ContentTypes;
         problem.Detail ??= problem.Status == StatusCodes.Status413PayloadTooLarge ? "The request body is too large."
-            : $"Send the body as {(accepted is { Count: > 0 } ? string.Join(" or ", accepted) : "application/json")}.";
+            : accepted is { Count: > 0 } ? $"Send the body as {string.Join(" or ", accepted)}."
+            : $"A body of type '{c.HttpContext.Request.ContentType ?? "none"}' is not one this route takes: the API takes application/json, the CSV import text/csv.";
         problem.Extensions["errors"] = new Dictionary<string, string[]> { ["body"] = [problem.Detail] };
     }
 
