@@ -94,7 +94,9 @@ public abstract class StockTests(VigilHost host)
         var owner = await host.RegisterAsync(ct: Ct);
         var viewer = await host.RegisterAsync(ct: Ct);
         var id = await AddItemAsync(owner, "chairs", 4);
-        (await owner.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "CHAIRS", quantity = 1, threshold = 0 }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        var duplicate = await owner.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "CHAIRS", quantity = 1, threshold = 0 }, Ct);
+        duplicate.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await duplicate.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").GetProperty("name")[0].GetString()!.ShouldContain("already exists");
         await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = viewer.Id, role = "viewer" }, Ct);
 
         using var issue = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/inventory/items/{id}/issue") { Content = JsonContent.Create(new { quantity = 1 }) };
@@ -261,6 +263,28 @@ public abstract class StockTests(VigilHost host)
         refused.StatusCode.ShouldBe(HttpStatusCode.Conflict, await refused.Content.ReadAsStringAsync(Ct));
         (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("available").GetInt32().ShouldBe(2_000_000_000);
         (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/inventory/items/{big}", Ct)).GetProperty("quantity").GetInt32().ShouldBe(2_000_000_000);
+    }
+
+    [Fact]
+    public async Task A_replayed_creation_answers_201_with_the_same_location()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        async Task<HttpResponseMessage> CreateAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/inventory/items") { Content = JsonContent.Create(new { name = "staplers", quantity = 5, threshold = 1 }) };
+            request.Headers.Add("Idempotency-Key", "create-staplers");
+            return await user.Client.SendAsync(request, Ct);
+        }
+
+        var first = await CreateAsync();
+        var again = await CreateAsync();
+
+        first.StatusCode.ShouldBe(HttpStatusCode.Created, await first.Content.ReadAsStringAsync(Ct));
+        again.StatusCode.ShouldBe(HttpStatusCode.Created);
+        first.Headers.Location.ShouldNotBeNull();
+        again.Headers.Location.ShouldBe(first.Headers.Location);
+        (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid()
+            .ShouldBe((await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
     }
 
     [Fact]

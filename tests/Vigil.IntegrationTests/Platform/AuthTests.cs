@@ -41,6 +41,9 @@ public abstract class AuthTests(VigilHost host)
         sameName.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         sameEmail.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         sameName.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        // The conflict names the field whose value is taken, as a 400 would.
+        (await sameName.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("username", out _).ShouldBeTrue();
+        (await sameEmail.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("email", out _).ShouldBeTrue();
     }
 
     [Theory]

@@ -224,7 +224,7 @@ public abstract class ConventionTests(VigilHost host)
         var document = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
         var paths = document.GetProperty("paths");
         var missing = new List<string>();
-        foreach (var route in host.Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal)))
+        foreach (var route in host.Routes().Where(r => r.Pattern.StartsWith("/api/", StringComparison.Ordinal) || r.Pattern is "/healthz" or "/readyz"))
         {
             var path = OpenApiBodies.OpenApiPath(route.Pattern);
             if (!paths.TryGetProperty(path, out var item) || !item.TryGetProperty(route.Method.ToLowerInvariant(), out var op)

@@ -18,12 +18,21 @@ public sealed class StartupTests
     public async Task Migrate_applies_migrations_and_exits_zero()
     {
         var dir = Directory.CreateTempSubdirectory("vigil-migrate-").FullName;
+        var env = Env(dir);
+        env["DATABASE_URL"] = $"sqlite:///{dir}/new/vigil.db";
 
-        var result = await ServerProcess.RunAsync(["migrate"], Env(dir), TimeSpan.FromSeconds(60));
+        var result = await ServerProcess.RunAsync(["migrate"], env, TimeSpan.FromSeconds(60));
 
         result.ExitCode.ShouldBe(0, result.StdErr);
-        File.Exists(Path.Combine(dir, "vigil.db")).ShouldBeTrue();
+        var file = Path.Combine(dir, "new", "vigil.db");
+        File.Exists(file).ShouldBeTrue();
         result.StdOut.ShouldNotContain("INITIAL ADMIN");
+        // A new database holds password hashes and encrypted secrets: only the server's user reads it.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(file).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.GetUnixFileMode(Path.Combine(dir, "new")).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         // Names are compared without regard to case, as item names are (a workspace has a handful of departments).
         if ((await db.Set<Department>().Where(d => d.Id != id).Select(d => d.Name).ToListAsync(ct)).Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)))
         {
-            return Outcome.Conflict<DepartmentDto>($"A department named '{name}' already exists.");
+            return Outcome.ConflictOn<DepartmentDto>("name", $"A department named '{name}' already exists.");
         }
         if (department is null)
         {
@@ -140,7 +140,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         }
         if (await db.Set<Category>().AnyAsync(c => c.Name == name && c.ParentId == parentId && c.Id != id, ct))
         {
-            return Outcome.Conflict<CategoryDto>($"A category named '{name}' already exists there.");
+            return Outcome.ConflictOn<CategoryDto>("name", $"A category named '{name}' already exists there.");
         }
         Category? category;
         if (id is { } existing)
@@ -301,7 +301,7 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             var normalized = name.Trim().ToUpperInvariant();
             if (await db.Set<InventoryItem>().AnyAsync(i => i.NormalizedName == normalized && i.Id != id && !i.Archived, ct))
             {
-                return Outcome.Conflict<ItemDto>($"An item named '{name.Trim()}' already exists in this workspace.");
+                return Outcome.ConflictOn<ItemDto>("name", $"An item named '{name.Trim()}' already exists in this workspace.");
             }
             item.Name = name.Trim();
             item.NormalizedName = normalized;

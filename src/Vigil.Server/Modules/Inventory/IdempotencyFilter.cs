@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform;
 using Vigil.Server.Platform.Api;
@@ -78,8 +79,9 @@ public sealed class IdempotencyFilter : IEndpointFilter
         }
         var value = (inner as IValueHttpResult)?.Value;
         var body = value is null ? "" : JsonSerializer.Serialize(value, value.GetType(), PlatformSetup.Json);
+        var location = LocationOf(inner);
         await db.Set<IdempotencyRecord>().Where(r => r.Key == key)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, status).SetProperty(r => r.ResponseBody, body), http.RequestAborted);
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, status).SetProperty(r => r.ResponseBody, body).SetProperty(r => r.Location, location), http.RequestAborted);
         return result;
     }
 
@@ -110,8 +112,27 @@ public sealed class IdempotencyFilter : IEndpointFilter
         {
             return TypedResults.Problem("A request with this Idempotency-Key is still being processed.", statusCode: 409, title: "Conflict");
         }
-        var contentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json";
-        return Results.Text(record.ResponseBody, contentType, Encoding.UTF8, record.StatusCode);
+        return new Replayed(record);
+    }
+
+    /// <summary>A 201's <c>Location</c>, kept to be replayed (the typed result is generic in its value).</summary>
+    static string? LocationOf(object? result) =>
+        result?.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(Created<>)
+            ? (string?)type.GetProperty(nameof(Created<object>.Location))!.GetValue(result) // Created<T> always has it
+            : null;
+
+    /// <summary>The stored answer, as it was first given: status, body and, for a 201, where the new thing is.</summary>
+    sealed class Replayed(IdempotencyRecord record) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            if (record.Location is { } location)
+            {
+                http.Response.Headers.Location = location;
+            }
+            var contentType = record.StatusCode >= 400 ? "application/problem+json" : "application/json";
+            return Results.Text(record.ResponseBody, contentType, Encoding.UTF8, record.StatusCode).ExecuteAsync(http);
+        }
     }
 
     static string Hash(HttpContext http, IList<object?> arguments)

@@ -101,6 +101,10 @@ public sealed class IdempotencyRecord : IWorkspaceOwned
     public required string RequestHash { get; set; }
     public int StatusCode { get; set; }
     public required string ResponseBody { get; set; }
+
+    /// <summary>The first answer's <c>Location</c> (a 201's), replayed with it.</summary>
+    public string? Location { get; set; }
+
     public DateTime CreatedAt { get; set; }
 }
 
@@ -175,5 +179,6 @@ sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<Idempoten
         b.HasKey(r => new { r.WorkspaceId, r.Key });
         b.Property(r => r.Key).HasMaxLength(200);
         b.Property(r => r.RequestHash).HasMaxLength(64);
+        b.Property(r => r.Location).HasMaxLength(500);
     }
 }

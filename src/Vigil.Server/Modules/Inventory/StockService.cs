@@ -29,7 +29,7 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         var normalized = name.ToUpperInvariant();
         if (await db.Set<InventoryItem>().AnyAsync(i => i.NormalizedName == normalized && !i.Archived, ct))
         {
-            return Outcome.Conflict<ItemDto>($"An item named '{name}' already exists in this workspace.");
+            return Outcome.ConflictOn<ItemDto>("name", $"An item named '{name}' already exists in this workspace.");
         }
         if (await CheckReferencesAsync<ItemDto>(request.DepartmentId, request.CategoryId, ct) is { } invalid)
         {

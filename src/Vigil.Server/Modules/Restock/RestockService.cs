@@ -369,7 +369,7 @@ public sealed partial class RestockService(
         var code = request.PlanCode!.Trim();
         if (await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == code, ct))
         {
-            return Outcome.Conflict<PlanDto>($"Plan {code} is already in the catalog.");
+            return Outcome.ConflictOn<PlanDto>("plan_code", $"Plan {code} is already in the catalog.");
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var plan = new RestockPlan
@@ -581,7 +581,7 @@ public sealed partial class RestockService(
         var mine = await subscriptions.ListAsync(userId, RestockAudience.Module, new PageQuery { Limit = PageQuery.MaxLimit }, ct);
         if (mine.Items.Select(ToDto).Any(s => Same(s, o)))
         {
-            return Outcome.Conflict<RestockSubscriptionDto>($"You already follow {o.PlanCode}{(o.Subsidiary.Length > 0 ? " in " + o.Subsidiary : "")} ({o.Os}); delete that subscription first or use /bulk to replace it.");
+            return Outcome.ConflictOn<RestockSubscriptionDto>("plan_code", $"You already follow {o.PlanCode}{(o.Subsidiary.Length > 0 ? " in " + o.Subsidiary : "")} ({o.Os}); delete that subscription first or use /bulk to replace it.");
         }
         var created = await subscriptions.CreateAsync(userId, Input(o, request.ChannelIds, cooldown), ct);
         return created.IsOk ? ToDto(created.Value!) : created.As<RestockSubscriptionDto>();

@@ -41,6 +41,10 @@ public static class Outcome
     public static Outcome<T> Conflict<T>(string detail, Dictionary<string, object?>? extensions = null) =>
         new(default, OutcomeKind.Conflict, Detail: detail, Extensions: extensions);
 
+    /// <summary>A conflict on one field's value (a name or code already taken): <c>errors</c> names the field, as a 400 would.</summary>
+    public static Outcome<T> ConflictOn<T>(string field, string detail) =>
+        Conflict<T>(detail, new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
+
     public static Outcome<T> Forbidden<T>(string detail) => new(default, OutcomeKind.Forbidden, Detail: detail);
 }
 

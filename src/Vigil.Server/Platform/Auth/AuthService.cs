@@ -263,7 +263,9 @@ public sealed class AuthService(
         var errors = result.Errors.ToList();
         if (errors.FirstOrDefault(e => e.Code is "DuplicateUserName" or "DuplicateEmail") is { } duplicate)
         {
-            return Outcome.Conflict<T>(duplicate.Code == "DuplicateEmail" ? "That email is already registered." : "That username is taken.");
+            return duplicate.Code == "DuplicateEmail"
+                ? Outcome.ConflictOn<T>("email", "That email is already registered.")
+                : Outcome.ConflictOn<T>("username", "That username is taken.");
         }
         var byField = errors
             .GroupBy(e => e.Code switch

@@ -58,9 +58,9 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, Datab
 
     public async Task MigrateAsync(CancellationToken ct)
     {
-        if (database.SqliteFile is { } file)
+        if (database.SqliteFile is { } file && !File.Exists(file))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!); // a full path always has a directory
+            CreatePrivateFile(file);
         }
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
@@ -74,6 +74,35 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, Datab
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         await db.Database.MigrateAsync(ct);
         LogMigrated(logger, pending.Count, database.Provider);
+    }
+
+    /// <summary>
+    /// A new database file is readable by the server's user only, and so are the WAL and shared-memory files SQLite
+    /// makes beside it (it gives them the database file's mode); a directory made for it is the user's only too. An
+    /// existing file keeps the mode its operator gave it. An empty file is an empty SQLite database.
+    /// </summary>
+    static void CreatePrivateFile(string file)
+    {
+        var directory = Path.GetDirectoryName(file)!; // a full path always has a directory
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            using var created = new FileStream(file, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            // Another replica made it first.
+        }
     }
 
     /// <summary>One line that says what is wrong with the database, for start-up failures.</summary>

@@ -126,14 +126,14 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
                 || (normalizedName != null && u.NormalizedUserName == normalizedName)
                 || (normalizedEmail != null && u.NormalizedEmail == normalizedEmail))
             .FirstOrDefaultAsync(ct);
+        var field = request.UserId is not null ? "user_id" : normalizedName is not null ? "username" : "email";
         if (user is null)
         {
-            var field = request.UserId is not null ? "user_id" : normalizedName is not null ? "username" : "email";
             return Outcome.Invalid<MemberDto>(field, "No such user; invite them by email instead.");
         }
         if (await db.WorkspaceMembers.AnyAsync(m => m.WorkspaceId == id && m.UserId == user.Id, ct))
         {
-            return Outcome.Conflict<MemberDto>("That user is already a member.");
+            return Outcome.ConflictOn<MemberDto>(field, "That user is already a member.");
         }
         var member = new WorkspaceMember { WorkspaceId = id, UserId = user.Id, Role = request.Role!.Value, JoinedAt = clock.GetUtcNow().UtcDateTime };
         db.WorkspaceMembers.Add(member);
@@ -213,7 +213,7 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         var normalized = email.ToUpperInvariant();
         if (await db.WorkspaceMembers.AnyAsync(m => m.WorkspaceId == id && m.User!.NormalizedEmail == normalized, ct))
         {
-            return Outcome.Conflict<CreatedInvitationDto>("That person is already a member.");
+            return Outcome.ConflictOn<CreatedInvitationDto>("email", "That person is already a member.");
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var token = TokenHash.NewToken();
