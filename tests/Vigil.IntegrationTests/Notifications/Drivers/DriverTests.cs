@@ -348,6 +348,14 @@ public sealed class TelegramDriverTests : IAsyncLifetime
         Should.Throw<ChannelConfigException>(() => _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = "42", ["format"] = "bogus" }))
             .Field.ShouldBe("settings.format");
         _driver.Parse("tgram://123456789:AAHabcdefghijklmnopqrstuvwxyz012345/42?format=markdown", new Dictionary<string, string>()).Setting("format").ShouldBe("markdown");
+        // markdown: Telegram's Markdown, the text as the template wrote it, the title bold, data escaped.
+        var markdown = _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = "42", ["format"] = "markdown" });
+        var withFields = Message("Plan back", "Now *in stock*") with { Fields = [new MessageField("plan", "24ska01_fr")], Link = "https://example.com/order" };
+        (await _driver.SendAsync(markdown, withFields, Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Last()["parse_mode"]!.ToString().ShouldBe("Markdown");
+        _fake.Messages.Last()["text"]!.ToString().ShouldBe("*Plan back*\nNow *in stock*\n*plan:* 24ska01\\_fr\n[Open](https://example.com/order)");
+        (await _driver.SendAsync(markdown, Message("snake_case title"), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Last()["text"]!.ToString().ShouldStartWith("snake\\_case title\n");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://123456789:AAHabcdefghijklmnopqrstuvwxyz012345/42?format=bogus", new Dictionary<string, string>()))
             .Field.ShouldBe("url");
     }

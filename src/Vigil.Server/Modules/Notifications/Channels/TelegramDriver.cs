@@ -7,7 +7,8 @@ using System.Text.RegularExpressions;
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
-/// Telegram Bot API <c>sendMessage</c>, HTML parse mode, to one or more chats. Url: the bot's API base
+/// Telegram Bot API <c>sendMessage</c> to one or more chats, in HTML parse mode (<c>?format=markdown</c>: Telegram
+/// Markdown; <c>?format=text</c>: no markup). Url: the bot's API base
 /// (<c>https://api.telegram.org/bot{token}</c>) with setting <c>chat_id</c> (comma-separated for several); Apprise form
 /// <c>tgram://{bot_token}/{chat_id}[/{chat_id}…]</c> with <c>?silent=yes</c>, <c>?preview=yes</c>, <c>?topic=</c>/<c>?thread=</c>.
 /// Honours 429 <c>parameters.retry_after</c>, resends as plain text when the HTML cannot be parsed, and follows a
@@ -119,21 +120,19 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         var html = "<b>" + Html(message.Title) + "</b>\n" + Html(message.Text)
             + string.Concat(message.Fields.Select(f => "\n<b>" + Html(f.Name) + ":</b> " + Html(f.Value)))
             + (message.Link is { } link ? "\n<a href=\"" + Html(link) + "\">Open</a>" : "");
-        var plainOnly = config.Setting("format") == "text";
+        var format = config.Setting("format");
+        // format=text: no markup at all; markdown: the message text is taken as Telegram Markdown (a template may
+        // write *bold* or [links](…)), with the title, field values and link escaped; html (the default): all escaped.
+        var (text, parseMode) = format switch
+        {
+            "text" => (message.Title + "\n" + message.Text, null),
+            "markdown" => (Markdown(message), "Markdown"),
+            _ => (html, "HTML"),
+        };
         SendResult last = SendResult.Sent(200);
         foreach (var chat in (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (plainOnly)
-            {
-                // format=text: no markup at all (markdown and html both send Telegram's HTML).
-                last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(message.Title + "\n" + message.Text, TextLimit), null, ct);
-                if (last.Outcome != DeliveryOutcome.Sent)
-                {
-                    return last;
-                }
-                continue;
-            }
-            last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(html, TextLimit), "HTML", ct);
+            last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(text, TextLimit), parseMode, ct);
             if (last.Outcome == DeliveryOutcome.Failed && last.Error?.Contains("can't parse entities", StringComparison.Ordinal) == true)
             {
                 var plain = message.Title + "\n" + message.Text;
@@ -145,6 +144,39 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
             }
         }
         return last;
+    }
+
+    /// <summary>
+    /// Telegram's (legacy) Markdown, as Apprise sends it: the title in bold, the text as written, fields and link
+    /// escaped. Nothing can be escaped inside an entity, so a title or field name holding markup characters goes
+    /// escaped and not bold.
+    /// </summary>
+    static string Markdown(OutgoingMessage message) =>
+        Bold(message.Title) + "\n" + message.Text
+        + string.Concat(message.Fields.Select(f => "\n" + Bold(f.Name + ":") + " " + MarkdownEscape(f.Value)))
+        + (message.Link is { } link ? "\n[Open](" + link.Replace(")", "%29", StringComparison.Ordinal) + ")" : "");
+
+    static readonly System.Buffers.SearchValues<char> MarkdownMarks = System.Buffers.SearchValues.Create("_*`[");
+
+    static string Bold(string text) => text.AsSpan().ContainsAny(MarkdownMarks) ? MarkdownEscape(text) : "*" + text + "*";
+
+    /// <summary>Outside an entity, Telegram's Markdown reads <c>_ * ` [</c> as markup unless a backslash precedes them.</summary>
+    static string MarkdownEscape(string text)
+    {
+        if (!text.AsSpan().ContainsAny(MarkdownMarks))
+        {
+            return text;
+        }
+        var escaped = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (MarkdownMarks.Contains(c))
+            {
+                escaped.Append('\\');
+            }
+            escaped.Append(c);
+        }
+        return escaped.ToString();
     }
 
     /// <summary>
