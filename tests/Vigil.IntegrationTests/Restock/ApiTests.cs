@@ -166,6 +166,8 @@ public abstract class ApiTests(RestockHost host)
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b }, Ct), "subsidiary");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "XX" }, Ct), "subsidiary");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "FR", datacenters = new[] { "not a dc!" } }, Ct), "datacenters");
+        // A well-formed name nobody knows (not sold for the plan, not built in, never seen) could never fire.
+        await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "FR", datacenters = new[] { "GRA", "ZZZ" } }, Ct), "datacenters");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "FR", datacenters = "GRA" }, Ct), "datacenters");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "FR", options = new { confirm_polls = 0 } }, Ct), "options.confirm_polls");
         await ShouldNameFieldAsync(await user.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = b, subsidiary = "FR", options = new { os = "beos" } }, Ct), "options.os");

@@ -503,6 +503,24 @@ public sealed partial class RestockService(
             });
     }
 
+    /// <summary>
+    /// The requested datacenters nobody knows: not sold for the plan, not built in, not learnt from a catalog and never
+    /// seen in a stock answer for it. A known datacenter the plan is not (yet) sold in is accepted: it may come.
+    /// </summary>
+    async Task<List<string>> UnknownDatacentersAsync(RestockPlan plan, List<string> wanted, CancellationToken ct)
+    {
+        var known = new HashSet<string>(plan.Datacenters.Split(' ', StringSplitOptions.RemoveEmptyEntries), StringComparer.OrdinalIgnoreCase);
+        known.UnionWith(RestockDatacenters.Known.Keys);
+        var unknown = wanted.Where(d => !known.Contains(d)).ToList();
+        if (unknown.Count == 0)
+        {
+            return unknown;
+        }
+        known.UnionWith(await db.Set<RestockDatacenter>().AsNoTracking().Select(d => d.Name).ToListAsync(ct));
+        known.UnionWith(await db.Set<RestockState>().AsNoTracking().Where(s => s.PlanCode == plan.PlanCode).Select(s => s.Datacenter).Distinct().ToListAsync(ct));
+        return unknown.Where(d => !known.Contains(d)).ToList();
+    }
+
     /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
     async Task<(RestockSubscriptionOptions? Options, int? Cooldown, Dictionary<string, string[]> Errors)> ValidateAsync(CreateRestockSubscriptionRequest r, string prefix,
         CancellationToken ct)
@@ -536,6 +554,12 @@ public sealed partial class RestockService(
         if (datacenters.Any(d => !DatacenterRegex().IsMatch(d)))
         {
             errors[prefix + "datacenters"] = ["Each datacenter is a name such as GRA, BHS or EU-WEST-LZ-AMS."];
+        }
+        else if (plan is not null && datacenters.Count > 0 && await UnknownDatacentersAsync(plan, datacenters, ct) is { Count: > 0 } unknown)
+        {
+            var sold = plan.Datacenters.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            errors[prefix + "datacenters"] = [$"No datacenter named {string.Join(", ", unknown)}"
+                + (sold.Length > 0 ? $"; {plan.PlanCode} is sold in {string.Join(", ", sold)}." : "; see GET /api/v1/restock/datacenters.")];
         }
         var o = r.Options ?? new SubscriptionOptionsDto();
         if (o.ConfirmPolls is < 1 or > StockRule.MaxConfirmPolls)
