@@ -18,29 +18,32 @@ public abstract class ImportTests(VigilHost host)
     public async Task A_dry_run_reports_per_row_errors_and_stores_nothing_and_a_bad_file_imports_nothing()
     {
         var user = await host.RegisterAsync(ct: Ct);
-        (await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "stapler", quantity = 1, threshold = 0 }, Ct)).EnsureSuccessStatusCode();
-        const string csv = "name,quantity,threshold,department\n" +
-                           "toner,5,2,\n" +
-                           ",3,1,\n" +
-                           "paper,lots,1,\n" +
-                           "Stapler,1,0,\n" +
-                           "toner,2,1,\n" +
-                           "pens,10,-1,\n" +
-                           "mugs,4,1,Kitchen\n";
+        (await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "stapler", quantity = 1, threshold = 0, barcode = "111" }, Ct)).EnsureSuccessStatusCode();
+        const string csv = "name,quantity,threshold,department,barcode\n" +
+                           "toner,5,2,,222\n" +
+                           ",3,1,,\n" +
+                           "paper,lots,1,,\n" +
+                           "Stapler,1,0,,\n" +
+                           "toner,2,1,,\n" +
+                           "pens,10,-1,,\n" +
+                           "mugs,4,1,Kitchen,\n" +
+                           "clips,4,1,,111\n" +
+                           "pins,4,1,,222\n";
         var before = await RawDatabase.CountsAsync(host, Ct);
 
         var dry = await ImportAsync(user, csv, dryRun: true);
         dry.StatusCode.ShouldBe(HttpStatusCode.OK, await dry.Content.ReadAsStringAsync(Ct));
         var report = await dry.Content.ReadFromJsonAsync<JsonElement>(Ct);
         report.GetProperty("dry_run").GetBoolean().ShouldBeTrue();
-        report.GetProperty("rows").GetInt32().ShouldBe(7);
+        report.GetProperty("rows").GetInt32().ShouldBe(9);
         var errors = report.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("row").GetInt32(), e.GetProperty("field").GetString())).ToList();
-        errors.ShouldBe([(3, "name"), (4, "quantity"), (5, "name"), (6, "name"), (7, "threshold"), (8, "department")], ignoreOrder: true);
+        // Barcodes are unique: one already in the workspace, and one earlier in the file.
+        errors.ShouldBe([(3, "name"), (4, "quantity"), (5, "name"), (6, "name"), (7, "threshold"), (8, "department"), (9, "barcode"), (10, "barcode")], ignoreOrder: true);
 
         var real = await ImportAsync(user, csv, dryRun: false);
         real.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
         real.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
-        (await real.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("import_errors").GetArrayLength().ShouldBe(6);
+        (await real.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("import_errors").GetArrayLength().ShouldBe(8);
         (await RawDatabase.CountsAsync(host, Ct)).ShouldBe(before);
     }
 

@@ -149,6 +149,15 @@ public abstract class StockTests(VigilHost host)
         (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/items?search=hdmi", Ct)).GetProperty("items").GetArrayLength().ShouldBe(1);
         (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/lookup?barcode=4006381333931", Ct)).GetProperty("id").GetGuid().ShouldBe(id);
         (await user.Client.GetAsync("/api/v1/inventory/lookup?barcode=000", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // A scan finds one item: a barcode already on a live item is a conflict naming the field, on create and on edit.
+        var sameBarcode = await user.Client.PostAsJsonAsync("/api/v1/inventory/items", new { name = "Other cable", quantity = 1, barcode = " 4006381333931 " }, Ct);
+        sameBarcode.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await sameBarcode.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("barcode", out _).ShouldBeTrue();
+        var other = await CreateAsync("/api/v1/inventory/items", new { name = "Other cable", quantity = 1, sku = "4006381333931" });
+        (await user.Client.PatchAsJsonAsync($"/api/v1/inventory/items/{other}", new { barcode = "4006381333931" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        // The barcode wins over another item's equal SKU.
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/lookup?barcode=4006381333931", Ct)).GetProperty("id").GetGuid().ShouldBe(id);
+        (await user.Client.DeleteAsync($"/api/v1/inventory/items/{other}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
         var status = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/inventory/status", Ct);
         status.GetProperty("low_stock_count").GetInt32().ShouldBe(1);
         (await user.Client.DeleteAsync($"/api/v1/inventory/departments/{facilities}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);

@@ -243,10 +243,19 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
         return page1.Map(r => ToDto(r.Item, r.Effective));
     }
 
+    /// <summary>The name of the live item (other than <paramref name="except"/>) that has this barcode, if any.</summary>
+    public static Task<string?> BarcodeHolderAsync(VigilDb db, string barcode, Guid? except, CancellationToken ct) =>
+        db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived && i.Barcode == barcode && i.Id != except).Select(i => i.Name).FirstOrDefaultAsync(ct);
+
+    /// <summary>
+    /// A scan: the item with that barcode (one at most: barcodes are unique among live items), else one with that SKU
+    /// (a SKU is shared by a product's stock in several departments: the first by name).
+    /// </summary>
     public async Task<Outcome<ItemDto>> LookupAsync(string barcode, CancellationToken ct)
     {
         var code = barcode.Trim();
-        var item = await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived && (i.Barcode == code || i.Sku == code)).FirstOrDefaultAsync(ct);
+        var item = await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived && (i.Barcode == code || i.Sku == code))
+            .OrderBy(i => i.Barcode == code ? 0 : 1).ThenBy(i => i.NormalizedName).ThenBy(i => i.Id).FirstOrDefaultAsync(ct);
         return item is null ? Outcome.Missing<ItemDto>("No item has that barcode.") : ToDto(item, await EffectiveThresholdAsync(item, ct));
     }
 
@@ -306,9 +315,13 @@ public sealed class CatalogService(VigilDb db, ICurrentWorkspace workspace, Audi
             item.Name = name.Trim();
             item.NormalizedName = normalized;
         }
+        if (request.Barcode?.Trim() is { Length: > 0 } barcode && barcode != item.Barcode && await BarcodeHolderAsync(db, barcode, id, ct) is { } holder)
+        {
+            return Outcome.ConflictOn<ItemDto>("barcode", $"'{holder}' already has barcode {barcode}; a scan finds one item.");
+        }
         item.Threshold = request.Threshold ?? item.Threshold;
-        item.Sku = request.Sku ?? item.Sku;
-        item.Barcode = request.Barcode ?? item.Barcode;
+        item.Sku = request.Sku is null ? item.Sku : request.Sku.Trim() is { Length: > 0 } sku ? sku : null;
+        item.Barcode = request.Barcode is null ? item.Barcode : request.Barcode.Trim() is { Length: > 0 } newBarcode ? newBarcode : null;
         item.Unit = request.Unit?.Trim() ?? item.Unit;
         item.CategoryId = request.CategoryId ?? item.CategoryId;
         item.Notes = request.Notes ?? item.Notes;

@@ -38,7 +38,10 @@ public sealed class ItemImport(VigilDb db, ICurrentWorkspace workspace, Actor ac
             .GroupBy(d => d.Name.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Select(d => d.Id).ToList());
         var categories = (await db.Set<Category>().AsNoTracking().ToListAsync(ct))
             .GroupBy(c => c.Name.ToUpperInvariant()).ToDictionary(g => g.Key, g => g.Select(c => c.Id).ToList());
-        var existing = (await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived).Select(i => i.NormalizedName).ToListAsync(ct)).ToHashSet();
+        var live = await db.Set<InventoryItem>().AsNoTracking().Where(i => !i.Archived).Select(i => new { i.NormalizedName, i.Name, i.Barcode }).ToListAsync(ct);
+        var existing = live.Select(i => i.NormalizedName).ToHashSet();
+        var barcodes = live.Where(i => i.Barcode != null).GroupBy(i => i.Barcode!).ToDictionary(g => g.Key, g => g.First().Name);
+        var seenBarcodes = new Dictionary<string, int>();
 
         var errors = new List<ImportError>();
         var rows = new List<Row>();
@@ -143,6 +146,17 @@ public sealed class ItemImport(VigilDb db, ICurrentWorkspace workspace, Actor ac
                     else
                     {
                         seen[normalized] = number;
+                    }
+                }
+                if (request.Barcode is { } rowBarcode)
+                {
+                    if (barcodes.TryGetValue(rowBarcode, out var holder))
+                    {
+                        rowErrors.Add(new ImportError(number, "barcode", $"'{holder}' already has barcode {rowBarcode}."));
+                    }
+                    else if (!seenBarcodes.TryAdd(rowBarcode, number))
+                    {
+                        rowErrors.Add(new ImportError(number, "barcode", $"Barcode {rowBarcode} is also on row {seenBarcodes[rowBarcode]}."));
                     }
                 }
                 if (rowErrors.Count == 0)

@@ -31,6 +31,11 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         {
             return Outcome.ConflictOn<ItemDto>("name", $"An item named '{name}' already exists in this workspace.");
         }
+        var barcode = request.Barcode?.Trim() is { Length: > 0 } code ? code : null;
+        if (barcode is not null && await CatalogService.BarcodeHolderAsync(db, barcode, null, ct) is { } holder)
+        {
+            return Outcome.ConflictOn<ItemDto>("barcode", $"'{holder}' already has barcode {barcode}; a scan finds one item.");
+        }
         if (await CheckReferencesAsync<ItemDto>(request.DepartmentId, request.CategoryId, ct) is { } invalid)
         {
             return invalid;
@@ -42,7 +47,7 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
             Name = name,
             NormalizedName = normalized,
             Sku = request.Sku?.Trim(),
-            Barcode = request.Barcode?.Trim(),
+            Barcode = barcode,
             Unit = request.Unit?.Trim() ?? "pcs",
             Quantity = request.Quantity!.Value,
             Threshold = request.Threshold ?? 0,
@@ -282,12 +287,25 @@ public sealed class StockService(VigilDb db, ICurrentWorkspace workspace, Actor 
         }
         var movement = Movement(itemId, kind, delta, item.Quantity, now, item.DepartmentId, person, note, reason, reverses: reverses);
         db.Set<StockMovement>().Add(movement);
+        // Every change to an item is in the audit log too, so one export answers "who changed what", moves included.
+        audit.Record(MoveAction(kind), "inventory_item", itemId, workspace.Id, new { Quantity = item.Quantity - delta },
+            new { item.Quantity, Delta = delta, To = movement.Person, Reason = reason, ReversesMovement = reverses }, summary: note);
         var notice = await lowStock.EvaluateAsync(itemId, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         await AnnounceAsync(itemId, item.Quantity, notice, ct);
         return new MoveResultDto(await ToDtoAsync(item, ct), MovementDto.From(movement));
     }
+
+    static string MoveAction(MovementKind kind) => kind switch
+    {
+        MovementKind.Issue => "inventory.item.issued",
+        MovementKind.Return => "inventory.item.returned",
+        MovementKind.Restock => "inventory.item.restocked",
+        MovementKind.Adjust => "inventory.item.adjusted",
+        MovementKind.Reversal => "inventory.item.reversed",
+        _ => "inventory.item.moved",
+    };
 
     /// <summary>After commit: the workspace's open pages see the new quantity, and the low-stock toast when one started.</summary>
     async Task AnnounceAsync(Guid itemId, int quantity, LowStockNotice? notice, CancellationToken ct)
