@@ -154,6 +154,24 @@ public abstract class AuthTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Logout_with_a_foreign_or_unknown_refresh_token_still_ends_the_callers_session_and_only_that()
+    {
+        var alice = await host.RegisterAsync(ct: Ct);
+        var bob = await host.RegisterAsync(ct: Ct);
+        var carol = await host.RegisterAsync(ct: Ct);
+
+        (await alice.Client.PostAsJsonAsync("/api/v1/auth/logout", new { refresh_token = bob.RefreshToken }, Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await carol.Client.PostAsJsonAsync("/api/v1/auth/logout", new { refresh_token = "garbage" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+
+        (await alice.Client.GetAsync("/api/v1/auth/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await carol.Client.GetAsync("/api/v1/auth/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        // Bob's session is his own: another user's logout does not touch it.
+        (await bob.Client.GetAsync("/api/v1/auth/me", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var client = host.CreateClient();
+        (await client.PostAsJsonAsync("/api/v1/auth/refresh", new { refresh_token = bob.RefreshToken }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Access_token_expires_with_the_clock()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -24,7 +24,7 @@ public static class AuthEndpoints
             .WithSummary("Swap a refresh token for a new token pair")
             .WithDescription("Rotates: the presented token stops working. Presenting an already-used token revokes its whole session family.")
             .ProducesProblem(401);
-        auth.MapPost("/logout", Logout).WithSummary("End a session").WithDescription("Revokes the given refresh token's session, or the current one.");
+        auth.MapPost("/logout", Logout).WithSummary("End a session").WithDescription("Revokes the current session (the access token's), and the given refresh token's session when it is the caller's. An API key has no session: only a refresh token it names is revoked.");
         auth.MapGet("/me", GetMe).WithSummary("The signed-in user");
         auth.MapPut("/me", UpdateMe).WithSummary("Change my profile (display name, email, username)");
         auth.MapPatch("/me", UpdateMe).WithSummary("Change my profile (partial)");
@@ -73,11 +73,13 @@ public static class AuthEndpoints
     static async Task<NoContent> Logout(LogoutRequest? request, TokenService tokens, ClaimsPrincipal user, CancellationToken ct)
     {
         var userId = user.GetUserId()!.Value; // the group requires an authenticated user
+        // The given refresh token's session when it is the caller's; the session of the access token in any case, so a
+        // stale, mistyped or foreign refresh token never leaves the caller signed in after a 204.
         if (request?.RefreshToken is { Length: > 0 } token)
         {
             await tokens.RevokeAsync(token, userId, ct);
         }
-        else if (user.GetSessionId() is { } session)
+        if (user.GetSessionId() is { } session)
         {
             await tokens.RevokeFamilyAsync(session, "logout", ct);
         }
