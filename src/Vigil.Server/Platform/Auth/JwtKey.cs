@@ -6,9 +6,15 @@ using Vigil.Server.Platform.Data;
 namespace Vigil.Server.Platform.Auth;
 
 /// <summary>The HMAC key that signs access tokens.</summary>
-public sealed class JwtKey(SymmetricSecurityKey key)
+public sealed class JwtKey(SymmetricSecurityKey key, bool shortSecret = false)
 {
     public SymmetricSecurityKey Key { get; } = key;
+
+    /// <summary>The operator's secret was under 32 bytes (stretched, not refused): start-up warns about it.</summary>
+    public bool ShortSecret { get; } = shortSecret;
+
+    /// <summary>HS256 wants at least 256 bits.</summary>
+    public const int MinimumBytes = 32;
 
     /// <summary>
     /// <c>JWT_SECRET</c> when set. Otherwise, on SQLite, a secret generated once and kept in the data dir, so a
@@ -39,12 +45,13 @@ public sealed class JwtKey(SymmetricSecurityKey key)
             }
         }
         var bytes = Encoding.UTF8.GetBytes(secret);
-        // HS256 wants at least 256 bits; stretch a short operator-chosen secret rather than refuse it.
-        if (bytes.Length < 32)
+        // Stretch a short operator-chosen secret rather than refuse it (existing installs keep working), and warn.
+        var shortSecret = bytes.Length < MinimumBytes;
+        if (shortSecret)
         {
             bytes = SHA256.HashData(bytes);
         }
-        return new JwtKey(new SymmetricSecurityKey(bytes) { KeyId = "vigil-1" });
+        return new JwtKey(new SymmetricSecurityKey(bytes) { KeyId = "vigil-1" }, shortSecret);
     }
 }
 

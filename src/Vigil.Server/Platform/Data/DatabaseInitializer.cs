@@ -34,6 +34,10 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, Datab
             {
                 return;
             }
+            if (services.GetService<JwtKey>() is { ShortSecret: true })
+            {
+                LogShortJwtSecret(logger, JwtKey.MinimumBytes);
+            }
             if (database.Provider == DatabaseProvider.Sqlite || options.Value.AutoMigrate)
             {
                 await MigrateAsync(ct);
@@ -119,6 +123,9 @@ public sealed partial class DatabaseInitializer(IServiceProvider services, Datab
         var message = root.Message.ReplaceLineEndings(" ");
         return $"Cannot use the database ({where}): {message}";
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "JWT_SECRET is shorter than {Bytes} bytes: tokens are signed with a key anyone may guess; set a long random secret (e.g. openssl rand -base64 48)")]
+    static partial void LogShortJwtSecret(ILogger logger, int bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database ready ({Provider}); {Count} migration(s) applied")]
     static partial void LogMigrated(ILogger logger, int count, DatabaseProvider provider);
