@@ -41,7 +41,7 @@ public static class PlatformSetup
         // A key given twice is refused rather than read as its last value: what a proxy or validator in front of us
         // read first must be what we act on.
         o.AllowDuplicateProperties = false;
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        o.Converters.Add(new StrictEnumConverterFactory());
         return o;
     }
 
@@ -115,7 +115,11 @@ public static class PlatformSetup
             k.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             k.AddServerHeader = false;
         });
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiSecurity>());
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer<OpenApiSecurity>();
+            o.AddSchemaTransformer(StrictEnumConverterFactory.DescribeAsync);
+        });
         services.AddCors(o => o.AddDefaultPolicy(p => ConfigureCors(p, platform.CorsOrigins)));
 
         // Realtime: in-process by default; a Redis backplane lets replicas share groups.

@@ -6,7 +6,10 @@ using Vigil.IntegrationTests.Infrastructure;
 
 namespace Vigil.IntegrationTests.Notifications;
 
-/// <summary>The real server process, killed with SIGKILL while it is delivering, then restarted: nothing is lost.</summary>
+/// <summary>
+/// The real server process and its background dispatcher: killed with SIGKILL while it is delivering, then restarted,
+/// nothing is lost; one slow destination does not hold back the others.
+/// </summary>
 public sealed class CrashTests
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -71,6 +74,47 @@ public sealed class CrashTests
         receiver.Deliveries.Where(d => d.Value > 1).Select(d => d.Key).ShouldAllBe(id => deliveredBeforeRestart.Contains(id));
         seenBeforeCrash.ShouldBeGreaterThanOrEqualTo(20);
         await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task One_slow_destination_does_not_hold_back_the_others()
+    {
+        var dir = Directory.CreateTempSubdirectory("vigil-slow-").FullName;
+        var env = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = $"sqlite:///{dir}/vigil.db",
+            ["DATA_DIR"] = dir,
+            ["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8",
+            ["Notifications__GroupingWindow"] = "00:00:00",
+            ["Notifications__DefaultCooldown"] = "00:00:00",
+            ["Notifications__PollInterval"] = "00:00:00.100",
+        };
+        await using var slow = new FakeWebhookReceiver();
+        await using var fast = new FakeWebhookReceiver();
+        await slow.StartAsync(Ct);
+        await fast.StartAsync(Ct);
+        // The slow destination answers each message after 8 s (the send timeout is 15 s).
+        slow.Enqueue(new ScriptedResponse(200, "{}", Delay: TimeSpan.FromSeconds(8)));
+        slow.Enqueue(new ScriptedResponse(200, "{}", Delay: TimeSpan.FromSeconds(8)));
+
+        await using var server = await RunningServer.StartAsync(env, Ct);
+        using var client = await SignInAsync(server, Ct);
+        foreach (var (name, receiver) in new[] { ("slow", slow), ("fast", fast) })
+        {
+            (await client.PostAsJsonAsync("/api/v1/channels", new { name, type = "webhook", url = new Uri(receiver.BaseAddress, "/hook").ToString(), scope = "workspace" }, Ct))
+                .EnsureSuccessStatusCode();
+        }
+        (await client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.slow", subject = "a", title = "First", group_key = "first" }, Ct)).EnsureSuccessStatusCode();
+        await WaitUntilAsync(() => fast.Requests.Count >= 1 && slow.Requests.Count >= 1, TimeSpan.FromSeconds(30));
+        fast.Requests.Count.ShouldBe(1);
+
+        // While the first message still hangs at the slow destination, the next event reaches the fast one at once.
+        var raised = System.Diagnostics.Stopwatch.StartNew();
+        (await client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.slow", subject = "b", title = "Second", group_key = "second" }, Ct)).EnsureSuccessStatusCode();
+        await WaitUntilAsync(() => fast.Requests.Count >= 2, TimeSpan.FromSeconds(30));
+        var waited = raised.Elapsed;
+        fast.Requests.Count.ShouldBe(2);
+        waited.ShouldBeLessThan(TimeSpan.FromSeconds(5), "the second event waited for the slow destination's first message");
     }
 
     static async Task<HttpClient> SignInAsync(RunningServer server, CancellationToken ct)

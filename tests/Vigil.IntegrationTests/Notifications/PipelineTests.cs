@@ -133,6 +133,38 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task Enum_values_are_one_member_name_never_names_joined_by_commas_or_numbers()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var before = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/subscriptions", Ct);
+        async Task RefusedAsync(HttpResponseMessage response, string field)
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+            JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(text);
+        }
+        // Comma-joined names used to be read as combined flags: "warning,critical" a value no member has (stored, then
+        // every list answered 400), "info,critical" silently critical.
+        foreach (var severity in new[] { "warning,critical", "info,critical", "3", "info, warning" })
+        {
+            await RefusedAsync(await user.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.enum", subject = "s", title = "t", severity }, Ct), "severity");
+            await RefusedAsync(await user.Client.PostAsJsonAsync("/api/v1/subscriptions", new { module = "notifications", kind = "custom.*", min_severity = severity }, Ct), "min_severity");
+        }
+        await RefusedAsync(await user.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.enum", subject = "s", title = "t", severity = 2 }, Ct), "severity");
+        await RefusedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "x", url = "https://example.com/", scope = "user,workspace" }, Ct), "scope");
+        foreach (var status in new[] { "sent,failed", "-1", "1" })
+        {
+            await RefusedAsync(await user.Client.GetAsync($"/api/v1/notifications?status={status}", Ct), "status");
+        }
+        // Nothing was stored, and the lists still read.
+        (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/subscriptions", Ct)).GetProperty("items").GetArrayLength()
+            .ShouldBe(before.GetProperty("items").GetArrayLength());
+        (await user.Client.GetAsync("/api/v1/notifications", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.GetAsync("/api/v1/notifications?status=SENT", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await user.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.enum", subject = "s", title = "t", severity = "Critical" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+    }
+
+    [Fact]
     public async Task Unknown_schemes_and_private_targets_are_refused_naming_the_field()
     {
         var user = await host.RegisterAsync(ct: Ct);
@@ -537,6 +569,13 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         var again = await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.backup_failed", subject = "backup:db1", title = "Backup failed", dedup_key = path }, Ct);
         (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("duplicate").GetBoolean().ShouldBeTrue();
+        // A dedup key is the workspace's own: another workspace's event with the same kind and key is not lost.
+        var stranger = await host.RegisterAsync(ct: Ct);
+        var elsewhere = await stranger.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.backup_failed", subject = "backup:db1", title = "Backup failed", dedup_key = path }, Ct);
+        elsewhere.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var recorded = await elsewhere.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        recorded.GetProperty("duplicate").GetBoolean().ShouldBeFalse();
+        recorded.GetProperty("id").ValueKind.ShouldNotBe(JsonValueKind.Null);
         using var asViewer = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events") { Content = JsonContent.Create(new { kind = "custom.x", subject = "s", title = "t" }) };
         asViewer.Headers.Add("X-Workspace-Id", owner.PersonalWorkspaceId.ToString());
         (await viewer.Client.SendAsync(asViewer, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);

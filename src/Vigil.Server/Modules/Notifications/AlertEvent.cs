@@ -114,7 +114,8 @@ sealed class AlertEventConfiguration : IEntityTypeConfiguration<AlertEvent>
         b.Property(e => e.Link).HasMaxLength(2000);
         b.Property(e => e.DedupKey).HasMaxLength(300);
         b.Property(e => e.Severity).HasConversion<string>().HasMaxLength(20);
-        b.HasIndex(e => new { e.Kind, e.DedupKey }).IsUnique();
+        // A dedup key is its workspace's own (system events, with no workspace, share one space).
+        b.HasIndex(e => new { e.WorkspaceId, e.Kind, e.DedupKey }).IsUnique().HasFilter("\"DedupKey\" IS NOT NULL");
         b.HasIndex(e => new { e.WorkspaceId, e.OccurredAt });
     }
 }

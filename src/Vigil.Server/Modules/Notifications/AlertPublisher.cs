@@ -44,8 +44,8 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
     public async Task<AlertEvent?> RecordAsync(AlertInput input, CancellationToken ct)
     {
         if (input.DedupKey is { } dedup
-            && (await db.Set<AlertEvent>().AnyAsync(e => e.Kind == input.Kind && e.DedupKey == dedup, ct)
-                || db.ChangeTracker.Entries<AlertEvent>().Any(e => e.Entity.Kind == input.Kind && e.Entity.DedupKey == dedup)))
+            && (await db.Set<AlertEvent>().AnyAsync(e => e.WorkspaceId == input.WorkspaceId && e.Kind == input.Kind && e.DedupKey == dedup, ct)
+                || db.ChangeTracker.Entries<AlertEvent>().Any(e => e.Entity.WorkspaceId == input.WorkspaceId && e.Entity.Kind == input.Kind && e.Entity.DedupKey == dedup)))
         {
             return null;
         }

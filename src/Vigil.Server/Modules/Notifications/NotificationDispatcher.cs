@@ -27,8 +27,10 @@ public sealed partial class NotificationDispatcher(
             return;
         }
         // Two passes overlap: the next batch is claimed and prepared (database work) while the previous one is still
-        // sending (network work), so neither waits for the other. Both share the dispatcher's send concurrency.
-        Task previous = Task.CompletedTask;
+        // sending (network work), so neither waits for the other. Both share the dispatcher's send concurrency. The
+        // loop waits for whichever pass ends first, not for the older one: a pass held up by one slow destination (up
+        // to its send timeout) does not hold back what is due for every other destination, retries included.
+        var sending = new List<Task>(MaxPassesInFlight);
         while (!stoppingToken.IsCancellationRequested)
         {
             Task? delivering = null;
@@ -38,7 +40,7 @@ public sealed partial class NotificationDispatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                break; // the pass still sending records what it sent before the host stops
+                break; // the passes still sending record what they sent before the host stops
             }
             catch (Exception e)
             {
@@ -47,15 +49,41 @@ public sealed partial class NotificationDispatcher(
                 LogPassFailed(logger, e);
             }
             // A pass that just ended may have handed rows back due now: look once more before idling.
-            var justEnded = previous != Task.CompletedTask;
-            await SettleAsync(previous);
-            previous = delivering ?? Task.CompletedTask;
-            if (delivering is null && !justEnded && !await IdleAsync(stoppingToken))
+            var justEnded = await SettleEndedAsync(sending);
+            if (delivering is not null)
             {
-                return;
+                sending.Add(delivering);
+            }
+            if (sending.Count >= MaxPassesInFlight)
+            {
+                await Task.WhenAny(sending);
+                await SettleEndedAsync(sending);
+                continue;
+            }
+            if (delivering is null && !justEnded && !await IdleAsync(sending, stoppingToken))
+            {
+                break;
             }
         }
-        await SettleAsync(previous);
+        foreach (var pass in sending)
+        {
+            await SettleAsync(pass);
+        }
+    }
+
+    /// <summary>Passes sending at once: one being claimed and prepared while another sends.</summary>
+    const int MaxPassesInFlight = 2;
+
+    /// <summary>Takes the passes that have ended off the list; true when there was one.</summary>
+    async Task<bool> SettleEndedAsync(List<Task> sending)
+    {
+        var ended = sending.Where(p => p.IsCompleted).ToList();
+        foreach (var pass in ended)
+        {
+            sending.Remove(pass);
+            await SettleAsync(pass);
+        }
+        return ended.Count > 0;
     }
 
     /// <summary>Waits for a pass to end; its failures were its own to log.</summary>
@@ -75,13 +103,16 @@ public sealed partial class NotificationDispatcher(
         }
     }
 
-    /// <summary>Waits until something may be due (the poll interval, or a wake-up when a message is recorded); false when stopping.</summary>
-    async Task<bool> IdleAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Waits until something may be due (the poll interval, a wake-up when a message is recorded, or the end of a pass
+    /// still sending, which may hand rows back); false when stopping.
+    /// </summary>
+    async Task<bool> IdleAsync(List<Task> sending, CancellationToken stoppingToken)
     {
         var woken = signal.WaitAsync();
         try
         {
-            await Task.WhenAny(Task.Delay(_options.PollInterval, clock, stoppingToken), woken);
+            await Task.WhenAny([Task.Delay(_options.PollInterval, clock, stoppingToken), woken, .. sending]);
         }
         catch (OperationCanceledException)
         {

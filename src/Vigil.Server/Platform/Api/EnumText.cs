@@ -5,11 +5,20 @@ namespace Vigil.Server.Platform.Api;
 /// <summary>Enums as clients write them in query strings: snake_case (<c>drop_low</c>), case-insensitive.</summary>
 public static class EnumText
 {
+    /// <summary>One member's name, nothing else: not a number, not names joined by commas (read as combined flags).</summary>
     public static bool TryParse<T>(string? text, out T value) where T : struct, Enum
     {
+        var key = text?.Replace("_", "", StringComparison.Ordinal);
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (string.Equals(candidate.ToString(), key, StringComparison.OrdinalIgnoreCase))
+            {
+                value = candidate;
+                return true;
+            }
+        }
         value = default;
-        return text is { Length: > 0 } && !text.All(char.IsAsciiDigit)
-            && Enum.TryParse(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out value);
+        return false;
     }
 
     public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());

@@ -109,5 +109,9 @@ public sealed class PostgresVigilDb(DbContextOptions<PostgresVigilDb> options, I
         // The same for restock sources, claimed and then written back every cycle: neither the lease columns nor the
         // due time are in an index (see RestockSourceConfiguration), so both writes are in place.
         builder.Entity<Vigil.Server.Modules.Restock.RestockSource>().HasStorageParameter("fillfactor", 80);
+        // System events (no workspace) keep their dedup keys unique too (the index holds only events with a key);
+        // SQLite relies on the publisher's check for them.
+        var events = builder.Entity<Vigil.Server.Modules.Notifications.AlertEvent>();
+        events.HasIndex(e => new { e.WorkspaceId, e.Kind, e.DedupKey }).IsUnique().AreNullsDistinct(false);
     }
 }

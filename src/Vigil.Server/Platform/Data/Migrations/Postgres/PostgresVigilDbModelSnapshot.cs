@@ -474,10 +474,13 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "DedupKey")
-                        .IsUnique();
-
                     b.HasIndex("WorkspaceId", "OccurredAt");
+
+                    b.HasIndex("WorkspaceId", "Kind", "DedupKey")
+                        .IsUnique()
+                        .HasFilter("\"DedupKey\" IS NOT NULL");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("WorkspaceId", "Kind", "DedupKey"), false);
 
                     b.ToTable("alert_events", (string)null);
                 });

@@ -463,10 +463,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Kind", "DedupKey")
-                        .IsUnique();
-
                     b.HasIndex("WorkspaceId", "OccurredAt");
+
+                    b.HasIndex("WorkspaceId", "Kind", "DedupKey")
+                        .IsUnique()
+                        .HasFilter("\"DedupKey\" IS NOT NULL");
 
                     b.ToTable("alert_events", (string)null);
                 });
