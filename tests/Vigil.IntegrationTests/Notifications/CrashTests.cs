@@ -18,20 +18,11 @@ public sealed class CrashTests
     public async Task Killing_the_server_mid_flight_loses_nothing_and_duplicates_at_most_once()
     {
         const int events = 30;
-        var dir = Directory.CreateTempSubdirectory("vigil-crash-").FullName;
-        var env = new Dictionary<string, string>
-        {
-            ["DATABASE_URL"] = $"sqlite:///{dir}/vigil.db",
-            ["DATA_DIR"] = dir,
-            ["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8",
-            ["Notifications__GroupingWindow"] = "00:00:00",
-            ["Notifications__DefaultCooldown"] = "00:00:00",
-            ["Notifications__BaseBackoff"] = "00:00:00.200",
-            ["Notifications__MaxBackoff"] = "00:00:01",
-            ["Notifications__Lease"] = "00:00:05",
-            ["Notifications__PollInterval"] = "00:00:00.100",
-            ["Notifications__MaxAttempts"] = "50",
-        };
+        var env = Env("vigil-crash-");
+        env["Notifications__BaseBackoff"] = "00:00:00.200";
+        env["Notifications__MaxBackoff"] = "00:00:01";
+        env["Notifications__Lease"] = "00:00:05";
+        env["Notifications__MaxAttempts"] = "50";
         await using var receiver = new FakeWebhookReceiver();
         await receiver.StartAsync(Ct);
         // The receiver is down for a while, and slow: kills land between a send and its record.
@@ -79,16 +70,7 @@ public sealed class CrashTests
     [Fact]
     public async Task One_slow_destination_does_not_hold_back_the_others()
     {
-        var dir = Directory.CreateTempSubdirectory("vigil-slow-").FullName;
-        var env = new Dictionary<string, string>
-        {
-            ["DATABASE_URL"] = $"sqlite:///{dir}/vigil.db",
-            ["DATA_DIR"] = dir,
-            ["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8",
-            ["Notifications__GroupingWindow"] = "00:00:00",
-            ["Notifications__DefaultCooldown"] = "00:00:00",
-            ["Notifications__PollInterval"] = "00:00:00.100",
-        };
+        var env = Env("vigil-slow-");
         await using var slow = new FakeWebhookReceiver();
         await using var fast = new FakeWebhookReceiver();
         await slow.StartAsync(Ct);
@@ -115,6 +97,21 @@ public sealed class CrashTests
         var waited = raised.Elapsed;
         fast.Requests.Count.ShouldBe(2);
         waited.ShouldBeLessThan(TimeSpan.FromSeconds(5), "the second event waited for the slow destination's first message");
+    }
+
+    /// <summary>A fresh SQLite server that reaches loopback receivers, sends at once (no grouping, no cooldown) and polls often.</summary>
+    static Dictionary<string, string> Env(string prefix)
+    {
+        var dir = Directory.CreateTempSubdirectory(prefix).FullName;
+        return new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = $"sqlite:///{dir}/vigil.db",
+            ["DATA_DIR"] = dir,
+            ["OUTBOUND_ALLOWLIST"] = "127.0.0.0/8",
+            ["Notifications__GroupingWindow"] = "00:00:00",
+            ["Notifications__DefaultCooldown"] = "00:00:00",
+            ["Notifications__PollInterval"] = "00:00:00.100",
+        };
     }
 
     static async Task<HttpClient> SignInAsync(RunningServer server, CancellationToken ct)

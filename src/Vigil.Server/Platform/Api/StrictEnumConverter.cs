@@ -20,9 +20,6 @@ public sealed class StrictEnumConverterFactory : JsonConverterFactory
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
         (JsonConverter)Activator.CreateInstance(typeof(StrictEnumConverter<>).MakeGenericType(typeToConvert))!;
 
-    /// <summary>The wire name of a member.</summary>
-    public static string Name(Enum value) => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
-
     /// <summary>OpenAPI: an enum is a string, one of its members' wire names (null too where the value may be absent).</summary>
     public static Task DescribeAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
@@ -32,7 +29,7 @@ public sealed class StrictEnumConverterFactory : JsonConverterFactory
         if (enumType.IsEnum)
         {
             schema.Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
-            schema.Enum = [.. Enum.GetValues(enumType).Cast<Enum>().Select(v => (JsonNode)JsonValue.Create(Name(v))!)];
+            schema.Enum = [.. Enum.GetValues(enumType).Cast<Enum>().Select(v => (JsonNode)JsonValue.Create(JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()))!)];
             if (nullable)
             {
                 schema.Enum.Add(null!);
@@ -42,24 +39,18 @@ public sealed class StrictEnumConverterFactory : JsonConverterFactory
     }
 }
 
+/// <summary>One enum's JSON form; names are matched by <see cref="EnumText"/>, as query strings are.</summary>
 sealed class StrictEnumConverter<T> : JsonConverter<T> where T : struct, Enum
 {
-    static readonly FrozenDictionary<string, T> ByName = Enum.GetValues<T>()
-        .SelectMany(v => new[] { (StrictEnumConverterFactory.Name(v), v), (v.ToString(), v) })
-        .DistinctBy(p => p.Item1, StringComparer.OrdinalIgnoreCase)
-        .ToFrozenDictionary(p => p.Item1, p => p.v, StringComparer.OrdinalIgnoreCase);
-
     static readonly FrozenDictionary<T, JsonEncodedText> Names = Enum.GetValues<T>().Distinct()
-        .ToFrozenDictionary(v => v, v => JsonEncodedText.Encode(StrictEnumConverterFactory.Name(v)));
+        .ToFrozenDictionary(v => v, v => JsonEncodedText.Encode(EnumText.Name(v)));
 
     public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String ? Parse(reader.GetString()) : throw new JsonException($"Expected one of {Allowed}.");
+        reader.TokenType == JsonTokenType.String ? Parse(reader.GetString()) : throw new JsonException($"Expected one of {EnumText.Allowed<T>()}.");
 
     public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Parse(reader.GetString());
 
-    static T Parse(string? text) => text is not null && ByName.TryGetValue(text, out var value) ? value : throw new JsonException($"Expected one of {Allowed}.");
-
-    static string Allowed => string.Join(", ", Names.Values.Select(n => n.Value));
+    static T Parse(string? text) => EnumText.TryParse<T>(text, out var value) ? value : throw new JsonException($"Expected one of {EnumText.Allowed<T>()}.");
 
     public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
     {

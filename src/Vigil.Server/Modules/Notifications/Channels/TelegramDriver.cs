@@ -163,10 +163,6 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
     /// <summary>Outside an entity, Telegram's Markdown reads <c>_ * ` [</c> as markup unless a backslash precedes them.</summary>
     static string MarkdownEscape(string text)
     {
-        if (!text.AsSpan().ContainsAny(MarkdownMarks))
-        {
-            return text;
-        }
         var escaped = new System.Text.StringBuilder(text.Length + 8);
         foreach (var c in text)
         {
