@@ -32,6 +32,9 @@ public enum OvhFault
     /// <summary>200 <c>{}</c>: no <c>datacenters</c> at all.</summary>
     EmptyObject,
 
+    /// <summary>200, well-formed, but no row names a datacenter (numbers, a null <c>datacenter</c>).</summary>
+    NamelessRows,
+
     /// <summary>The normal answer, after <see cref="FakeOvh.SlowDelay"/>.</summary>
     Slow,
 
@@ -368,7 +371,7 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
     {
         var plan = http.Request.Query["planCode"].ToString();
         Count($"dedicated|{plan}");
-        if (await FaultAsync(http, plan) is { } faulted)
+        if (await FaultAsync(http, plan, dedicated: true) is { } faulted)
         {
             return faulted;
         }
@@ -679,8 +682,15 @@ public sealed class FakeOvh(string region = "eu") : FakeServer
         return meta;
     }
 
-    Task<IResult?> FaultAsync(HttpContext http, string plan) =>
-        ApplyFaultAsync(http, _planFaults.TryGetValue(plan, out var f) ? f : Fault, """{"datacenters":[{"datacenter":"GRA","code":"eu-we""");
+    Task<IResult?> FaultAsync(HttpContext http, string plan, bool dedicated = false)
+    {
+        var fault = _planFaults.TryGetValue(plan, out var f) ? f : Fault;
+        return fault == OvhFault.NamelessRows
+            ? Task.FromResult<IResult?>(Results.Content(dedicated
+                ? """[1,{"fqn":"x","datacenters":[{"datacenter":null,"availability":"1H-low"},{"availability":"72H"}]}]"""
+                : """{"datacenters":[1,2,{"datacenter":null,"linuxStatus":"available"},{"linuxStatus":"available"}]}""", "application/json"))
+            : ApplyFaultAsync(http, fault, """{"datacenters":[{"datacenter":"GRA","code":"eu-we""");
+    }
 
     /// <summary>The faulty answer, or null to answer normally (after a delay for <see cref="OvhFault.Slow"/>).</summary>
     async Task<IResult?> ApplyFaultAsync(HttpContext http, OvhFault fault, string truncated)

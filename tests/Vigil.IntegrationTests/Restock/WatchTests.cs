@@ -180,6 +180,74 @@ public abstract class WatchTests(RestockHost host)
     }
 
     [Fact]
+    public async Task One_datacenter_back_in_two_subsidiaries_and_on_both_tracks_is_not_a_repeat_within_the_cooldown()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = NewPlan();
+        await host.AddPlanAsync(admin, plan, ct: Ct);
+        var (user, path) = await host.SubscriberAsync(Ct);
+        var cooldown = new { cooldown_minutes = 240 };
+        await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "FR", options = cooldown }, Ct);
+        await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "FR", options = new { cooldown_minutes = 240, os = "windows" } }, Ct);
+        await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "CA", options = cooldown }, Ct);
+        host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        host.Ovh.SetVps("CA", plan, "GRA", "out-of-stock");
+        await host.CycleAsync(Ct);
+
+        host.Ovh.SetVps("FR", plan, "GRA", "available");
+        host.Ovh.SetVps("CA", plan, "GRA", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+
+        var messages = host.MessagesAt(path);
+        messages.Count.ShouldBe(2, "one message per subsidiary; neither is a repeat of the other");
+        var fr = messages.Single(m => m.GetProperty("title").GetString()!.EndsWith("(FR)", StringComparison.Ordinal));
+        fr.GetProperty("title").GetString().ShouldBe($"{plan.ToUpperInvariant()} back in stock in GRA (FR)", "one datacenter, back on both OS tracks");
+        var items = fr.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("title").GetString()).Order().ToList();
+        items.ShouldBe([$"{plan.ToUpperInvariant()} back in stock in GRA (FR)", $"{plan.ToUpperInvariant()} back in stock in GRA (FR) on windows"]);
+        var ca = messages.Single(m => m.GetProperty("title").GetString()!.Contains("(CA)", StringComparison.Ordinal));
+        ca.GetProperty("message").GetString()!.ShouldContain("/en-ca/");
+
+        // The same stock back again within the cooldown is a repeat.
+        host.Ovh.SetVps("CA", plan, "GRA", "out-of-stock");
+        await host.AfterAsync(Interval, Ct);
+        host.Ovh.SetVps("CA", plan, "GRA", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+        (await host.AlertsAsync(plan, Ct)).Count(a => a.GetProperty("subsidiary").GetString() == "CA").ShouldBe(2);
+        host.MessagesAt(path).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Checking_one_plan_now_checks_and_counts_only_its_sources()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var (asked, other) = (NewPlan(), NewPlan());
+        foreach (var plan in new[] { asked, other })
+        {
+            await host.AddPlanAsync(admin, plan, ct: Ct);
+            host.Ovh.SetVps("FR", plan, "GRA", "available");
+            host.Ovh.SetVps("DE", plan, "GRA", "available");
+        }
+        host.Ovh.ResetCounts();
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await admin.Client.PostAsync($"/api/v1/restock/plans/{asked}/check", null, Ct);
+            var report = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, report.ToString());
+            report.GetProperty("checked").GetInt32().ShouldBe(2, "FR and DE of that plan, nothing else that happened to be due");
+            report.GetProperty("changes").GetInt32().ShouldBe(i == 0 ? 4 : 0, "first sightings: GRA on two tracks in FR and DE");
+        }
+        host.Ovh.VpsRequests("FR", asked).ShouldBe(2);
+        host.Ovh.VpsRequests("FR", other).ShouldBe(0);
+        await host.CycleAsync(Ct);
+        host.Ovh.VpsRequests("FR", other).ShouldBe(1, "the other plan's new sources are still due for the next cycle");
+    }
+
+    [Fact]
     public async Task Failed_polls_are_recorded_and_retried_but_never_change_stock_or_alert()
     {
         var (admin, plan, path) = await WatchedPlanAsync();
@@ -188,7 +256,7 @@ public abstract class WatchTests(RestockHost host)
         host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
         await host.AfterAsync(Interval, Ct);
 
-        var faults = new[] { OvhFault.ServerError, OvhFault.Unavailable, OvhFault.TooManyRequests, OvhFault.TooManyRequestsNoRetryAfter, OvhFault.Garbage, OvhFault.Truncated, OvhFault.EmptyObject, OvhFault.Reset };
+        var faults = new[] { OvhFault.ServerError, OvhFault.Unavailable, OvhFault.TooManyRequests, OvhFault.TooManyRequestsNoRetryAfter, OvhFault.Garbage, OvhFault.Truncated, OvhFault.EmptyObject, OvhFault.NamelessRows, OvhFault.Reset };
         host.Ovh.SetVps("FR", plan, "GRA", "available");
         foreach (var fault in faults)
         {
@@ -290,6 +358,9 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(Interval, Ct);
         await host.FlushAsync(Ct);
         host.MessagesAt(gonePath).Count.ShouldBe(1, "went-out alerts are opt-in");
+        var wentOut = host.MessagesAt(gonePath)[0];
+        wentOut.GetProperty("title").GetString()!.ShouldContain("out of stock in GRA (FR)");
+        wentOut.GetProperty("fields").TryGetProperty("delivery", out _).ShouldBeFalse("nothing can be delivered where it cannot be ordered");
         host.MessagesAt(plainPath).ShouldBeEmpty();
 
         host.Ovh.SetVps("FR", plan, "GRA", "available");

@@ -79,6 +79,46 @@ public sealed class OvhAnswerTests
     }
 
     [Theory]
+    [InlineData("""{"datacenters": [1, 2]}""")]
+    [InlineData("""{"datacenters": [{"datacenter": null, "linuxStatus": "available"}]}""")]
+    [InlineData("""{"datacenters": [{"linuxStatus": "available"}, "GRA", [], {"datacenter": ""}]}""")]
+    public void A_list_whose_rows_name_no_datacenter_is_a_failed_check(string json)
+    {
+        var result = Vps(json);
+        result.Ok.ShouldBeFalse();
+        result.Error.ShouldBe("No row of the answer names a datacenter.");
+    }
+
+    [Fact]
+    public void Nameless_rows_beside_good_ones_are_skipped_and_an_empty_list_is_an_answer()
+    {
+        var result = Vps("""{"datacenters": [1, {"datacenter": null}, {"datacenter": "GRA", "linuxStatus": "available"}]}""");
+        result.Ok.ShouldBeTrue();
+        result.Observations.Select(o => o.Datacenter).Distinct().ShouldBe(["GRA"]);
+        Vps("""{"datacenters": []}""").Ok.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData("""[1]""")]
+    [InlineData("""[{"fqn": "x"}]""")]
+    [InlineData("""[{"fqn": "x", "datacenters": [{"availability": "1H-low"}, {"datacenter": null, "availability": "72H"}, 3]}]""")]
+    public void A_dedicated_answer_of_nameless_entries_is_a_failed_check(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        OvhClient.ParseDedicated(document.RootElement).Ok.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("""[]""")]
+    [InlineData("""[{"fqn": "x", "datacenters": []}]""")]
+    [InlineData("""[1, {"fqn": "x", "datacenters": [{"datacenter": "gra", "availability": "1H-low"}]}]""")]
+    public void A_dedicated_answer_with_nothing_or_something_named_is_an_answer(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        OvhClient.ParseDedicated(document.RootElement).Ok.ShouldBeTrue();
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("<html>Bad gateway</html>")]

@@ -125,4 +125,13 @@ public sealed class StockRuleTests
         a.Fingerprint().ShouldNotBe(c.Fingerprint());
         new CheckResult(true, [], NothingListed: true).Fingerprint().ShouldNotBe(new CheckResult(true, []).Fingerprint());
     }
+
+    [Theory]
+    [InlineData(0, "0s")]
+    [InlineData(39, "39s")]
+    [InlineData(60, "1m")]
+    [InlineData(3720, "1h 2m")]
+    [InlineData(90000, "1d 1h 0m")]
+    public void Outages_read_in_days_hours_and_minutes_and_under_a_minute_in_seconds(int seconds, string text) =>
+        RestockDatacenters.Duration(TimeSpan.FromSeconds(seconds)).ShouldBe(text);
 }

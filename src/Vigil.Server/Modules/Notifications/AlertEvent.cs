@@ -53,6 +53,8 @@ public sealed class OutboxMessage
     /// <summary>Why it was dropped or held (cooldown, quiet_hours, severity, channel_broken, …).</summary>
     public string? Reason { get; set; }
     public required string GroupKey { get; set; }
+
+    /// <summary>What the cooldown counts as one subject: the event's subject, or a finer key the module gave.</summary>
     public required string SubjectKey { get; set; }
     public Severity Severity { get; set; }
     public DateTime DueAt { get; set; }

@@ -13,6 +13,8 @@ namespace Vigil.Server.Modules.Notifications;
 /// subscription's own options); <paramref name="SystemChannels"/> false keeps the event off the system default channel.
 /// <paramref name="Cooldown"/> replaces every destination's cooldown for this event, for events the module already limits
 /// itself (a state change told once each way: "failing", then "working again" a minute later, must both go out).
+/// <paramref name="CooldownSubject"/> is what the cooldown counts as one subject when that is finer than
+/// <paramref name="SubjectKey"/> (which subscriptions match): one plan and datacenter sold in two countries are two.
 /// </summary>
 public sealed record AlertInput(
     string Kind,
@@ -27,7 +29,8 @@ public sealed record AlertInput(
     string? GroupKey = null,
     Func<Subscription, bool>? Audience = null,
     bool SystemChannels = true,
-    TimeSpan? Cooldown = null);
+    TimeSpan? Cooldown = null,
+    string? CooldownSubject = null);
 
 /// <summary>
 /// The one door into notifications. A module calls <see cref="RecordAsync"/> inside its own unit of work: the event and
@@ -73,7 +76,8 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         }
         foreach (var delivery in await ResolveAsync(alert, input.Audience, input.SystemChannels, ct))
         {
-            await EnqueueAsync(alert, input.Cooldown is { } cooldown ? delivery with { CooldownSeconds = (int)cooldown.TotalSeconds } : delivery, now, ct);
+            await EnqueueAsync(alert, input.Cooldown is { } cooldown ? delivery with { CooldownSeconds = (int)cooldown.TotalSeconds } : delivery,
+                input.CooldownSubject ?? alert.SubjectKey, now, ct);
         }
         return alert;
     }
@@ -155,7 +159,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
         return [.. result.GroupBy(d => d.Channel.Id).Select(g => g.OrderBy(d => d.CooldownSeconds ?? int.MaxValue).First())];
     }
 
-    async Task EnqueueAsync(AlertEvent alert, Delivery delivery, DateTime now, CancellationToken ct)
+    async Task EnqueueAsync(AlertEvent alert, Delivery delivery, string cooldownSubject, DateTime now, CancellationToken ct)
     {
         var preference = delivery.Preference;
         var groupKey = alert.Kind + "|" + alert.GroupKey;
@@ -199,7 +203,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             Status = status,
             Reason = reason,
             GroupKey = groupKey,
-            SubjectKey = alert.SubjectKey,
+            SubjectKey = cooldownSubject,
             Severity = alert.Severity,
             DueAt = dueAt.Value,
             IdempotencyKey = "evt_" + Ids.New().ToString("N"),

@@ -186,8 +186,9 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
 
     /// <summary>
     /// A VPS stock answer, read in one pass: <c>{"datacenters": [{"datacenter", "linuxStatus", "windowsStatus",
-    /// "daysBeforeDelivery"}, …]}</c>. Rows without a datacenter name are skipped; a repeated property counts once, the last
-    /// time. Throws <see cref="JsonException"/> when the body is not one well-formed JSON value.
+    /// "daysBeforeDelivery"}, …]}</c>. Rows without a datacenter name are skipped, but a list whose every row is such
+    /// garbage is a failed check; a repeated property counts once, the last time. Throws <see cref="JsonException"/> when
+    /// the body is not one well-formed JSON value.
     /// </summary>
     public static CheckResult ParseVps(ReadOnlySpan<byte> body)
     {
@@ -197,6 +198,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             throw new JsonException("Empty answer.");
         }
         List<Observation>? observations = null;
+        var skipped = 0;
         if (reader.TokenType == JsonTokenType.StartObject)
         {
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -208,7 +210,8 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
                     reader.Skip();
                     continue;
                 }
-                observations = reader.TokenType == JsonTokenType.StartArray ? ReadVpsRows(ref reader) : null;
+                skipped = 0;
+                observations = reader.TokenType == JsonTokenType.StartArray ? ReadVpsRows(ref reader, ref skipped) : null;
                 reader.Skip();
             }
         }
@@ -220,16 +223,21 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         while (reader.Read())
         {
         }
-        return observations is null ? CheckResult.Failed("The answer has no datacenters list.") : new CheckResult(true, observations);
+        return observations is null ? CheckResult.Failed("The answer has no datacenters list.")
+            : observations is [] && skipped > 0 ? CheckResult.Failed(NoDatacenterNamed)
+            : new CheckResult(true, observations);
     }
 
-    static List<Observation> ReadVpsRows(ref Utf8JsonReader reader)
+    const string NoDatacenterNamed = "No row of the answer names a datacenter.";
+
+    static List<Observation> ReadVpsRows(ref Utf8JsonReader reader, ref int skipped)
     {
         var observations = new List<Observation>(16);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
             {
+                skipped++;
                 reader.Skip();
                 continue;
             }
@@ -265,6 +273,10 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             {
                 observations.Add(new Observation(datacenter, LinuxTrack, VpsState(linux), linux, hours));
                 observations.Add(new Observation(datacenter, WindowsTrack, VpsState(windows), windows, hours));
+            }
+            else
+            {
+                skipped++;
             }
         }
         return observations;
@@ -318,7 +330,11 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         return ParseDedicated(document.RootElement);
     }
 
-    static CheckResult ParseDedicated(JsonElement root)
+    /// <summary>
+    /// A dedicated availabilities answer: variants, each with <c>datacenters[] {datacenter, availability}</c>. Entries that
+    /// name no datacenter are skipped, but an answer of nothing else is a failed check.
+    /// </summary>
+    public static CheckResult ParseDedicated(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Array)
         {
@@ -326,16 +342,19 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
         }
         // Several hardware variants (fqn) per plan: a datacenter is in stock when any variant can be ordered there.
         var best = new Dictionary<string, (StockState State, string Raw, int? Hours)>(StringComparer.Ordinal);
+        var skipped = 0;
         foreach (var variant in root.EnumerateArray())
         {
             if (variant.ValueKind != JsonValueKind.Object || !variant.TryGetProperty("datacenters", out var dcs) || dcs.ValueKind != JsonValueKind.Array)
             {
+                skipped++;
                 continue;
             }
             foreach (var dc in dcs.EnumerateArray())
             {
                 if (dc.ValueKind != JsonValueKind.Object || Text(dc, "datacenter") is not { Length: > 0 } name)
                 {
+                    skipped++;
                     continue;
                 }
                 var raw = Text(dc, "availability") ?? "";
@@ -347,7 +366,10 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
                 }
             }
         }
-        return new CheckResult(true, [.. best.Select(b => new Observation(b.Key, ServerTrack, b.Value.State, b.Value.Raw, b.Value.Hours))]);
+        // Entries that name nothing are skipped, but an answer of nothing else is garbage, not an empty list.
+        return best.Count == 0 && skipped > 0
+            ? CheckResult.Failed(NoDatacenterNamed)
+            : new CheckResult(true, [.. best.Select(b => new Observation(b.Key, ServerTrack, b.Value.State, b.Value.Raw, b.Value.Hours))]);
     }
 
     static int Rank(StockState state) => state switch

@@ -55,7 +55,15 @@ public static class RestockAudience
         _ => null,
     };
 
+    /// <summary>What subscriptions match: <c>ovh:{plan}:{datacenter}</c>, whatever the subsidiary and OS track.</summary>
     public static string Subject(string planCode, string datacenter) => $"ovh:{planCode}:{datacenter}";
+
+    /// <summary>
+    /// What a destination's cooldown counts as one subject: one way (back or out) of one datacenter's stock, in one
+    /// subsidiary, on one OS track. The same plan back in GRA for FR and for CA is two alerts, not a repeat.
+    /// </summary>
+    public static string CooldownSubject(string kind, string subsidiary, string planCode, string datacenter, string track) =>
+        $"{Subject(planCode, datacenter)}:{subsidiary}:{track}:{kind}";
 
     public static bool IsDefaultTrack(string track) => track is OvhClient.LinuxTrack or OvhClient.ServerTrack;
 

@@ -121,6 +121,11 @@ public static class RestockDatacenters
 
     public static string Duration(TimeSpan span)
     {
+        if (span < TimeSpan.FromMinutes(1))
+        {
+            // Only with a threshold under a minute; "0m" would read as no outage at all.
+            return $"{Math.Max(0, (int)span.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s";
+        }
         var text = new StringBuilder();
         if (span.TotalDays >= 1)
         {

@@ -41,10 +41,11 @@ public sealed class RestockModule : VigilModule
         services.AddScoped<RestockService>();
         services.Configure<NotificationTemplates>(t =>
         {
-            t.Kinds[RestockAudience.BackInStockKind] = new KindTemplate(
-                GroupTitle: "{{ event.fields.plan }} back in stock in {{ count }} datacenters{% if event.fields.subsidiary %} ({{ event.fields.subsidiary }}){% endif %}");
-            t.Kinds[RestockAudience.OutOfStockKind] = new KindTemplate(
-                GroupTitle: "{{ event.fields.plan }} out of stock in {{ count }} datacenters{% if event.fields.subsidiary %} ({{ event.fields.subsidiary }}){% endif %}");
+            // A datacenter back on both OS tracks is one datacenter: count the subjects (plan and datacenter), not the events.
+            const string Where = "{% assign n = events | map: 'subject' | uniq | size %}{% if n == 1 %}{{ event.fields.datacenter }}{% else %}{{ n }} datacenters{% endif %}"
+                + "{% if event.fields.subsidiary %} ({{ event.fields.subsidiary }}){% endif %}";
+            t.Kinds[RestockAudience.BackInStockKind] = new KindTemplate(GroupTitle: "{{ event.fields.plan }} back in stock in " + Where);
+            t.Kinds[RestockAudience.OutOfStockKind] = new KindTemplate(GroupTitle: "{{ event.fields.plan }} out of stock in " + Where);
         });
     }
 

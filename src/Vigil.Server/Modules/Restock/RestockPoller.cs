@@ -36,30 +36,27 @@ public sealed partial class RestockPoller(
         return RestockOptions.ParseSubsidiaries(stored ?? options.Subsidiaries);
     }
 
-    /// <summary>Makes a plan's sources (or, with no plan, every source) due now and runs a cycle; null when the plan is unknown.</summary>
+    /// <summary>Checks a plan's sources (or, with no plan, every source) now, due or not; null when the plan is unknown.</summary>
     public async Task<CycleReport?> CheckNowAsync(string? planCode, CancellationToken ct)
     {
         if (planCode is not null)
         {
             await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-            if (!await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
+            if (!await scope.ServiceProvider.GetRequiredService<VigilDb>().Set<RestockPlan>().AnyAsync(p => p.PlanCode == planCode, ct))
             {
                 return null;
             }
-            // Sources the cycle adds are due at once; existing ones are made due here.
-            var now = clock.GetUtcNow().UtcDateTime;
-            await db.Set<RestockSource>().Where(s => s.PlanCode == planCode && s.NextDueAt > now)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, now), ct);
         }
-        // Every source: the claim takes them all, due or not, instead of making each due first.
-        return await RunCycleAsync(everything: planCode is null, ct);
+        // The claim takes every source (of the plan) whose lease is free, instead of making each due first; the
+        // report counts only those, not other plans' sources that happen to be due.
+        return await RunCycleAsync(everything: true, planCode, ct);
     }
 
-    public Task<CycleReport> RunCycleAsync(CancellationToken ct) => RunCycleAsync(everything: false, ct);
+    public Task<CycleReport> RunCycleAsync(CancellationToken ct) => RunCycleAsync(everything: false, null, ct);
 
     /// <param name="everything">Claim every source whose lease is free, due or not (check now).</param>
-    async Task<CycleReport> RunCycleAsync(bool everything, CancellationToken ct)
+    /// <param name="planCode">Claim only this plan's sources; null for every plan.</param>
+    async Task<CycleReport> RunCycleAsync(bool everything, string? planCode, CancellationToken ct)
     {
         var o = options.CurrentValue;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -68,14 +65,15 @@ public sealed partial class RestockPoller(
         var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var now = clock.GetUtcNow().UtcDateTime;
         var owner = _owner + "/" + Interlocked.Increment(ref _cycles).ToString(CultureInfo.InvariantCulture);
+        var claim = new Claim(everything, planCode ?? "", owner, now, now + o.Lease);
         // A few sources first, so the checks start at once; the rest are claimed while those run.
-        var first = await ClaimAsync(everything, owner, now, now + o.Lease, FirstClaim, ct);
+        var first = await ClaimAsync(claim, FirstClaim, ct);
         var claimedAt = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         if (first.Count == 0)
         {
             return new CycleReport(0, 0, 0, 0);
         }
-        var rest = first.Count < FirstClaim ? Task.FromResult(new List<RestockSource>()) : ClaimAsync(everything, owner, now, now + o.Lease, MaxClaim - FirstClaim, ct);
+        var rest = first.Count < FirstClaim ? Task.FromResult(new List<RestockSource>()) : ClaimAsync(claim, MaxClaim - FirstClaim, ct);
         var cycle = clock.GetUtcNow().UtcDateTime.Ticks.ToString(CultureInfo.InvariantCulture);
         // A cycle run from an API request would otherwise trace every upstream request as a child of that request
         // (an activity and trace headers per check, thousands per cycle); the cycle is its own unit of work.
@@ -295,18 +293,24 @@ public sealed partial class RestockPoller(
             .SetProperty(s => s.LeaseOwner, (string?)null)
             .SetProperty(s => s.LeaseUntil, (DateTime?)null), ct);
 
-    /// <summary>Sources due now (with <paramref name="everything"/>, every source) that this replica now holds the lease on.</summary>
+    /// <summary>What a cycle claims: due sources (or all, <see cref="Everything"/>), of one plan unless <see cref="PlanCode"/> is empty.</summary>
+    readonly record struct Claim(bool Everything, string PlanCode, string Owner, DateTime Now, DateTime Until);
+
+    /// <summary>The sources the claim describes that this replica now holds the lease on.</summary>
     /// <remarks>Returns only what the cycle reads: no dates, which SQLite stores as text, to parse for 2,000 rows.</remarks>
-    async Task<List<RestockSource>> ClaimAsync(bool everything, string owner, DateTime now, DateTime until, int limit, CancellationToken ct)
+
+    async Task<List<RestockSource>> ClaimAsync(Claim claim, int limit, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
+        var (everything, plan, owner, now, until) = claim;
         // PostgreSQL: the rows locked are updated where they lie (ctid), not looked up again by id.
         var rows = db.Database.IsNpgsql()
             ? await db.Database.SqlQuery<ClaimedRow>($"""
                 WITH due AS (
                     SELECT ctid AS row FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                        AND ({plan} = '' OR "PlanCode" = {plan})
                     ORDER BY "NextDueAt" LIMIT {limit}
                     FOR UPDATE SKIP LOCKED)
                 UPDATE restock_sources s SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}
@@ -318,6 +322,7 @@ public sealed partial class RestockPoller(
                 WHERE "Id" IN (
                     SELECT "Id" FROM restock_sources
                     WHERE ({everything} OR "NextDueAt" <= {now}) AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                        AND ({plan} = '' OR "PlanCode" = {plan})
                     ORDER BY "NextDueAt" LIMIT {limit})
                 RETURNING "Id", "Subsidiary", "PlanCode", "Kind", "AnswerHash", "Settled", "FailureAlerted", "ConsecutiveFailures"
                 """).ToListAsync(ct);
@@ -659,19 +664,25 @@ public sealed partial class RestockPoller(
             var link = RestockDatacenters.OrderLink(source.Kind, priced ?? "FR", source.PlanCode);
             var stateWord = seen.State == StockState.PreOrder ? "on pre-order" : signal.BackInStock ? "back in stock" : "out of stock";
             var alertKind = signal.BackInStock ? RestockAudience.BackInStockKind : RestockAudience.OutOfStockKind;
-            var alertTitle = $"{name} {stateWord} in {dc.Name}{where}";
+            // The Windows track says so: a grouped message may list one datacenter once per track.
+            var os = RestockAudience.IsDefaultTrack(seen.Track) ? "" : $" on {seen.Track}";
+            var alertTitle = $"{name} {stateWord} in {dc.Name}{where}{os}";
             var text = signal.BackInStock
-                ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where} after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable."
+                ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where}{os} after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable."
                   + (price is null ? "" : $" Price: {price}.") + $" Delivery: {delivery}. Order: {link}"
-                : $"{name} ({source.PlanCode}) is no longer orderable in {dc.Label}{where}.";
+                : $"{name} ({source.PlanCode}) is no longer orderable in {dc.Label}{where}{os}.";
             var fields = new Dictionary<string, string>
             {
                 ["plan"] = name,
                 ["plan_code"] = source.PlanCode,
                 ["datacenter"] = dc.Name,
                 ["state"] = stateWord,
-                ["delivery"] = delivery,
             };
+            if (signal.BackInStock)
+            {
+                // Where it cannot be ordered there is no delivery time, as on the status row.
+                fields["delivery"] = delivery;
+            }
             if (source.Subsidiary.Length > 0)
             {
                 fields["subsidiary"] = source.Subsidiary;
@@ -696,7 +707,8 @@ public sealed partial class RestockPoller(
                 // One message per destination per cycle and plan, listing every datacenter that came back.
                 GroupKey: $"{subsidiary}:{source.PlanCode}:{cycle}",
                 Audience: s => RestockAudience.Accepts(s, signal, subsidiary, source.PlanCode, seen.Datacenter, seen.Track),
-                SystemChannels: isDefault), ct);
+                SystemChannels: isDefault,
+                CooldownSubject: RestockAudience.CooldownSubject(alertKind, subsidiary, source.PlanCode, seen.Datacenter, seen.Track)), ct);
             if (alert is null)
             {
                 continue;
