@@ -122,8 +122,13 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         }
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
+        if (config.Setting("format") != "apprise")
+        {
+            // json:// means Apprise's unsigned body: a native channel's signed envelope has no Apprise form.
+            return null;
+        }
         var uri = new Uri(config.Url);
         var scheme = uri.Scheme == "https" ? "jsons" : "json";
         var user = config.Setting("user") is { } u ? Escape(u) + (config.Setting("password") is { } p ? ":" + Escape(p) : "") + "@" : "";
