@@ -187,6 +187,36 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task Credentials_in_a_native_webhook_url_are_sent_as_basic_auth_and_never_shown()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("basic-");
+        var password = Unique("pass-");
+        var url = $"http://alice:{password}@127.0.0.1:{fakes.Webhook.BaseAddress.Port}/{path}";
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "b", type = "webhook", url }, Ct));
+
+        await TestAsync(user, channel);
+        var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("alice:" + password));
+        var sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        sent.Header("Authorization").ShouldBe(basic);
+        sent.Header("webhook-signature").ShouldNotBeNull();
+
+        // Kept as settings, the password masked like any secret; not in the target, the answer or the stored rows.
+        channel.ToString().ShouldNotContain(password);
+        var settings = channel.GetProperty("settings").Deserialize<Dictionary<string, string>>()!;
+        settings["user"].ShouldBe("alice");
+        settings["password"].ShouldContain("••••");
+        channel.GetProperty("target").GetString().ShouldBe($"http://127.0.0.1:{fakes.Webhook.BaseAddress.Port}/••••••");
+        (await RawDatabase.DumpAsync(host, ["notification_channels", "audit_log"], Ct)).ShouldNotContain(password);
+
+        // The masked settings sent back unchanged keep the password.
+        var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{channel.GetProperty("id").GetGuid()}", new { settings }, Ct);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+        await TestAsync(user, channel);
+        fakes.Webhook.Requests.Last(r => r.Path == "/" + path).Header("Authorization").ShouldBe(basic);
+    }
+
+    [Fact]
     public async Task Kind_patterns_match_with_wildcards_anywhere()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -191,6 +191,24 @@ public sealed class WebhookDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_in_a_native_url_become_settings_and_are_sent_as_basic_auth()
+    {
+        var config = _driver.Parse($"http://ops%40example:p%3Ass@{_fake.BaseAddress.Authority}/basic", new Dictionary<string, string>());
+        config.Url.ShouldBe(new Uri(_fake.BaseAddress, "/basic").ToString());
+        config.Setting("user").ShouldBe("ops@example");
+        config.Setting("password").ShouldBe("p:ss");
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ops@example:p:ss"));
+        _fake.Requests.Last().Header("Authorization").ShouldBe(basic);
+
+        // A channel saved before this, with the credentials still in its stored URL, sends them the same way.
+        var stored = new ChannelConfig(ChannelType.Webhook, $"http://ops%40example:p%3Ass@{_fake.BaseAddress.Authority}/legacy", new Dictionary<string, string>());
+        (await _driver.SendAsync(stored, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Requests.Last().Path.ShouldBe("/legacy");
+        _fake.Requests.Last().Header("Authorization").ShouldBe(basic);
+    }
+
+    [Fact]
     public async Task Apprise_json_urls_send_apprises_body_with_extra_headers()
     {
         var config = _driver.Parse($"json://{_fake.BaseAddress.Authority}/apprise?+X-Custom=yes&:message=text", new Dictionary<string, string>());
