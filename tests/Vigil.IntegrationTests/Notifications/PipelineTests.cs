@@ -664,6 +664,36 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_digest_is_labelled_as_a_digest_not_as_its_first_event()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("digest-kind-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", ct: Ct);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "hourly" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        foreach (var (kind, title) in new[] { ("ops.disk", "Disk"), ("ops.cpu", "CPU"), ("ops.disk", "Disk again") })
+        {
+            await host.RaiseAsync(new AlertInput(kind, null, path + "-" + title, Severity.Warning, title, "high", Link: "https://example.com/" + kind), Ct);
+            host.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        host.Clock.Advance(TimeSpan.FromHours(1));
+        await host.FlushAsync(Ct);
+
+        const string Title = "Digest: 3 events (ops.disk, ops.cpu)";
+        var envelope = JsonNode.Parse(fakes.Webhook.Requests.Where(r => r.Path == "/" + path).ShouldHaveSingleItem().BodyText)!;
+        envelope["type"]!.ToString().ShouldBe("notifications.digest");
+        envelope["data"]!["title"]!.ToString().ShouldBe(Title);
+        envelope["data"]!["url"].ShouldBeNull();
+        envelope["data"]!["items"]!.AsArray().Select(i => i!["title"]!.ToString()).ShouldBe(["Disk", "CPU", "Disk again"]);
+        var discord = JsonNode.Parse(fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldHaveSingleItem().BodyText)!;
+        discord["content"]!.ToString().ShouldBe(Title);
+        discord["embeds"]!.AsArray().Count.ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Custom_events_come_in_through_the_api_once_per_dedup_key_and_not_from_viewers()
     {
         var owner = await host.RegisterAsync(ct: Ct);

@@ -99,7 +99,8 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
         foreach (var item in items.Take(45))
         {
             var text = new StringBuilder();
-            if (items.Count > 1)
+            // A grouped message or a digest (even of one event) names each event; its header is the whole message's.
+            if (message.Items.Count > 0)
             {
                 text.Append('*').Append(Mrkdwn(item.Title)).Append("*\n");
             }
