@@ -67,11 +67,15 @@ public sealed class NotifyFakes : IAsyncLifetime
     public FakeSlack Slack { get; } = new();
     public FakeWebhookReceiver Webhook { get; } = new();
 
+    /// <summary>A self-hosted Bot API server, as far as Vigil can tell.</summary>
+    public FakeTelegram Telegram { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         await Discord.StartAsync();
         await Slack.StartAsync();
         await Webhook.StartAsync();
+        await Telegram.StartAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -79,5 +83,6 @@ public sealed class NotifyFakes : IAsyncLifetime
         await Discord.DisposeAsync();
         await Slack.DisposeAsync();
         await Webhook.DisposeAsync();
+        await Telegram.DisposeAsync();
     }
 }

@@ -102,6 +102,120 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         await ShouldNameAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "u\u0000x", url = target }, Ct), "name");
     }
 
+    /// <summary>An answer's masked parts filled in with the secrets they hide, as the channel's owner would.</summary>
+    static string Filled(string masked, string secret) => masked.Replace("••••••", secret, StringComparison.Ordinal);
+
+    static async Task<JsonElement> CreatedAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    async Task<JsonElement> TestAsync(TestUser user, JsonElement channel)
+    {
+        var test = await (await user.Client.PostAsync($"/api/v1/channels/{channel.GetProperty("id").GetGuid()}/test", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        test.GetProperty("status").GetString().ShouldBe("sent", test.ToString());
+        return test;
+    }
+
+    [Fact]
+    public async Task The_apprise_url_of_a_signed_webhook_writes_back_as_a_signed_webhook()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("resigned-");
+        var signed = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct));
+        var apprise = signed.GetProperty("apprise_url").GetString()!;
+
+        // Written back as a new channel, it is a native webhook again: Vigil's envelope, signed with its own new secret.
+        var copy = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "copy", type = "webhook", url = Filled(apprise, path) }, Ct));
+        await TestAsync(user, copy);
+        var sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        var timestamp = long.Parse(sent.Header("webhook-timestamp").ShouldNotBeNull(), System.Globalization.CultureInfo.InvariantCulture);
+        sent.Header("webhook-signature").ShouldBe(FakeWebhookReceiver.Sign(copy.GetProperty("signing_secret").GetString()!, sent.Header("webhook-id")!, timestamp, sent.BodyText));
+        JsonNode.Parse(sent.BodyText)!["type"]!.ToString().ShouldBe("notifications.test");
+        // json:// (Apprise's unsigned body) cannot say this channel; its target URL can.
+        apprise.ShouldBe(signed.GetProperty("target").GetString());
+
+        // Written back to the channel itself, masked or filled in, it keeps its signing secret.
+        var id = signed.GetProperty("id").GetGuid();
+        foreach (var url in new[] { apprise, Filled(apprise, path) })
+        {
+            var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{id}", new { url }, Ct);
+            edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+            await TestAsync(user, signed);
+            sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+            timestamp = long.Parse(sent.Header("webhook-timestamp")!, System.Globalization.CultureInfo.InvariantCulture);
+            sent.Header("webhook-signature").ShouldBe(FakeWebhookReceiver.Sign(signed.GetProperty("signing_secret").GetString()!, sent.Header("webhook-id")!, timestamp, sent.BodyText));
+        }
+    }
+
+    [Fact]
+    public async Task The_apprise_url_of_a_self_hosted_discord_or_telegram_keeps_its_host()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var token = Unique("tok-");
+        var discord = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, token).ToString(), settings = new { username = "Relay" } }, Ct));
+        var apprise = discord.GetProperty("apprise_url").GetString()!;
+        // discord:// means discord.com: the proxy's own URL is the form that says this channel.
+        apprise.ShouldNotStartWith("discord://");
+        apprise.ShouldNotContain(token);
+
+        var copy = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "copy", type = "discord", url = Filled(apprise, token), settings = discord.GetProperty("settings") }, Ct));
+        await TestAsync(user, copy);
+        var posted = fakes.Discord.Requests.Last(r => r.Path == $"/api/webhooks/{hookId}/{token}");
+        JsonNode.Parse(posted.BodyText)!["username"]!.ToString().ShouldBe("Relay");
+
+        var telegram = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "t", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42", silent = "yes" } }, Ct));
+        apprise = telegram.GetProperty("apprise_url").GetString()!;
+        apprise.ShouldNotStartWith("tgram://");
+        apprise.ShouldNotContain(fakes.Telegram.Token);
+        // Filled in and written back to the channel, it still reaches the self-hosted server with the same settings.
+        var id = telegram.GetProperty("id").GetGuid();
+        var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{id}", new { url = Filled(apprise, fakes.Telegram.Token) }, Ct);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+        var before = fakes.Telegram.Messages.Count;
+        await TestAsync(user, telegram);
+        fakes.Telegram.Messages.Count.ShouldBe(before + 1);
+        var message = fakes.Telegram.Messages.Last();
+        message["chat_id"]!.ToString().ShouldBe("42");
+        message["disable_notification"]!.GetValue<bool>().ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Credentials_in_a_native_webhook_url_are_sent_as_basic_auth_and_never_shown()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("basic-");
+        var password = Unique("pass-");
+        var url = $"http://alice:{password}@127.0.0.1:{fakes.Webhook.BaseAddress.Port}/{path}";
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "b", type = "webhook", url }, Ct));
+
+        await TestAsync(user, channel);
+        var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("alice:" + password));
+        var sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        sent.Header("Authorization").ShouldBe(basic);
+        sent.Header("webhook-signature").ShouldNotBeNull();
+
+        // Kept as settings, the password masked like any secret; not in the target, the answer or the stored rows.
+        channel.ToString().ShouldNotContain(password);
+        var settings = channel.GetProperty("settings").Deserialize<Dictionary<string, string>>()!;
+        settings["user"].ShouldBe("alice");
+        settings["password"].ShouldContain("••••");
+        channel.GetProperty("target").GetString().ShouldBe($"http://127.0.0.1:{fakes.Webhook.BaseAddress.Port}/••••••");
+        (await RawDatabase.DumpAsync(host, ["notification_channels", "audit_log"], Ct)).ShouldNotContain(password);
+
+        // The masked settings sent back unchanged keep the password.
+        var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{channel.GetProperty("id").GetGuid()}", new { settings }, Ct);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+        await TestAsync(user, channel);
+        fakes.Webhook.Requests.Last(r => r.Path == "/" + path).Header("Authorization").ShouldBe(basic);
+    }
+
     [Fact]
     public async Task Kind_patterns_match_with_wildcards_anywhere()
     {
@@ -547,6 +661,36 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         user = await host.SignInAsync(user.Username, user.Password, user.Id, user.PersonalWorkspaceId, Ct);
         var cpu = await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications?kind=ops.cpu", Ct);
         cpu.GetProperty("items").EnumerateArray().ShouldHaveSingleItem().GetProperty("status").GetString().ShouldBe("sent");
+    }
+
+    [Fact]
+    public async Task A_digest_is_labelled_as_a_digest_not_as_its_first_event()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("digest-kind-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        var hookId = Random.Shared.NextInt64(100000000000000000, 999999999999999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await NotificationsHost.AddChannelAsync(user, new { name = "d", type = "discord", url = fakes.Discord.WebhookUrl(hookId, "t").ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", ct: Ct);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "hourly" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        foreach (var (kind, title) in new[] { ("ops.disk", "Disk"), ("ops.cpu", "CPU"), ("ops.disk", "Disk again") })
+        {
+            await host.RaiseAsync(new AlertInput(kind, null, path + "-" + title, Severity.Warning, title, "high", Link: "https://example.com/" + kind), Ct);
+            host.Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        host.Clock.Advance(TimeSpan.FromHours(1));
+        await host.FlushAsync(Ct);
+
+        const string Title = "Digest: 3 events (ops.disk, ops.cpu)";
+        var envelope = JsonNode.Parse(fakes.Webhook.Requests.Where(r => r.Path == "/" + path).ShouldHaveSingleItem().BodyText)!;
+        envelope["type"]!.ToString().ShouldBe("notifications.digest");
+        envelope["data"]!["title"]!.ToString().ShouldBe(Title);
+        envelope["data"]!["url"].ShouldBeNull();
+        envelope["data"]!["items"]!.AsArray().Select(i => i!["title"]!.ToString()).ShouldBe(["Disk", "CPU", "Disk again"]);
+        var discord = JsonNode.Parse(fakes.Discord.Requests.Where(r => r.Path.Contains(hookId, StringComparison.Ordinal)).ShouldHaveSingleItem().BodyText)!;
+        discord["content"]!.ToString().ShouldBe(Title);
+        discord["embeds"]!.AsArray().Count.ShouldBe(3);
     }
 
     [Fact]

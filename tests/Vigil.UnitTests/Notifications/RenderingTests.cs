@@ -59,6 +59,45 @@ public sealed class RenderingTests
     }
 
     [Fact]
+    public void A_digest_is_labelled_as_a_digest_with_its_count_and_kinds_not_as_its_first_event()
+    {
+        var events = new[] { Event("Disk", "80%", kind: "ops.disk"), Event("CPU", "90%", kind: "ops.cpu"), Event("Disk", "85%", kind: "ops.disk") };
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i].OccurredAt = events[i].OccurredAt.AddSeconds(i);
+            events[i].Link = "https://example.com/" + i;
+        }
+        // The first kind's own defaults describe one kind's events, not a digest of several.
+        var renderer = Renderer(("ops.disk", new KindTemplate(Title: "disk!", GroupTitle: "disks!")));
+
+        var digest = renderer.Render(events, "evt_1", null, digest: true);
+        digest.Kind.ShouldBe(MessageRenderer.DigestKind);
+        digest.Title.ShouldBe("Digest: 3 events (ops.disk, ops.cpu)");
+        digest.Text.ShouldBe("• Disk: 80%\n• CPU: 90%\n• Disk: 85%");
+        digest.Items.Count.ShouldBe(3);
+        digest.Link.ShouldBeNull();
+        System.Text.Encoding.UTF8.GetString(WebhookDriver.Envelope(digest)).ShouldContain("\"type\":\"notifications.digest\"");
+
+        // One event in a digest is still a digest, its event among the items.
+        var one = renderer.Render([events[1]], "evt_2", null, digest: true);
+        one.Kind.ShouldBe(MessageRenderer.DigestKind);
+        one.Title.ShouldBe("Digest: 1 event (ops.cpu)");
+        one.Items.ShouldHaveSingleItem().Title.ShouldBe("CPU");
+
+        var many = Enumerable.Range(0, 5).Select(i => Event("e" + i, kind: "ops.k" + i)).ToList();
+        many.ForEach(e => e.OccurredAt = e.OccurredAt.AddSeconds(many.IndexOf(e)));
+        renderer.Render(many, "evt_3", null, digest: true).Title.ShouldBe("Digest: 5 events (ops.k0, ops.k1, ops.k2, +2 more kinds)");
+
+        // A user's own title template still has the last word, over the digest's events.
+        renderer.Render(events, "evt_4", Config((MessageRenderer.TitleTemplate, "{{ count }} things")), digest: true).Title.ShouldBe("3 things");
+
+        // A group (one kind, not a digest) keeps its kind and its kind's wording.
+        var group = renderer.Render([events[0], events[2]], "evt_5", null);
+        group.Kind.ShouldBe("ops.disk");
+        group.Title.ShouldBe("disks!");
+    }
+
+    [Fact]
     public void Kind_defaults_and_user_templates_apply_in_that_order()
     {
         var renderer = Renderer(("restock.back_in_stock", new KindTemplate(GroupTitle: "{{ count }} datacenters back for {{ event.fields.Plan }}")));

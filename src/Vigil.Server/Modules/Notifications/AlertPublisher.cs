@@ -189,7 +189,7 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             else if (preference.Digest != DigestMode.Off)
             {
                 dueAt = QuietHours.NextDigest(preference, now);
-                groupKey = "digest|" + preference.Digest;
+                groupKey = DigestGroupPrefix + preference.Digest;
                 reason = "digest";
             }
         }
@@ -244,6 +244,12 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
                 .MinAsync(o => (DateTime?)o.DueAt, ct);
         return existing ?? now + options.Value.GroupingWindow;
     }
+
+    /// <summary>How a digest's rows' group key starts; any other group key starts with its event's kind, which never is "digest".</summary>
+    const string DigestGroupPrefix = "digest|";
+
+    /// <summary>Whether rows of this group key go out as a digest (one message collecting events of any kind).</summary>
+    public static bool IsDigest(string groupKey) => groupKey.StartsWith(DigestGroupPrefix, StringComparison.Ordinal);
 
     /// <summary>Glob match: <c>*</c> any run of characters, <c>?</c> one; case-insensitive.</summary>
     public static bool Matches(string pattern, string value) => Glob.Matches(pattern, value);

@@ -34,16 +34,25 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
     public static string? Validate(string template) =>
         Parser.TryParse(template, out _, out var error) ? null : "Template error: " + error;
 
-    public OutgoingMessage Render(IReadOnlyList<AlertEvent> events, string idempotencyKey, ChannelConfig? config)
+    /// <summary>The kind of a digest message (webhook <c>type</c>), whatever kinds of event it collects.</summary>
+    public const string DigestKind = "notifications.digest";
+
+    /// <summary>
+    /// One message for the events: one event's own words, a group's (events of one kind) under its first event, or with
+    /// <paramref name="digest"/> a digest, which collects any kinds and so is labelled as a digest, never as its first event.
+    /// </summary>
+    public OutgoingMessage Render(IReadOnlyList<AlertEvent> events, string idempotencyKey, ChannelConfig? config, bool digest = false)
     {
         var ordered = events.OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToList();
         var items = ordered.Select(e => new MessageItem(e.Title, e.Body, FieldsOf(e), e.Link, e.OccurredAt)).ToList();
         var first = ordered[0];
         var severity = ordered.Max(e => e.Severity);
-        var title = ordered.Count == 1 ? first.Title : $"{first.Title} (+{ordered.Count - 1} more)";
-        var text = ordered.Count == 1 ? first.Body : string.Join("\n", ordered.Select(e => $"• {e.Title}: {e.Body}"));
-        // The kind's defaults (registered by its module) first, then the channel owner's own templates.
-        if (templates.Value.Kinds.TryGetValue(first.Kind, out var byKind))
+        var single = ordered.Count == 1 && !digest;
+        var title = digest ? DigestTitle(ordered) : single ? first.Title : $"{first.Title} (+{ordered.Count - 1} more)";
+        var text = single ? first.Body : string.Join("\n", ordered.Select(e => $"• {e.Title}: {e.Body}"));
+        // The kind's defaults (registered by its module; a digest has none, its events being of any kind) first, then
+        // the channel owner's own templates.
+        if (!digest && templates.Value.Kinds.TryGetValue(first.Kind, out var byKind))
         {
             var kindTitle = ordered.Count == 1 ? byKind.Title : byKind.GroupTitle ?? byKind.Title;
             title = kindTitle is null ? title : Apply(kindTitle, ordered) ?? title;
@@ -58,9 +67,19 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
         {
             text = Apply(bodyTemplate, ordered) ?? text;
         }
-        var fields = ordered.Count == 1 ? items[0].Fields : [];
-        return new OutgoingMessage(idempotencyKey, first.Kind, severity, title, text, Markdown(title, text, fields, first.Link),
-            Html(title, text, fields, first.Link), fields, first.Link, first.OccurredAt, ordered.Count == 1 ? [] : items);
+        var fields = single ? items[0].Fields : [];
+        // A digest's events each keep their own link, in its items; no one of them is the digest's.
+        var link = digest ? null : first.Link;
+        return new OutgoingMessage(idempotencyKey, digest ? DigestKind : first.Kind, severity, title, text, Markdown(title, text, fields, link),
+            Html(title, text, fields, link), fields, link, first.OccurredAt, single ? [] : items);
+    }
+
+    /// <summary>"Digest: 3 events (ops.disk, ops.cpu, ops.mem)": the count, then the kinds in the order they came (three at most named).</summary>
+    static string DigestTitle(IReadOnlyList<AlertEvent> ordered)
+    {
+        var kinds = ordered.Select(e => e.Kind).Distinct(StringComparer.Ordinal).ToList();
+        var named = string.Join(", ", kinds.Take(3)) + (kinds.Count > 3 ? $", +{kinds.Count - 3} more kinds" : "");
+        return $"Digest: {ordered.Count} {(ordered.Count == 1 ? "event" : "events")} ({named})";
     }
 
     /// <summary>Renders a template over the events; null (use the default) when it does not parse, runs away or fails.</summary>

@@ -20,8 +20,10 @@ public sealed record ChannelDto(
     DateTime? LastFailureAt,
     string? LastError,
     DateTime CreatedAt,
-    // The same channel as an Apprise URL, secrets masked (null where it cannot be shown safely). Sent back unchanged
-    // in a PATCH, like the masked target, it keeps the stored configuration.
+    // The same channel as one URL, secrets masked (null where it cannot be shown safely): its Apprise form when that
+    // parses back to exactly this channel, else its target URL (a signed webhook, a self-hosted Discord or Telegram
+    // host), which with the type and settings is the channel. Sent back unchanged in a PATCH, like the masked target,
+    // it keeps the stored configuration.
     string? AppriseUrl = null,
     // Shown once, when Vigil generated a webhook signing secret for a new channel.
     string? SigningSecret = null);

@@ -353,7 +353,7 @@ public sealed partial class OutboxDelivery(
         OutgoingMessage message;
         try
         {
-            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config);
+            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config, AlertPublisher.IsDigest(send.Rows[0].GroupKey));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -24,5 +24,8 @@ public static class DriverHarness
         new("evt_test_" + Guid.NewGuid().ToString("N")[..8], "restock.back_in_stock", severity, title, text, "**" + title + "**\n\n" + text, "<b>" + title + "</b>",
             [new MessageField("Datacenter", "GRA")], "https://www.ovhcloud.com/fr/vps/", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), items ?? []);
 
+    /// <summary>The driver's Apprise form of a channel that has one.</summary>
+    public static string AppriseOf(ChannelDriver driver, ChannelConfig config) => driver.ToAppriseUrl(config).ShouldNotBeNull();
+
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 }

@@ -66,7 +66,7 @@ public sealed class DiscordDriverTests : IAsyncLifetime
         config.Url.ShouldBe("https://discord.com/api/webhooks/123456789012345678/secret-token");
         config.Setting("username").ShouldBe("Vigil Bot");
         config.Setting("thread_id").ShouldBe("42");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("secret-token");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("discord://not-a-number/x", new Dictionary<string, string>()));
         Should.Throw<ChannelConfigException>(() => _driver.Parse("https://discord.com/api/nothing", new Dictionary<string, string>()));
@@ -106,7 +106,7 @@ public sealed class SlackDriverTests : IAsyncLifetime
     {
         var config = _driver.Parse("slack://T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx", new Dictionary<string, string>());
         config.Url.ShouldBe("https://hooks.slack.com/services/T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("abcdefghijklmnopqrstuvwx");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("slack://xoxb-123-456/#general", new Dictionary<string, string>()));
     }
@@ -191,6 +191,24 @@ public sealed class WebhookDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Credentials_in_a_native_url_become_settings_and_are_sent_as_basic_auth()
+    {
+        var config = _driver.Parse($"http://ops%40example:p%3Ass@{_fake.BaseAddress.Authority}/basic", new Dictionary<string, string>());
+        config.Url.ShouldBe(new Uri(_fake.BaseAddress, "/basic").ToString());
+        config.Setting("user").ShouldBe("ops@example");
+        config.Setting("password").ShouldBe("p:ss");
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ops@example:p:ss"));
+        _fake.Requests.Last().Header("Authorization").ShouldBe(basic);
+
+        // A channel saved before this, with the credentials still in its stored URL, sends them the same way.
+        var stored = new ChannelConfig(ChannelType.Webhook, $"http://ops%40example:p%3Ass@{_fake.BaseAddress.Authority}/legacy", new Dictionary<string, string>());
+        (await _driver.SendAsync(stored, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Requests.Last().Path.ShouldBe("/legacy");
+        _fake.Requests.Last().Header("Authorization").ShouldBe(basic);
+    }
+
+    [Fact]
     public async Task Apprise_json_urls_send_apprises_body_with_extra_headers()
     {
         var config = _driver.Parse($"json://{_fake.BaseAddress.Authority}/apprise?+X-Custom=yes&:message=text", new Dictionary<string, string>());
@@ -200,7 +218,7 @@ public sealed class WebhookDriverTests : IAsyncLifetime
         var body = JsonNode.Parse(request.BodyText)!;
         body["version"]!.ToString().ShouldBe("1.0");
         body["text"]!.ToString().ShouldBe("GRA is available");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
     }
 }
 
@@ -248,7 +266,7 @@ public sealed class NtfyDriverTests : IAsyncLifetime
         var config = _driver.Parse("ntfys://bob:pw@ntfy.example.com/ops?priority=high&tags=warning,disk", new Dictionary<string, string>());
         config.Url.ShouldBe("https://ntfy.example.com/ops");
         config.Setting("password").ShouldBe("pw");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         Should.Throw<ChannelConfigException>(() => _driver.Parse("ntfy://bad topic!", new Dictionary<string, string>()));
     }
 }
@@ -278,7 +296,7 @@ public sealed class GotifyDriverTests : IAsyncLifetime
         var failed = await _driver.SendAsync(wrong, Message(), Ct);
         failed.Outcome.ShouldBe(DeliveryOutcome.Failed);
         failed.Error!.ShouldContain("valid access token");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.SecretSettings.ShouldContain("token");
     }
 }
@@ -315,11 +333,11 @@ public sealed class TeamsDriverTests : IAsyncLifetime
     {
         var config = _driver.Parse("workflows://prod-161.westeurope.logic.azure.com:443/wf123/SIG456", new Dictionary<string, string>());
         config.Url.ShouldBe("https://prod-161.westeurope.logic.azure.com/workflows/wf123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SIG456");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         var pa = _driver.Parse("workflows://host.example/wf9/S?pa=yes", new Dictionary<string, string>());
         pa.Url.ShouldContain("/powerautomate/automations/direct/workflows/wf9/");
         pa.Url.ShouldContain("api-version=2022-03-01-preview");
-        _driver.Parse(_driver.ToAppriseUrl(pa), new Dictionary<string, string>()).ShouldBeEquivalentTo(pa);
+        _driver.Parse(AppriseOf(_driver, pa), new Dictionary<string, string>()).ShouldBeEquivalentTo(pa);
         Should.Throw<ChannelConfigException>(() => _driver.Parse("https://example.com/not-a-workflow", new Dictionary<string, string>()));
     }
 }
@@ -401,7 +419,7 @@ public sealed class TelegramDriverTests : IAsyncLifetime
         config.Url.ShouldBe("https://api.telegram.org/bot123456789:AAHfake_Token-x");
         config.Setting("chat_id").ShouldBe("-1001234567890,@vigil_channel");
         config.Setting("thread_id").ShouldBe("7");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("AAHfake");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://nope/1", new Dictionary<string, string>()));
         Should.Throw<ChannelConfigException>(() => _driver.Parse("tgram://123456789:AAH/not a chat", new Dictionary<string, string>()));
@@ -445,7 +463,7 @@ public sealed class PushoverDriverTests : IAsyncLifetime
         config.Setting("device").ShouldBe("phone");
         config.Setting("token").ShouldBe("azGDORePK8gMaC0QOYAMyEEuzJnyUi", "the app token keeps its case, though written where a host goes");
         config.Setting("user").ShouldBe("uQiRzpo4DXghDmr9QzzfQu27cmVRsG");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("uQiRzpo4");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
     }
@@ -500,7 +518,7 @@ public sealed class TwilioDriverTests : IAsyncLifetime
     {
         var config = _driver.Parse("twilio://AC0123:tok3n@+15005550006/+821012345678/+821098765432", new Dictionary<string, string>());
         config.Setting("to").ShouldBe("+821012345678,+821098765432");
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("tok3n");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("twilio://AC0123:t@+15005550006/01012345678", new Dictionary<string, string>()));
     }
@@ -553,7 +571,7 @@ public sealed class SolapiDriverTests : IAsyncLifetime
     public void The_url_form_round_trips_and_hides_the_secret()
     {
         var config = _driver.Parse("solapi://NCSKEY:s3cr3t@0212345678/01012345678/01098765432", new Dictionary<string, string>());
-        _driver.Parse(_driver.ToAppriseUrl(config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
+        _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("s3cr3t");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("solapi://k:s@02-1234/010-1234-5678", new Dictionary<string, string>()));
     }
@@ -654,7 +672,7 @@ public sealed class EmailDriverTests : IAsyncLifetime
         secure.Url.ShouldBe("smtp://smtp.example.com:587");
         secure.Setting("mode").ShouldBe("starttls");
         secure.Setting("from_name").ShouldBe("Vigil");
-        _driver.Parse(_driver.ToAppriseUrl(secure), new Dictionary<string, string>()).ShouldBeEquivalentTo(secure);
+        _driver.Parse(AppriseOf(_driver, secure), new Dictionary<string, string>()).ShouldBeEquivalentTo(secure);
         _driver.Parse("mailtos://u:p@example.com/a@example.com?mode=ssl", new Dictionary<string, string>()).Url.ShouldBe("smtp://example.com:465");
         _driver.Mask(secure).ShouldNotContain("pw");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("smtp://host", new Dictionary<string, string> { ["to"] = "not an address", ["from"] = "a@b.c" }));

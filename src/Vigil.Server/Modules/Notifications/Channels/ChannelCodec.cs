@@ -69,34 +69,64 @@ public sealed partial class ChannelCodec(SecretProtector secrets, IEnumerable<Ch
     }
 
     /// <summary>
-    /// The channel as an Apprise URL with its secrets masked, or null when that cannot be shown safely. Secret are the
-    /// values of the driver's secret settings and whatever part of the target URL its masked form hides; each segment
-    /// of the Apprise URL (between <c>/ ? &amp; = : @ #</c>) equal to one of them is masked.
+    /// The channel as one URL, secrets masked, that gives the same channel when written back: its Apprise form when that
+    /// parses back to exactly this configuration, else its target URL (<see cref="ChannelDriver.MaskedTargetUrl"/>);
+    /// null when it cannot be shown safely. In the Apprise form, secrets are the values of the driver's secret settings
+    /// and whatever part of the target URL its masked form hides; each segment of the Apprise URL (between
+    /// <c>/ ? &amp; = : @ #</c>) equal to one of them is masked.
     /// </summary>
     public string? MaskedAppriseUrl(ChannelConfig config)
     {
         var driver = Driver(config.Type);
-        string apprise;
-        try
+        var secretSettings = driver.SecretSettings.Select(config.Setting).OfType<string>().Where(v => v.Length > 0).ToList();
+        if (ExactAppriseUrl(driver, config) is not { } apprise)
         {
-            apprise = driver.ToAppriseUrl(config);
+            // The Apprise form would change the channel (json:// is unsigned, discord:// and tgram:// name the public
+            // service, not a self-hosted host): the target URL, masked as responses show it, says it exactly.
+            var native = driver.MaskedTargetUrl(config);
+            return Reveals(native, [.. secretSettings, .. PasswordIn(config.Url)]) ? null : native;
         }
-        catch (Exception e) when (e is ChannelConfigException or FormatException or ArgumentException or InvalidOperationException)
-        {
-            return null;
-        }
-        var shown = Segments(driver.Mask(config)).ToHashSet(StringComparer.Ordinal);
+        // What either masked form shows is not secret (a Gotify base path, hidden by the target's generic mask, is not).
+        var shown = Segments(driver.Mask(config)).Concat(Segments(driver.MaskedTargetUrl(config))).ToHashSet(StringComparer.Ordinal);
         var secrets = new HashSet<string>(StringComparer.Ordinal);
         if (Uri.TryCreate(config.Url, UriKind.Absolute, out var target))
         {
             secrets.UnionWith(Segments(target.UserInfo + "/" + target.PathAndQuery + target.Fragment).Where(s => !shown.Contains(s)));
         }
-        secrets.UnionWith(driver.SecretSettings.Select(config.Setting).OfType<string>().Where(v => v.Length > 0));
+        secrets.UnionWith(secretSettings);
         secrets.UnionWith(secrets.Select(Uri.EscapeDataString).ToList());
         var masked = SegmentOrDelimiter().Replace(apprise, m => secrets.Contains(m.Value) || secrets.Contains(Uri.UnescapeDataString(m.Value)) ? "••••••" : m.Value);
         // A secret that is not a whole segment (part of a longer one) would still show: then show nothing.
-        return secrets.Any(s => s.Length >= 4 && masked.Contains(s, StringComparison.Ordinal)) ? null : masked;
+        return Reveals(masked, secrets) ? null : masked;
     }
+
+    /// <summary>
+    /// The driver's Apprise form of the channel when parsing it back over the stored settings, as a PATCH writing it
+    /// back does, gives this very configuration; null when it would change the target or any setting.
+    /// </summary>
+    static string? ExactAppriseUrl(ChannelDriver driver, ChannelConfig config)
+    {
+        try
+        {
+            if (driver.ToAppriseUrl(config) is not { } apprise)
+            {
+                return null;
+            }
+            var back = driver.Parse(apprise, config.Settings);
+            var same = string.Equals(back.Url, config.Url, StringComparison.Ordinal) && back.Settings.Count == config.Settings.Count
+                && back.Settings.All(kv => config.Settings.TryGetValue(kv.Key, out var v) && string.Equals(v, kv.Value, StringComparison.Ordinal));
+            return same ? apprise : null;
+        }
+        catch (Exception e) when (e is ChannelConfigException or FormatException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    static bool Reveals(string shown, IEnumerable<string> secrets) => secrets.Any(s => s.Length >= 4 && shown.Contains(s, StringComparison.Ordinal));
+
+    static IEnumerable<string> PasswordIn(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':', 2) is [_, var password] ? [Uri.UnescapeDataString(password)] : [];
 
     static IEnumerable<string> Segments(string text) => SegmentOrDelimiter().Matches(text).Select(m => m.Value).Where(v => v.Length > 0 && !Delimiters.Contains(v[0]));
 

@@ -182,11 +182,23 @@ public abstract class ChannelDriver
     /// </summary>
     public abstract ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings);
 
-    /// <summary>The same channel written as an Apprise URL (it parses back to an equal configuration).</summary>
-    public abstract string ToAppriseUrl(ChannelConfig config);
+    /// <summary>
+    /// The same channel written as an Apprise URL (it parses back to an equal configuration), or null when the Apprise
+    /// form has no place for a setting this channel uses. A target Apprise's scheme cannot name (a self-hosted or proxy
+    /// host) needs no check here: <see cref="ChannelCodec"/> parses the form back and refuses it when anything changed.
+    /// </summary>
+    public abstract string? ToAppriseUrl(ChannelConfig config);
 
     /// <summary>What responses may show: recognisable, never usable.</summary>
     public virtual string Mask(ChannelConfig config) => SecretProtector.Mask(config.Url);
+
+    /// <summary>
+    /// The target URL, secrets masked, as it is written back when the Apprise form cannot say the channel exactly: with
+    /// this type (and, for a new channel, the channel's settings) it parses to the same configuration once the masked
+    /// parts are filled in. <see cref="Mask"/> where that is such a URL; drivers whose mask adds words (recipients, a
+    /// masked key) and whose target URL holds no secret give the URL itself.
+    /// </summary>
+    public virtual string MaskedTargetUrl(ChannelConfig config) => Mask(config);
 
     /// <summary>The key per-destination rate limits are counted under.</summary>
     public virtual string DestinationKey(ChannelConfig config) => config.Url;
@@ -222,6 +234,12 @@ public abstract class ChannelDriver
     }
 
     protected static string Escape(string value) => Uri.EscapeDataString(value);
+
+    /// <summary>The URL without its user info (credentials a driver reads from settings, or never sends, stay unshown).</summary>
+    protected static string WithoutUserInfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.SafeUnescaped)
+            : url;
 
     /// <summary>
     /// The host part as it was written. <see cref="Uri.Host"/> lower-cases it, and Apprise forms put case-sensitive

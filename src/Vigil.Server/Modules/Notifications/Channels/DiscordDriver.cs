@@ -74,7 +74,7 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         throw new ChannelConfigException("url", "Use https://discord.com/api/webhooks/… or discord://….");
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var m = NativePath().Match(new Uri(config.Url).AbsolutePath);
         var name = config.Setting("username") is { } u ? Escape(u) + "@" : "";
@@ -94,7 +94,9 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
     {
         var uri = new Uri(config.Url);
         var m = NativePath().Match(uri.AbsolutePath);
-        return m.Success ? $"{uri.Scheme}://{uri.Authority}/api/webhooks/{m.Groups[2].Value}/••••••" : base.Mask(config);
+        // Everything but the token, as entered (a proxy's host, /api/v10/), so the masked URL is the channel once the
+        // token is filled in.
+        return m.Success ? $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath[..m.Groups[3].Index]}••••••" : base.Mask(config);
     }
 
     public override string DestinationKey(ChannelConfig config) => config.Url;

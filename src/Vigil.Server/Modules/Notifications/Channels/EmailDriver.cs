@@ -112,7 +112,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         return new ChannelConfig(Type, $"smtp://{host}:{port}", merged);
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
         var scheme = config.Setting("mode") == "insecure" ? "mailto" : "mailtos";
@@ -134,6 +134,9 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
     }
 
     public override string Mask(ChannelConfig config) => $"{config.Url} → {config.Setting("to")}";
+
+    // smtp://host:port holds no secret (credentials and recipients are settings).
+    public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {

@@ -81,13 +81,16 @@ public sealed class GotifyDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         _ => null,
     };
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
         var port = uri.IsDefaultPort ? "" : ":" + uri.Port;
         var query = string.Join('&', new[] { ("priority", config.Setting("priority")), ("format", config.Setting("format")) }.Where(p => p.Item2 is not null).Select(p => p.Item1 + "=" + Escape(p.Item2!)));
         return $"{(uri.Scheme == "https" ? "gotifys" : "gotify")}://{uri.Host}{port}{uri.AbsolutePath.TrimEnd('/')}/{Escape(config.Setting("token")!)}" + (query.Length > 0 ? "?" + query : "");
     }
+
+    // The base URL holds no secret (the token is a setting): written back, it is the channel with its settings.
+    public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {

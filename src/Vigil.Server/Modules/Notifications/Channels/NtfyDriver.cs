@@ -113,15 +113,30 @@ public sealed class NtfyDriver(NotifyHttp http, TimeProvider clock) : ChannelDri
         _ => null,
     };
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
         var scheme = uri.Scheme == "https" ? "ntfys" : "ntfy";
-        var auth = config.Setting("token") is { } token ? Escape(token) + "@"
-            : config.Setting("user") is { } user ? Escape(user) + (config.Setting("password") is { } pw ? ":" + Escape(pw) : "") + "@" : "";
-        var query = string.Join('&', QuerySettings.Where(k => config.Setting(k) is not null).Select(k => k + "=" + Escape(config.Setting(k)!)));
+        var auth = "";
+        var query = QuerySettings.Where(k => config.Setting(k) is not null).Select(k => k + "=" + Escape(config.Setting(k)!)).ToList();
+        if (config.Setting("token") is { } token)
+        {
+            // Apprise reads a lone user part as a token only when it starts tk_; any other token goes in ?token=.
+            if (token.StartsWith("tk_", StringComparison.Ordinal))
+            {
+                auth = Escape(token) + "@";
+            }
+            else
+            {
+                query.Add("token=" + Escape(token));
+            }
+        }
+        else if (config.Setting("user") is { } user)
+        {
+            auth = Escape(user) + (config.Setting("password") is { } pw ? ":" + Escape(pw) : "") + "@";
+        }
         var port = uri.IsDefaultPort ? "" : ":" + uri.Port;
-        return $"{scheme}://{auth}{uri.Host}{port}/{config.Setting("topic")}" + (query.Length > 0 ? "?" + query : "");
+        return $"{scheme}://{auth}{uri.Host}{port}/{config.Setting("topic")}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
     }
 
     static readonly string[] QuerySettings = ["priority", "tags", "click"];

@@ -73,7 +73,7 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         return new ChannelConfig(Type, baseUrl, merged);
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var devices = config.Setting("device") is { } d ? "/" + string.Join('/', d.Split(',').Select(Escape)) : "";
         var query = string.Join('&', Options.Where(o => config.Setting(o) is not null).Select(o => o + "=" + Escape(config.Setting(o)!)));
@@ -81,6 +81,9 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
     }
 
     public override string Mask(ChannelConfig config) => config.Url + " (user ••••••)";
+
+    // The API base holds no secret (token and user key are settings).
+    public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {

@@ -57,7 +57,7 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
         throw new ChannelConfigException("url", "Use https://hooks.slack.com/services/… or slack://….");
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var parts = new Uri(config.Url).AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var name = config.Setting("username") is { } u ? Escape(u) + "@" : "";
@@ -67,8 +67,9 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
     public override string Mask(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
-        var parts = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        return parts.Length >= 3 ? $"{uri.Scheme}://{uri.Authority}/services/{parts[^3]}/{parts[^2]}/••••••" : base.Mask(config);
+        var path = uri.AbsolutePath.TrimEnd('/');
+        // Everything but the secret last part, as entered (a proxy's path too).
+        return path.Split('/', StringSplitOptions.RemoveEmptyEntries).Length >= 3 ? $"{uri.Scheme}://{uri.Authority}{path[..(path.LastIndexOf('/') + 1)]}••••••" : base.Mask(config);
     }
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
@@ -98,7 +99,8 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
         foreach (var item in items.Take(45))
         {
             var text = new StringBuilder();
-            if (items.Count > 1)
+            // A grouped message or a digest (even of one event) names each event; its header is the whole message's.
+            if (message.Items.Count > 0)
             {
                 text.Append('*').Append(Mrkdwn(item.Title)).Append("*\n");
             }

@@ -67,11 +67,14 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         return new ChannelConfig(Type, baseUrl, merged);
     }
 
-    public override string ToAppriseUrl(ChannelConfig config) =>
+    public override string? ToAppriseUrl(ChannelConfig config) =>
         $"solapi://{Escape(config.Setting("api_key")!)}:{Escape(config.Setting("api_secret")!)}@{config.Setting("from")}/"
         + string.Join('/', config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     public override string Mask(ChannelConfig config) => $"sms via SOLAPI to {config.Setting("to")}";
+
+    // The API base holds no secret (the key and secret are settings).
+    public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
     /// <summary>The Authorization header: lower-case hex HMAC-SHA256 of date + salt, keyed with the API secret.</summary>
     public static string AuthorizationHeader(string apiKey, string apiSecret, string date, string salt)

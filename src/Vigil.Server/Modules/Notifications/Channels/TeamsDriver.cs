@@ -50,7 +50,7 @@ public sealed class TeamsDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
         throw new ChannelConfigException("url", "Paste the workflow's \"HTTP POST URL\" (it has /workflows/ and a sig= query) or use workflows://….");
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
         var query = QueryOf(uri);
@@ -74,7 +74,10 @@ public sealed class TeamsDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
     public override string Mask(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
-        return $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}?sig=••••••";
+        // Only the signature is secret; the api-version and the rest are part of the address.
+        var query = uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.StartsWith("sig=", StringComparison.OrdinalIgnoreCase) ? "sig=••••••" : pair);
+        return $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}?{string.Join('&', query)}";
     }
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)

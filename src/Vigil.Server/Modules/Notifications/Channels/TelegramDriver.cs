@@ -88,7 +88,7 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         return new ChannelConfig(Type, baseUrl, merged);
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
         var token = TokenInPath().Match(new Uri(config.Url).AbsolutePath).Groups[1].Value;
         var chats = string.Join('/', (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Escape));
@@ -110,7 +110,9 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
     public override string Mask(ChannelConfig config)
     {
         var uri = new Uri(config.Url);
-        return $"{uri.Scheme}://{uri.Authority}/bot••••••";
+        // A self-hosted Bot API server may sit under a path of its own: keep it, so filling in the token gives the channel.
+        var token = TokenInPath().Match(uri.AbsolutePath);
+        return $"{uri.Scheme}://{uri.Authority}{(token.Success ? uri.AbsolutePath[..token.Index] : "")}/bot••••••";
     }
 
     public override string DestinationKey(ChannelConfig config) => config.Url + "#" + config.Setting("chat_id");

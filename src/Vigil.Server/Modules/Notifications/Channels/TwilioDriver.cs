@@ -79,11 +79,21 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
 
     static bool IsE164(string number) => number.Length is >= 8 and <= 16 && number[0] == '+' && number[1..].All(char.IsAsciiDigit);
 
-    public override string ToAppriseUrl(ChannelConfig config) =>
-        $"twilio://{Escape(config.Setting("account_sid")!)}:{Escape(config.Setting("auth_token")!)}@{Escape(config.Setting("from") ?? "")}/"
-        + string.Join('/', config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Escape));
+    public override string? ToAppriseUrl(ChannelConfig config)
+    {
+        // Apprise's form names a sender number and has no place for a messaging service.
+        if (config.Setting("messaging_service_sid") is not null || config.Setting("from") is not { } from)
+        {
+            return null;
+        }
+        return $"twilio://{Escape(config.Setting("account_sid")!)}:{Escape(config.Setting("auth_token")!)}@{Escape(from)}/"
+            + string.Join('/', config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Escape));
+    }
 
     public override string Mask(ChannelConfig config) => $"sms via Twilio to {config.Setting("to")}";
+
+    // The API base holds no secret (the SID and token are settings).
+    public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {

@@ -13,7 +13,8 @@ namespace Vigil.Server.Modules.Notifications.Channels;
 /// Generic JSON webhooks. Native (<c>type: webhook</c> with an https URL): Vigil's event envelope signed after Standard
 /// Webhooks (<c>webhook-id</c> = the idempotency key, <c>webhook-timestamp</c>, <c>webhook-signature: v1,…</c> with the
 /// <c>whsec_</c> secret). Apprise <c>json://</c>/<c>jsons://</c>: Apprise's body, so existing receivers keep working,
-/// with <c>+Header=value</c>, <c>-param=value</c>, <c>:key=new</c> and <c>?method=</c>.
+/// with <c>+Header=value</c>, <c>-param=value</c>, <c>:key=new</c> and <c>?method=</c>. Either form's
+/// <c>user:pass@</c> is sent as Basic auth and kept as the <c>user</c> and <c>password</c> settings, not in the URL.
 /// </summary>
 public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
 {
@@ -70,15 +71,7 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
                         break;
                 }
             }
-            if (uri.UserInfo.Length > 0)
-            {
-                var parts = uri.UserInfo.Split(':', 2);
-                merged["user"] = Uri.UnescapeDataString(parts[0]);
-                if (parts.Length == 2)
-                {
-                    merged["password"] = Uri.UnescapeDataString(parts[1]);
-                }
-            }
+            ReadCredentials(uri, merged);
             if (merged.TryGetValue("method", out var appriseMethod) && appriseMethod is not ("POST" or "PUT" or "PATCH"))
             {
                 throw new ChannelConfigException("url", "The method is POST, PUT or PATCH.");
@@ -100,7 +93,29 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         {
             throw new ChannelConfigException("settings.secret", "The signing secret is whsec_ followed by base64 of 24 to 64 bytes.");
         }
-        return new ChannelConfig(Type, uri.ToString(), merged);
+        if (uri.UserInfo.Length == 0)
+        {
+            return new ChannelConfig(Type, uri.ToString(), merged);
+        }
+        // http://user:pass@host/… means Basic auth, as json:// does. The credentials become settings (the password a
+        // masked secret) so the stored target, the requests' URL and their logs never carry them.
+        ReadCredentials(uri, merged);
+        return new ChannelConfig(Type, WithoutUserInfo(uri.ToString()), merged);
+    }
+
+    /// <summary>The URL's user info as the <c>user</c> and <c>password</c> settings, percent-decoded.</summary>
+    static void ReadCredentials(Uri uri, Dictionary<string, string> settings)
+    {
+        if (uri.UserInfo.Length == 0)
+        {
+            return;
+        }
+        var parts = uri.UserInfo.Split(':', 2);
+        settings["user"] = Uri.UnescapeDataString(parts[0]);
+        if (parts.Length == 2)
+        {
+            settings["password"] = Uri.UnescapeDataString(parts[1]);
+        }
     }
 
     /// <summary>A fresh signing secret for a new native webhook channel.</summary>
@@ -122,8 +137,13 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         }
     }
 
-    public override string ToAppriseUrl(ChannelConfig config)
+    public override string? ToAppriseUrl(ChannelConfig config)
     {
+        if (config.Setting("format") != "apprise")
+        {
+            // json:// means Apprise's unsigned body: a native channel's signed envelope has no Apprise form.
+            return null;
+        }
         var uri = new Uri(config.Url);
         var scheme = uri.Scheme == "https" ? "jsons" : "json";
         var user = config.Setting("user") is { } u ? Escape(u) + (config.Setting("password") is { } p ? ":" + Escape(p) : "") + "@" : "";
@@ -158,7 +178,10 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         var method = new HttpMethod(config.Setting("method") ?? "POST");
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
-        using var request = new HttpRequestMessage(method, config.Url) { Content = content };
+        var target = new Uri(config.Url);
+        // Channels saved before credentials in a native URL became settings still hold them in the URL.
+        var (user, password) = config.Setting("user") is { } named ? (named, config.Setting("password")) : Credentials(target);
+        using var request = new HttpRequestMessage(method, target.UserInfo.Length > 0 ? new Uri(WithoutUserInfo(config.Url)) : target) { Content = content };
         request.Headers.TryAddWithoutValidation("webhook-id", message.IdempotencyKey);
         if (!apprise)
         {
@@ -173,10 +196,10 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         {
             request.Headers.TryAddWithoutValidation(k[7..], v);
         }
-        if (config.Setting("user") is { } user)
+        if (user is not null)
         {
-            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (config.Setting("password") ?? "")));
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", basic);
+            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (password ?? "")));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
         }
         using var response = await http.Http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
@@ -195,6 +218,13 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
             return new SendResult(DeliveryOutcome.Gone, status, Error: "The receiver answered 410 Gone.", Response: SendResult.Excerpt(text));
         }
         return SendResult.FromStatus(response.StatusCode, text, SendResult.ReadRetryAfter(response, clock.GetUtcNow()));
+    }
+
+    static (string? User, string? Password) Credentials(Uri uri)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        ReadCredentials(uri, settings);
+        return settings.TryGetValue("user", out var user) && user.Length > 0 ? (user, settings.GetValueOrDefault("password")) : (null, null);
     }
 
     /// <summary><c>v1,</c> + base64(HMAC-SHA256(decoded secret, "{id}.{timestamp}.{body}")).</summary>

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.DataProtection;
+using Vigil.Server.Modules.Notifications.Channels;
+using Vigil.Server.Platform.Secrets;
+using static Vigil.IntegrationTests.Notifications.Drivers.DriverHarness;
+
+namespace Vigil.IntegrationTests.Notifications.Drivers;
+
+/// <summary>
+/// A channel's <c>apprise_url</c>, its masked parts filled in and written back, is the same channel: its Apprise form
+/// where that says the channel exactly, else its target URL (written back with the type and the settings).
+/// </summary>
+public sealed class AppriseUrlTests
+{
+    readonly ChannelCodec _codec = new(new SecretProtector(new EphemeralDataProtectionProvider()),
+    [
+        Create<DiscordDriver>(), Create<SlackDriver>(), Create<WebhookDriver>(), Create<NtfyDriver>(), Create<GotifyDriver>(), Create<TeamsDriver>(),
+        Create<TelegramDriver>(), Create<PushoverDriver>(), Create<TwilioDriver>(), Create<SolapiDriver>(), Create<EmailDriver>(),
+    ]);
+
+    const string Signing = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    /// <summary>What the user typed, what the answer should start with, and the secrets its masks hide, in order.</summary>
+    public static TheoryData<ChannelType?, string, Dictionary<string, string>, string, string[]> Channels => new()
+    {
+        // The Apprise form says these exactly.
+        { null, "discord://Vigil%20Bot@123456789012345678/secret-token?thread=42", [], "discord://", ["secret-token"] },
+        { null, "tgram://123456789:AAHsecretToken/-1001234567890?silent=yes", [], "tgram://", ["AAHsecretToken"] },
+        { ChannelType.Ntfy, "https://ntfy.example/alerts", new() { ["token"] = "plain-secret" }, "ntfys://", ["plain-secret"] },
+        { null, "json://alice:hunter22@hooks.example/inbox?+X-Trace=1", [], "json://", ["hunter22", "inbox"] },
+        { null, "twilio://AC123:authsecret@+15550001111/+15550002222", [], "twilio://", ["authsecret"] },
+        { null, "pover://userkey1234@apptoken5678", [], "pover://", ["userkey1234", "apptoken5678"] },
+        { null, "gotifys://gotify.example/sub/AppToken123?priority=high", [], "gotifys://", ["AppToken123"] },
+        { null, "mailtos://alice:mailpass1@example.com/bob@example.com?smtp=smtp.example.com", [], "mailtos://", ["mailpass1"] },
+        { null, "https://prod-1.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=secretsig1",
+            [], "workflows://", ["secretsig1"] },
+        // Their Apprise form would change them: a native webhook is signed, json:// is not...
+        { ChannelType.Webhook, "https://hooks.example/secret-path", new() { ["secret"] = Signing, ["method"] = "PUT" }, "https://hooks.example/••••••", ["secret-path"] },
+        // ...discord://, tgram://, slack://, pover:// and solapi:// name the public service, not a self-hosted or proxy host...
+        { ChannelType.Discord, "https://discord-proxy.example/api/v10/webhooks/123456789012345678/secret-token", new() { ["username"] = "Vigil" },
+            "https://discord-proxy.example/api/v10/webhooks/123456789012345678/••••••", ["secret-token"] },
+        { ChannelType.Telegram, "https://tg.example/relay/bot123456789:AAHsecretToken", new() { ["chat_id"] = "42", ["silent"] = "yes" },
+            "https://tg.example/relay/bot••••••", ["123456789:AAHsecretToken"] },
+        { ChannelType.Slack, "https://slack-proxy.example/relay/services/T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx", [],
+            "https://slack-proxy.example/relay/services/T1ABCD/B2EFGH/••••••", ["abcdefghijklmnopqrstuvwx"] },
+        { ChannelType.Pushover, "https://pushover-proxy.example", new() { ["token"] = "apptoken5678", ["user"] = "userkey1234" }, "https://pushover-proxy.example", [] },
+        { ChannelType.SmsSolapi, "https://solapi-proxy.example", new() { ["api_key"] = "KEY1", ["api_secret"] = "solapi-secret", ["from"] = "0101234567", ["to"] = "01098765432" },
+            "https://solapi-proxy.example", [] },
+        // ...and Apprise's twilio:// has no place for a messaging service.
+        { ChannelType.SmsTwilio, "https://api.twilio.com", new() { ["account_sid"] = "AC123", ["auth_token"] = "authsecret", ["from"] = "+15550001111", ["messaging_service_sid"] = "MG1", ["to"] = "+15550002222" },
+            "https://api.twilio.com", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Channels))]
+    public void The_apprise_url_filled_in_and_written_back_is_the_same_channel(ChannelType? type, string typed, Dictionary<string, string> settings, string shownStart, string[] secrets)
+    {
+        var config = _codec.Interpret(type, typed, settings);
+        var shown = _codec.MaskedAppriseUrl(config).ShouldNotBeNull();
+        shown.ShouldStartWith(shownStart);
+        foreach (var secret in secrets.Concat(settings.Where(s => _codec.Driver(config.Type).SecretSettings.Contains(s.Key)).Select(s => s.Value)))
+        {
+            shown.ShouldNotContain(secret);
+        }
+
+        var filled = secrets.Aggregate(shown, (url, secret) => ReplaceFirst(url, "••••••", secret));
+        // An Apprise URL says everything itself; a target URL goes back with the type and the (real) settings.
+        var native = filled.StartsWith("http", StringComparison.Ordinal);
+        _codec.Interpret(native ? config.Type : null, filled, native ? settings : null).ShouldBeEquivalentTo(config);
+    }
+
+    static string ReplaceFirst(string text, string mark, string value)
+    {
+        var at = text.IndexOf(mark, StringComparison.Ordinal);
+        return at < 0 ? text : text[..at] + value + text[(at + mark.Length)..];
+    }
+}
