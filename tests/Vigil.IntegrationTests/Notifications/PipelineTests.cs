@@ -217,6 +217,41 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task Custom_header_values_are_secrets_masked_in_every_answer_and_kept_when_written_back()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("header-");
+        var token = Unique("tok");
+        var url = $"json://127.0.0.1:{fakes.Webhook.BaseAddress.Port}/{path}?+Authorization=Bearer%20{token}&+X-Api-Key={token}k";
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels", new { name = "h", url }, Ct));
+
+        await TestAsync(user, channel);
+        var sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        sent.Header("Authorization").ShouldBe("Bearer " + token);
+        sent.Header("X-Api-Key").ShouldBe(token + "k");
+        channel.ToString().ShouldNotContain(token);
+        var settings = channel.GetProperty("settings").Deserialize<Dictionary<string, string>>()!;
+        settings["header:Authorization"].ShouldContain("••••");
+        var listed = await user.Client.GetStringAsync("/api/v1/channels", Ct);
+        listed.ShouldNotContain(token);
+        (await RawDatabase.DumpAsync(host, ["notification_channels", "audit_log"], Ct)).ShouldNotContain(token);
+
+        // The masked Apprise URL, or the masked settings, sent back unchanged keep the headers.
+        var id = channel.GetProperty("id").GetGuid();
+        if (channel.GetProperty("apprise_url").GetString() is { } apprise)
+        {
+            var back = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{id}", new { url = apprise }, Ct);
+            back.StatusCode.ShouldBe(HttpStatusCode.OK, await back.Content.ReadAsStringAsync(Ct));
+        }
+        var edited = await user.Client.PatchAsJsonAsync($"/api/v1/channels/{id}", new { settings }, Ct);
+        edited.StatusCode.ShouldBe(HttpStatusCode.OK, await edited.Content.ReadAsStringAsync(Ct));
+        await TestAsync(user, channel);
+        sent = fakes.Webhook.Requests.Last(r => r.Path == "/" + path);
+        sent.Header("Authorization").ShouldBe("Bearer " + token);
+        sent.Header("X-Api-Key").ShouldBe(token + "k");
+    }
+
+    [Fact]
     public async Task Kind_patterns_match_with_wildcards_anywhere()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -26,7 +26,7 @@ public sealed class AppriseUrlTests
         { null, "discord://Vigil%20Bot@123456789012345678/secret-token?thread=42", [], "discord://", ["secret-token"] },
         { null, "tgram://123456789:AAHsecretToken/-1001234567890?silent=yes", [], "tgram://", ["AAHsecretToken"] },
         { ChannelType.Ntfy, "https://ntfy.example/alerts", new() { ["token"] = "plain-secret" }, "ntfys://", ["plain-secret"] },
-        { null, "json://alice:hunter22@hooks.example/inbox?+X-Trace=1", [], "json://", ["hunter22", "inbox"] },
+        { null, "json://alice:hunter22@hooks.example/inbox?+X-Trace=trace-7f3a", [], "json://", ["hunter22", "inbox", "trace-7f3a"] },
         { null, "twilio://AC123:authsecret@+15550001111/+15550002222", [], "twilio://", ["authsecret"] },
         { null, "pover://userkey1234@apptoken5678", [], "pover://", ["userkey1234", "apptoken5678"] },
         { null, "gotifys://gotify.example/sub/AppToken123?priority=high", [], "gotifys://", ["AppToken123"] },
@@ -57,7 +57,7 @@ public sealed class AppriseUrlTests
         var config = _codec.Interpret(type, typed, settings);
         var shown = _codec.MaskedAppriseUrl(config).ShouldNotBeNull();
         shown.ShouldStartWith(shownStart);
-        foreach (var secret in secrets.Concat(settings.Where(s => _codec.Driver(config.Type).SecretSettings.Contains(s.Key)).Select(s => s.Value)))
+        foreach (var secret in secrets.Concat(settings.Where(s => _codec.Driver(config.Type).IsSecret(s.Key)).Select(s => s.Value)))
         {
             shown.ShouldNotContain(secret);
         }

@@ -64,8 +64,8 @@ public sealed partial class ChannelCodec(SecretProtector secrets, IEnumerable<Ch
     /// <summary>Settings as responses may show them: secret values masked.</summary>
     public IReadOnlyDictionary<string, string> MaskedSettings(ChannelConfig config)
     {
-        var secret = Driver(config.Type).SecretSettings;
-        return config.Settings.ToDictionary(kv => kv.Key, kv => secret.Contains(kv.Key) ? SecretProtector.Mask(kv.Value) : kv.Value);
+        var driver = Driver(config.Type);
+        return config.Settings.ToDictionary(kv => kv.Key, kv => driver.IsSecret(kv.Key) ? SecretProtector.Mask(kv.Value) : kv.Value);
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public sealed partial class ChannelCodec(SecretProtector secrets, IEnumerable<Ch
     public string? MaskedAppriseUrl(ChannelConfig config)
     {
         var driver = Driver(config.Type);
-        var secretSettings = driver.SecretSettings.Select(config.Setting).OfType<string>().Where(v => v.Length > 0).ToList();
+        var secretSettings = config.Settings.Where(kv => driver.IsSecret(kv.Key) && kv.Value.Length > 0).Select(kv => kv.Value).ToList();
         if (ExactAppriseUrl(driver, config) is not { } apprise)
         {
             // The Apprise form would change the channel (json:// is unsigned, discord:// and tgram:// name the public

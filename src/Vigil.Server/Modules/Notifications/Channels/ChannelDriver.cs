@@ -219,6 +219,9 @@ public abstract class ChannelDriver
     /// <summary>Settings whose values are secrets and are never shown (tokens, passwords, signing keys).</summary>
     public virtual IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>Whether a setting's value is a secret, never shown: one of <see cref="SecretSettings"/> by default.</summary>
+    public virtual bool IsSecret(string setting) => SecretSettings.Contains(setting);
+
     public abstract Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct);
 
     /// <summary>Settings from an Apprise query string, percent-decoded, as lower-case keys.</summary>

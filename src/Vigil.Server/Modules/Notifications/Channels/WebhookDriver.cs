@@ -32,6 +32,12 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
 
     public override IReadOnlySet<string> SecretSettings => new HashSet<string>(StringComparer.Ordinal) { SecretSetting, "password" };
 
+    /// <summary>Custom header values (<c>+Authorization=…</c>) are secrets too: they are where receivers take their tokens.</summary>
+    public override bool IsSecret(string setting) => base.IsSecret(setting) || setting.StartsWith(HeaderPrefix, StringComparison.Ordinal);
+
+    /// <summary>How a custom header's setting is named: <c>header:{name}</c>.</summary>
+    public const string HeaderPrefix = "header:";
+
     public override ChannelConfig Parse(string url, IReadOnlyDictionary<string, string> settings)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
@@ -55,7 +61,7 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
                 switch (key[0])
                 {
                     case '+':
-                        merged["header:" + key[1..]] = value;
+                        merged[HeaderPrefix + key[1..]] = value;
                         break;
                     case '-':
                         query.Add(Escape(key[1..]) + "=" + Escape(value));
@@ -155,7 +161,7 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
         }
         foreach (var (k, v) in config.Settings.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            if (k.StartsWith("header:", StringComparison.Ordinal))
+            if (k.StartsWith(HeaderPrefix, StringComparison.Ordinal))
             {
                 query.Add("+" + Escape(k[7..]) + "=" + Escape(v));
             }
@@ -192,7 +198,7 @@ public sealed class WebhookDriver(NotifyHttp http, TimeProvider clock) : Channel
                 request.Headers.TryAddWithoutValidation("webhook-signature", Sign(secret, message.IdempotencyKey, timestamp, body));
             }
         }
-        foreach (var (k, v) in config.Settings.Where(kv => kv.Key.StartsWith("header:", StringComparison.Ordinal)))
+        foreach (var (k, v) in config.Settings.Where(kv => kv.Key.StartsWith(HeaderPrefix, StringComparison.Ordinal)))
         {
             request.Headers.TryAddWithoutValidation(k[7..], v);
         }
