@@ -132,6 +132,17 @@ public abstract class ApiTests(RestockHost host)
         await sync.FetchAsync("FR", Ct);
         await sync.FetchAsync("DE", Ct);
         (await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/plans/{seeded}", Ct)).GetProperty("lifecycle").GetString().ShouldBe("removed");
+
+        // Sold again, a plan the catalog dropped comes back; one the admin removed stays removed.
+        host.Ovh.AddCatalogPlans("FR", new OvhCatalogPlan(seeded, "VPS-Seed", FakeOvh.Micros(4.57m), ["GRA"]));
+        await sync.FetchAsync("FR", Ct);
+        (await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/plans/{seeded}", Ct)).GetProperty("lifecycle").GetString().ShouldBe("active");
+        var admin = await host.AdminAsync(Ct);
+        (await admin.Client.DeleteAsync($"/api/v1/restock/plans/{seeded}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await sync.FetchAsync("FR", Ct);
+        (await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/plans/{seeded}", Ct)).GetProperty("lifecycle").GetString().ShouldBe("removed");
+        var removed = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/restock/plans?lifecycle=removed&limit=500", Ct);
+        removed.GetProperty("items").EnumerateArray().ShouldContain(p => p.GetProperty("plan_code").GetString() == seeded);
     }
 
     [Fact]

@@ -200,14 +200,16 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
         await host.FlushAsync(Ct);
 
-        var messages = host.MessagesAt(path);
-        messages.Count.ShouldBe(2, "one message per subsidiary; neither is a repeat of the other");
-        var fr = messages.Single(m => m.GetProperty("title").GetString()!.EndsWith("(FR)", StringComparison.Ordinal));
-        fr.GetProperty("title").GetString().ShouldBe($"{plan.ToUpperInvariant()} back in stock in GRA (FR)", "one datacenter, back on both OS tracks");
-        var items = fr.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("title").GetString()).Order().ToList();
-        items.ShouldBe([$"{plan.ToUpperInvariant()} back in stock in GRA (FR)", $"{plan.ToUpperInvariant()} back in stock in GRA (FR) on windows"]);
-        var ca = messages.Single(m => m.GetProperty("title").GetString()!.Contains("(CA)", StringComparison.Ordinal));
-        ca.GetProperty("message").GetString()!.ShouldContain("/en-ca/");
+        var message = host.MessagesAt(path).ShouldHaveSingleItem("one message per destination per cycle");
+        var upper = plan.ToUpperInvariant();
+        message.GetProperty("title").GetString()!.ShouldSatisfyAllConditions(
+            title => title.ShouldStartWith($"Back in stock: {upper} ("),
+            title => title.ShouldContain("FR"),
+            title => title.ShouldContain("CA"));
+        var items = message.GetProperty("items").EnumerateArray().ToList();
+        string?[] expected = [$"{upper} back in stock in GRA (CA)", $"{upper} back in stock in GRA (FR)", $"{upper} back in stock in GRA (FR) on windows"];
+        items.Select(i => i.GetProperty("title").GetString()).Order(StringComparer.Ordinal).ToArray().ShouldBe(expected, "neither subsidiary nor track is a repeat of another");
+        items.Single(i => i.GetProperty("title").GetString()!.EndsWith("(CA)", StringComparison.Ordinal)).GetProperty("message").GetString()!.ShouldContain("/en-ca/");
 
         // The same stock back again within the cooldown is a repeat.
         host.Ovh.SetVps("CA", plan, "GRA", "out-of-stock");
@@ -216,7 +218,35 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
         await host.FlushAsync(Ct);
         (await host.AlertsAsync(plan, Ct)).Count(a => a.GetProperty("subsidiary").GetString() == "CA").ShouldBe(2);
-        host.MessagesAt(path).Count.ShouldBe(2);
+        host.MessagesAt(path).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Plans_back_in_one_cycle_go_to_a_destination_as_one_message()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var (first, second) = (NewPlan(), NewPlan());
+        var (user, path) = await host.SubscriberAsync(Ct);
+        foreach (var plan in new[] { first, second })
+        {
+            await host.AddPlanAsync(admin, plan, ct: Ct);
+            await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "FR" }, Ct);
+            host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+        }
+        await host.CycleAsync(Ct);
+        host.Ovh.SetVps("FR", first, "GRA", "available");
+        host.Ovh.SetVps("FR", second, "GRA", "available");
+        await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+        await host.FlushAsync(Ct);
+
+        var message = host.MessagesAt(path).ShouldHaveSingleItem();
+        var title = message.GetProperty("title").GetString()!;
+        title.ShouldStartWith("Back in stock: ");
+        title.ShouldContain(first.ToUpperInvariant());
+        title.ShouldContain(second.ToUpperInvariant());
+        title.ShouldEndWith("(FR)");
+        message.GetProperty("items").GetArrayLength().ShouldBe(2);
     }
 
     [Fact]
@@ -376,6 +406,8 @@ public abstract class WatchTests(RestockHost host)
         await host.AfterAsync(Interval, Ct);
         await host.FlushAsync(Ct);
         host.MessagesAt(confirmPath).Count.ShouldBe(1, "confirmed on the third poll in a row");
+        host.MessagesAt(confirmPath)[0].GetProperty("message").GetString()!.ShouldContain(
+            "after at least 1h 0m unavailable, confirmed on 3 checks in a row over 4m", Case.Sensitive, "the outage, not the time since the return");
         await host.AfterAsync(Interval, Ct);
         await host.FlushAsync(Ct);
         host.MessagesAt(confirmPath).Count.ShouldBe(1);

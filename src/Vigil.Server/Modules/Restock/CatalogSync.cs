@@ -161,7 +161,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 db.Set<RestockPlan>().Add(plan);
                 plans[plan.PlanCode] = plan;
             }
-            else if (plan.Lifecycle == PlanLifecycle.Removed && plan.FromCatalog)
+            else if (plan.Lifecycle == PlanLifecycle.Removed && plan.FromCatalog && !plan.RemovedByAdmin)
             {
                 plan.Lifecycle = PlanLifecycle.Active;
             }

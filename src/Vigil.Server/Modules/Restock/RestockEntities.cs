@@ -50,6 +50,9 @@ public sealed class RestockPlan
 
     /// <summary>Created by a catalog sync (else by an admin); only those are marked removed when the catalog drops them.</summary>
     public bool FromCatalog { get; set; }
+
+    /// <summary>Removed by an admin (not because the catalog dropped it): a catalog that sells it again does not bring it back.</summary>
+    public bool RemovedByAdmin { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 

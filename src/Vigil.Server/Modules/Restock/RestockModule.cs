@@ -41,11 +41,18 @@ public sealed class RestockModule : VigilModule
         services.AddScoped<RestockService>();
         services.Configure<NotificationTemplates>(t =>
         {
-            // A datacenter back on both OS tracks is one datacenter: count the subjects (plan and datacenter), not the events.
-            const string Where = "{% assign n = events | map: 'subject' | uniq | size %}{% if n == 1 %}{{ event.fields.datacenter }}{% else %}{{ n }} datacenters{% endif %}"
-                + "{% if event.fields.subsidiary %} ({{ event.fields.subsidiary }}){% endif %}";
-            t.Kinds[RestockAudience.BackInStockKind] = new KindTemplate(GroupTitle: "{{ event.fields.plan }} back in stock in " + Where);
-            t.Kinds[RestockAudience.OutOfStockKind] = new KindTemplate(GroupTitle: "{{ event.fields.plan }} out of stock in " + Where);
+            // One message per destination and cycle. One plan in one subsidiary: where it came back (a datacenter back on
+            // both OS tracks is one datacenter, so subjects are counted, not events). Several: which plans, and where.
+            static string GroupTitle(string state) =>
+                "{% assign plans = events | map: 'fields' | map: 'plan' | uniq %}"
+                + "{% assign subsidiaries = events | map: 'fields' | map: 'subsidiary' | compact | uniq %}"
+                + "{% assign many = events | map: 'fields' | map: 'subsidiary' | uniq | size %}"
+                + "{% if plans.size == 1 and many == 1 %}{% assign n = events | map: 'subject' | uniq | size %}"
+                + "{{ event.fields.plan }} " + state + " in {% if n == 1 %}{{ event.fields.datacenter }}{% else %}{{ n }} datacenters{% endif %}"
+                + "{% else %}" + state[..1].ToUpperInvariant() + state[1..] + ": {{ plans | join: ', ' }}{% endif %}"
+                + "{% if subsidiaries.size > 0 %} ({{ subsidiaries | join: ', ' }}){% endif %}";
+            t.Kinds[RestockAudience.BackInStockKind] = new KindTemplate(GroupTitle: GroupTitle("back in stock"));
+            t.Kinds[RestockAudience.OutOfStockKind] = new KindTemplate(GroupTitle: GroupTitle("out of stock"));
         });
     }
 

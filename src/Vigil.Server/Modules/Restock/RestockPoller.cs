@@ -667,8 +667,13 @@ public sealed partial class RestockPoller(
             // The Windows track says so: a grouped message may list one datacenter once per track.
             var os = RestockAudience.IsDefaultTrack(seen.Track) ? "" : $" on {seen.Track}";
             var alertTitle = $"{name} {stateWord} in {dc.Name}{where}{os}";
+            // A debounced alert comes polls after the return: its signal dates the return, not the outage, which is
+            // only known to have lasted the threshold at least.
+            var outage = signal.ConfirmedPolls == 1
+                ? $"after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable"
+                : $"after at least {RestockDatacenters.Duration(options.CurrentValue.NotificationThreshold)} unavailable, confirmed on {signal.ConfirmedPolls} checks in a row over {RestockDatacenters.Duration(now - signal.RunStartedAt)}";
             var text = signal.BackInStock
-                ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where}{os} after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable."
+                ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where}{os} {outage}."
                   + (price is null ? "" : $" Price: {price}.") + $" Delivery: {delivery}. Order: {link}"
                 : $"{name} ({source.PlanCode}) is no longer orderable in {dc.Label}{where}{os}.";
             var fields = new Dictionary<string, string>
@@ -704,8 +709,8 @@ public sealed partial class RestockPoller(
             var alert = await publisher.RecordAsync(new AlertInput(alertKind, null, RestockAudience.Subject(source.PlanCode, seen.Datacenter),
                 Severity.Info, alertTitle, text, fields, link,
                 DedupKey: $"{label}:{subsidiary}:{source.PlanCode}:{seen.Datacenter}:{seen.Track}:{now.Ticks}",
-                // One message per destination per cycle and plan, listing every datacenter that came back.
-                GroupKey: $"{subsidiary}:{source.PlanCode}:{cycle}",
+                // One message per destination per cycle, listing every plan and datacenter that came back.
+                GroupKey: "restock:" + cycle,
                 Audience: s => RestockAudience.Accepts(s, signal, subsidiary, source.PlanCode, seen.Datacenter, seen.Track),
                 SystemChannels: isDefault,
                 CooldownSubject: RestockAudience.CooldownSubject(alertKind, subsidiary, source.PlanCode, seen.Datacenter, seen.Track)), ct);

@@ -409,7 +409,12 @@ public sealed partial class RestockService(
         plan.Name = request.Name?.Trim() ?? plan.Name;
         plan.NamedByAdmin |= request.Name is not null;
         plan.Monitored = request.Monitored ?? plan.Monitored;
-        plan.Lifecycle = request.Lifecycle ?? plan.Lifecycle;
+        if (request.Lifecycle is { } lifecycle)
+        {
+            plan.Lifecycle = lifecycle;
+            // The admin's word on the lifecycle stands until the admin changes it; the catalog only revives what it dropped.
+            plan.RemovedByAdmin = lifecycle == PlanLifecycle.Removed;
+        }
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("restock.plan.updated", "restock_plan", plan.Id, null, before, new { plan.Name, plan.Monitored, plan.Lifecycle });
         await db.SaveChangesAsync(ct);
@@ -429,6 +434,7 @@ public sealed partial class RestockService(
             return Outcome.Missing<bool>("No such plan.");
         }
         plan.Lifecycle = PlanLifecycle.Removed;
+        plan.RemovedByAdmin = true;
         plan.Monitored = false;
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("restock.plan.removed", "restock_plan", plan.Id, null, before: new { plan.PlanCode });

@@ -1016,6 +1016,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<bool>("RemovedByAdmin")
+                        .HasColumnType("boolean");
+
                     b.Property<int?>("StorageGb")
                         .HasColumnType("integer");
 

@@ -1001,6 +1001,9 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RemovedByAdmin")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("StorageGb")
                         .HasColumnType("INTEGER");
 
