@@ -119,6 +119,14 @@ public abstract class ApiTests(RestockHost host)
         fr.GetProperty("pricings").GetArrayLength().ShouldBe(4);
         prices.Single(p => p.GetProperty("subsidiary").GetString() == "DE").GetProperty("monthly").GetProperty("price").GetDecimal().ShouldBe(5.10m);
         (await ProblemAsync(await anonymous.GetAsync("/api/v1/restock/pricing/no-such-plan", Ct), HttpStatusCode.NotFound)).GetProperty("status").GetInt32().ShouldBe(404);
+        var frOnly = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/pricing/{seeded}?subsidiary=fr", Ct);
+        frOnly.GetProperty("prices").EnumerateArray().Select(p => p.GetProperty("subsidiary").GetString()).ShouldBe(["FR"]);
+        (await ProblemAsync(await anonymous.GetAsync($"/api/v1/restock/pricing/{seeded}?subsidiary=QQ", Ct), HttpStatusCode.BadRequest))
+            .GetProperty("errors").TryGetProperty("subsidiary", out _).ShouldBeTrue();
+        foreach (var route in new[] { "status?track=LINUX", "status/history?track=Windows", $"status/timeline/{seeded}?track=WINDOWS" })
+        {
+            (await anonymous.GetAsync("/api/v1/restock/" + route, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK, route);
+        }
 
         var datacenters = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/restock/datacenters", Ct);
         var gra = datacenters.GetProperty("items").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "GRA");

@@ -11,12 +11,13 @@ public sealed class OvhAnswerTests
     static CheckResult Vps(string json) => OvhClient.ParseVps(Encoding.UTF8.GetBytes(json));
 
     [Fact]
-    public void A_vps_answer_gives_two_tracks_per_datacenter_with_delivery_hours()
+    public void A_vps_answer_gives_two_tracks_per_datacenter_with_pre_order_delivery_hours()
     {
         var result = Vps("""
             {"datacenters": [
               {"datacenter": "GRA", "code": "gra", "status": "available", "linuxStatus": "available", "windowsStatus": "out-of-stock", "daysBeforeDelivery": 2},
               {"datacenter": "SBG", "linuxStatus": "out-of-stock-preorder-allowed", "windowsStatus": "something-new", "extra": {"nested": [1, {"a": null}]}},
+              {"datacenter": "SGP", "linuxStatus": "out-of-stock-preorder-allowed", "windowsStatus": "out-of-stock", "daysBeforeDelivery": 14},
               {"code": "no-name", "linuxStatus": "available"},
               {"datacenter": "", "linuxStatus": "available"},
               "not an object",
@@ -27,10 +28,13 @@ public sealed class OvhAnswerTests
         result.Ok.ShouldBeTrue();
         result.Observations.ShouldBe(
         [
-            new("GRA", "linux", StockState.InStock, "available", 48),
-            new("GRA", "windows", StockState.OutOfStock, "out-of-stock", 48),
+            // The delay counts for a pre-order only (OVH: "meaningful with the pre-order status").
+            new("GRA", "linux", StockState.InStock, "available", null),
+            new("GRA", "windows", StockState.OutOfStock, "out-of-stock", null),
             new("SBG", "linux", StockState.PreOrder, "out-of-stock-preorder-allowed", null),
             new("SBG", "windows", StockState.Unknown, "something-new", null),
+            new("SGP", "linux", StockState.PreOrder, "out-of-stock-preorder-allowed", 14 * 24),
+            new("SGP", "windows", StockState.OutOfStock, "out-of-stock", null),
             new("BHS", "linux", StockState.Unknown, null, null),
             new("BHS", "windows", StockState.Unknown, null, null),
         ]);

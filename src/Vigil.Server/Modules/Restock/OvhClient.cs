@@ -271,8 +271,10 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             }
             if (datacenter is { Length: > 0 })
             {
-                observations.Add(new Observation(datacenter, LinuxTrack, VpsState(linux), linux, hours));
-                observations.Add(new Observation(datacenter, WindowsTrack, VpsState(windows), windows, hours));
+                // The delay is only meaningful for a pre-order: an available row delivers at once, an unavailable one not at all.
+                var (linuxState, windowsState) = (VpsState(linux), VpsState(windows));
+                observations.Add(new Observation(datacenter, LinuxTrack, linuxState, linux, linuxState == StockState.PreOrder ? hours : null));
+                observations.Add(new Observation(datacenter, WindowsTrack, windowsState, windows, windowsState == StockState.PreOrder ? hours : null));
             }
             else
             {

@@ -38,7 +38,7 @@ public static class RestockEndpoints
         open.MapGet("/plans", Plans).WithSummary("The restock plan catalog (filters: monitored, kind, lifecycle, search); paged");
         open.MapGet("/plans/{planCode}", Plan).WithSummary("One plan of the catalog").ProducesProblem(404);
         open.MapGet("/pricing/{planCode}", Pricing).WithSummary("A plan's prices per subsidiary and currency, from OVH's public catalog")
-            .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity). Amounts are decimals in the currency.")
+            .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity). Amounts are decimals in the currency. ?subsidiary= keeps one subsidiary's prices (400 when unknown).")
             .ProducesProblem(404);
         open.MapGet("/datacenters", Datacenters).WithSummary("Datacenters: name, region code, city, country and flag")
             .WithDescription("A short reference list, whole unless limit, cursor or offset asks for a page.");
@@ -67,21 +67,25 @@ public static class RestockEndpoints
         admin.MapGet("/sources", Sources).WithSummary("Every upstream source with its last check, failures and last error (admins); paged");
     }
 
+    /// <summary>An OS track as a filter names it: read in any case, like every enum value of the API.</summary>
+    static string? Track(string? track) => track?.ToLowerInvariant();
+
     static Guid Me(ClaimsPrincipal user) => user.GetUserId()!.Value; // the group requires an authenticated user
 
     static async Task<Results<Ok<StatusDto>, ValidationProblem, ProblemHttpResult>> Status(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track, RestockService service, CancellationToken ct) =>
-        (await service.StatusAsync(subsidiary, planCode, track, ct)).ToHttp();
+        (await service.StatusAsync(subsidiary, planCode, Track(track), ct)).ToHttp();
 
     static Results<RestockStatusEvents, ValidationProblem> StatusStream(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track) =>
-        RestockService.StatusFilterErrors(subsidiary, track) is { } errors
+        RestockService.StatusFilterErrors(subsidiary, Track(track)) is { } errors
             ? TypedResults.ValidationProblem(errors)
-            : new RestockStatusEvents(subsidiary, planCode, track);
+            : new RestockStatusEvents(subsidiary, planCode, Track(track));
 
     static async Task<Results<Ok<HistoryDto>, ValidationProblem, ProblemHttpResult>> History([AsParameters] HistoryQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
-        (await service.HistoryAsync(query, page, ct)).ToHttp();
+        (await service.HistoryAsync(query with { Track = Track(query.Track) }, page, ct)).ToHttp();
 
     static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, string? days, RestockService service, CancellationToken ct)
     {
+        track = Track(track);
         // A dedicated server's one track is "server", as the timeline answers; TimelineAsync checks it against the plan.
         if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
         {
@@ -99,8 +103,8 @@ public static class RestockEndpoints
     static async Task<Results<Ok<PlanDto>, ValidationProblem, ProblemHttpResult>> Plan(string planCode, RestockService service, CancellationToken ct) =>
         (await service.PlanAsync(planCode, ct)).ToHttp();
 
-    static async Task<Results<Ok<PricingDto>, ValidationProblem, ProblemHttpResult>> Pricing(string planCode, RestockService service, CancellationToken ct) =>
-        (await service.PricingAsync(planCode, ct)).ToHttp();
+    static async Task<Results<Ok<PricingDto>, ValidationProblem, ProblemHttpResult>> Pricing(string planCode, string? subsidiary, RestockService service, CancellationToken ct) =>
+        (await service.PricingAsync(planCode, subsidiary, ct)).ToHttp();
 
     static async Task<Ok<Page<DatacenterDto>>> Datacenters([AsParameters] PageQuery page, RestockService service, CancellationToken ct)
     {

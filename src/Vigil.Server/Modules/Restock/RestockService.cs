@@ -307,8 +307,13 @@ public sealed partial class RestockService(
         new(p.Id, p.PlanCode, p.Kind, p.Name, p.Monitored, p.Lifecycle, p.Cores, p.MemoryGb, p.StorageGb, p.BandwidthMbps,
             p.Datacenters.Split(' ', StringSplitOptions.RemoveEmptyEntries), p.FromCatalog, [.. prices[p.PlanCode]], p.CreatedAt, p.UpdatedAt);
 
-    public async Task<Outcome<PricingDto>> PricingAsync(string planCode, CancellationToken ct)
+    /// <summary>A plan's prices per subsidiary and currency; only one subsidiary's when <paramref name="subsidiary"/> names one.</summary>
+    public async Task<Outcome<PricingDto>> PricingAsync(string planCode, string? subsidiary, CancellationToken ct)
     {
+        if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
+        {
+            return Outcome.Invalid<PricingDto>("subsidiary", "Unknown OVH subsidiary.");
+        }
         var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
         var rows = OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct)).ToList();
         if (plan is null && rows.Count == 0)
@@ -316,7 +321,8 @@ public sealed partial class RestockService(
             return Outcome.Missing<PricingDto>("No such plan.");
         }
         var fetched = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), c => c.FetchedAt, ct);
-        var prices = rows.GroupBy(r => (r.Subsidiary, r.Currency, r.Catalog)).OrderBy(g => g.Key.Subsidiary)
+        var prices = rows.Where(r => subsidiary is not { Length: > 0 } || string.Equals(r.Subsidiary, subsidiary, StringComparison.OrdinalIgnoreCase))
+            .GroupBy(r => (r.Subsidiary, r.Currency, r.Catalog)).OrderBy(g => g.Key.Subsidiary)
             .Select(g => new SubsidiaryPricingDto(g.Key.Subsidiary, g.Key.Currency,
                 g.Where(r => r.IsMonthlyList).Select(Monthly).FirstOrDefault(),
                 [.. g.OrderBy(r => r.Commitment).ThenBy(r => r.Mode).Select(r => new PricingLineDto(r.Mode, r.Commitment, r.Interval, r.IntervalUnit,
