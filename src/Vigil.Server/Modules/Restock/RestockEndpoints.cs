@@ -85,16 +85,11 @@ public static class RestockEndpoints
 
     static async Task<Results<Ok<TimelineDto>, ValidationProblem, ProblemHttpResult>> Timeline(string planCode, string? subsidiary, string? track, string? days, RestockService service, CancellationToken ct)
     {
-        track = Track(track);
-        // A dedicated server's one track is "server", as the timeline answers; TimelineAsync checks it against the plan.
-        if (track is not null and not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["track"] = ["track is one of linux, windows, server."] });
-        }
+        // TimelineAsync checks the track, and a dedicated server's one track ("server") against the plan.
         var (parsed, error) = RestockService.ParseDays(days);
         return error is not null
             ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [error] })
-            : (await service.TimelineAsync(planCode, subsidiary, track ?? OvhClient.LinuxTrack, parsed ?? 7, ct)).ToHttp();
+            : (await service.TimelineAsync(planCode, subsidiary, Track(track) ?? OvhClient.LinuxTrack, parsed ?? 7, ct)).ToHttp();
     }
 
     static async Task<Results<Ok<Page<PlanDto>>, ValidationProblem, ProblemHttpResult>> Plans([AsParameters] PlanQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>

@@ -45,9 +45,8 @@ public sealed class RestockModule : VigilModule
             // both OS tracks is one datacenter, so subjects are counted, not events). Several: which plans, and where.
             static string GroupTitle(string state) =>
                 "{% assign plans = events | map: 'fields' | map: 'plan' | uniq %}"
-                + "{% assign subsidiaries = events | map: 'fields' | map: 'subsidiary' | compact | uniq %}"
-                + "{% assign many = events | map: 'fields' | map: 'subsidiary' | uniq | size %}"
-                + "{% if plans.size == 1 and many == 1 %}{% assign n = events | map: 'subject' | uniq | size %}"
+                + "{% assign places = events | map: 'fields' | map: 'subsidiary' | uniq %}{% assign subsidiaries = places | compact %}"
+                + "{% if plans.size == 1 and places.size == 1 %}{% assign n = events | map: 'subject' | uniq | size %}"
                 + "{{ event.fields.plan }} " + state + " in {% if n == 1 %}{{ event.fields.datacenter }}{% else %}{{ n }} datacenters{% endif %}"
                 + "{% else %}" + state[..1].ToUpperInvariant() + state[1..] + ": {{ plans | join: ', ' }}{% endif %}"
                 + "{% if subsidiaries.size > 0 %} ({{ subsidiaries | join: ', ' }}){% endif %}";

@@ -35,7 +35,7 @@ public sealed partial class RestockService(
 
     // ---- Read side ----
 
-    /// <summary>What is wrong with the filters of <c>/status</c> and its stream, keyed by field; null when nothing is.</summary>
+    /// <summary>What is wrong with a read's subsidiary and track filters, keyed by field; null when nothing is.</summary>
     public static Dictionary<string, string[]>? StatusFilterErrors(string? subsidiary, string? track)
     {
         if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
@@ -124,13 +124,9 @@ public sealed partial class RestockService(
                 return Outcome.Invalid<HistoryDto>("since", "Give since or days, not both.");
             }
         }
-        if (q.Subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(q.Subsidiary))
+        if (StatusFilterErrors(q.Subsidiary, q.Track) is { } filterErrors)
         {
-            return Outcome.Invalid<HistoryDto>("subsidiary", "Unknown OVH subsidiary.");
-        }
-        if (q.Track is not null && q.Track is not (OvhClient.LinuxTrack or OvhClient.WindowsTrack or OvhClient.ServerTrack))
-        {
-            return Outcome.Invalid<HistoryDto>("track", "track is one of linux, windows, server.");
+            return Outcome.Invalid<HistoryDto>(filterErrors);
         }
         var transitions = db.Set<RestockTransition>().AsNoTracking();
         var query = transitions.AsQueryable();
@@ -310,9 +306,9 @@ public sealed partial class RestockService(
     /// <summary>A plan's prices per subsidiary and currency; only one subsidiary's when <paramref name="subsidiary"/> names one.</summary>
     public async Task<Outcome<PricingDto>> PricingAsync(string planCode, string? subsidiary, CancellationToken ct)
     {
-        if (subsidiary is { Length: > 0 } && !OvhSubsidiaries.IsKnown(subsidiary))
+        if (StatusFilterErrors(subsidiary, null) is { } filterErrors)
         {
-            return Outcome.Invalid<PricingDto>("subsidiary", "Unknown OVH subsidiary.");
+            return Outcome.Invalid<PricingDto>(filterErrors);
         }
         var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
         var rows = OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct)).ToList();
