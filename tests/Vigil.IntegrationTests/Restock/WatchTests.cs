@@ -509,6 +509,65 @@ public abstract class WatchTests(RestockHost host)
     }
 
     [Fact]
+    public async Task Admins_change_the_interval_and_threshold_at_run_time_and_the_next_cycle_follows()
+    {
+        var (admin, plan, path) = await WatchedPlanAsync();
+        try
+        {
+            const string Settings = "/api/v1/restock/settings";
+            var bad = await admin.Client.PatchAsJsonAsync(Settings, new { check_interval_seconds = 0, notification_threshold_minutes = -1 }, Ct);
+            var problem = await bad.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            bad.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest, problem.ToString());
+            problem.GetProperty("errors").TryGetProperty("check_interval_seconds", out _).ShouldBeTrue(problem.ToString());
+            problem.GetProperty("errors").TryGetProperty("notification_threshold_minutes", out _).ShouldBeTrue(problem.ToString());
+            (await admin.Client.PatchAsJsonAsync(Settings, new { check_interval_seconds = 86_401 }, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest);
+            var unchanged = await admin.Client.GetFromJsonAsync<JsonElement>(Settings, Ct);
+            unchanged.GetProperty("check_interval_seconds").GetDouble().ShouldBe(120, "a refused change stores nothing");
+
+            // One field at a time: the others stay.
+            var longer = await admin.Client.PatchAsJsonAsync(Settings, new { check_interval_seconds = 600 }, Ct);
+            var settings = await longer.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            longer.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK, settings.ToString());
+            settings.GetProperty("check_interval_seconds").GetDouble().ShouldBe(600);
+            settings.GetProperty("notification_threshold_minutes").GetDouble().ShouldBe(60);
+            settings.GetProperty("subsidiaries").EnumerateArray().Select(s => s.GetString()).ShouldBe(["FR", "DE"]);
+
+            host.Ovh.SetVps("FR", plan, "GRA", "available");
+            host.Ovh.ResetCounts();
+            await host.CycleAsync(Ct);
+            host.Ovh.VpsRequests("FR", plan).ShouldBe(1);
+            await host.AfterAsync(TimeSpan.FromMinutes(3), Ct);
+            host.Ovh.VpsRequests("FR", plan).ShouldBe(1, "checked every 10 minutes now, not every 2");
+            await host.AfterAsync(TimeSpan.FromMinutes(7.5), Ct);
+            host.Ovh.VpsRequests("FR", plan).ShouldBe(2);
+
+            // A shorter interval counts from the change: the source does not wait out the 10 minutes it was given.
+            (await admin.Client.PatchAsJsonAsync(Settings, new { check_interval_seconds = 60.5 }, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            await host.AfterAsync(TimeSpan.FromSeconds(61), Ct);
+            host.Ovh.VpsRequests("FR", plan).ShouldBe(3);
+
+            // Out for 6 minutes, then back: news under a 5-minute threshold, as it was not under 60.
+            (await admin.Client.PutAsJsonAsync(Settings, new { notification_threshold_minutes = 5 }, Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+            (await admin.Client.GetFromJsonAsync<JsonElement>(Settings, Ct)).GetProperty("check_interval_seconds").GetDouble().ShouldBe(60.5);
+            host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+            await host.AfterAsync(TimeSpan.FromSeconds(61), Ct);
+            for (var i = 0; i < 6; i++)
+            {
+                await host.AfterAsync(TimeSpan.FromSeconds(61), Ct);
+            }
+            host.Ovh.SetVps("FR", plan, "GRA", "available");
+            await host.AfterAsync(TimeSpan.FromSeconds(61), Ct);
+            await host.FlushAsync(Ct);
+            var message = host.MessagesAt(path).ShouldHaveSingleItem();
+            message.GetProperty("message").GetString()!.ShouldContain("after 7m", Case.Sensitive, message.ToString());
+        }
+        finally
+        {
+            await admin.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { check_interval_seconds = 120, notification_threshold_minutes = 60 }, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Dedicated_servers_are_watched_through_their_availabilities()
     {
         host.RequireDatabase();

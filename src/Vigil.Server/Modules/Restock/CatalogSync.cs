@@ -33,7 +33,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var o = options.CurrentValue;
-        var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, o, ct);
+        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, o, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var known = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), ct);
         bool Due(string subsidiary, string catalog) => !known.TryGetValue((subsidiary, catalog), out var row) || row.NextFetchAt <= now;
@@ -177,7 +177,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         await db.SaveChangesAsync(ct);
 
         // A catalog plan no watched subsidiary sells any more stops being checked; its history stays.
-        var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
         var fetched = await db.Set<RestockCatalog>().Where(c => c.Catalog == Vps && subsidiaries.Contains(c.Subsidiary) && c.FetchedAt != null).CountAsync(ct);
         if (fetched == subsidiaries.Count)
         {
@@ -239,7 +239,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         }
         MarkFetched(row, currency, answer.Plans.Count, now);
         await db.SaveChangesAsync(ct);
-        var subsidiaries = await RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
         await NameDedicatedPlansAsync(db, subsidiaries, null, now, ct);
         await transaction.CommitAsync(ct);
     }

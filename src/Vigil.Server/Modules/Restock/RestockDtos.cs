@@ -241,11 +241,18 @@ public sealed record RestockSettingsDto(
     string ApiBaseCa,
     string ApiBaseUs);
 
+/// <summary>The settings to change; those left out stay as they are. A stored setting wins over its environment variable.</summary>
 public sealed record UpdateRestockSettingsRequest : IValidatableRequest
 {
     /// <summary>OVH subsidiaries to watch (at least one).</summary>
-    [Required, MinLength(1), MaxLength(30)]
+    [MinLength(1), MaxLength(30)]
     public IReadOnlyList<string>? Subsidiaries { get; init; }
+
+    /// <summary>How often each source is checked, in seconds (CHECK_INTERVAL_SECONDS): at least 30 against OVH's own hosts, at most 86400.</summary>
+    public double? CheckIntervalSeconds { get; init; }
+
+    /// <summary>How long a datacenter must have been unavailable for its return to alert, in minutes (NOTIFICATION_THRESHOLD_MINUTES): 0 to 43200.</summary>
+    public double? NotificationThresholdMinutes { get; init; }
 }
 
 public sealed record SourceDto(string? Subsidiary, string PlanCode, PlanKind Kind, DateTime NextDueAt, DateTime? LastCheckedAt, DateTime? LastSuccessAt,

@@ -58,8 +58,9 @@ public static class RestockEndpoints
         admin.MapPatch("/plans/{planCode}", UpdatePlan).WithSummary("Rename a plan, (un)monitor it or mark it legacy/removed (admins)").ProducesProblem(404);
         admin.MapDelete("/plans/{planCode}", RemovePlan).WithSummary("Stop watching a plan (admins): it is marked removed and keeps its history").ProducesProblem(404);
         admin.MapGet("/settings", Settings).WithSummary("Restock settings: watched subsidiaries, interval, threshold, API hosts (admins)");
-        admin.MapPatch("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (admins): {subsidiaries: [\"FR\", \"CA\"]}");
-        admin.MapPut("/settings", UpdateSettings).WithSummary("Change the watched subsidiaries (same as PATCH)");
+        admin.MapPatch("/settings", UpdateSettings).WithSummary("Change restock settings (admins): any of subsidiaries, check_interval_seconds, notification_threshold_minutes")
+            .WithDescription("Only the fields given change. Each is stored, wins over its environment variable (OVH_SUBSIDIARIES, CHECK_INTERVAL_SECONDS, NOTIFICATION_THRESHOLD_MINUTES) and takes effect on the next cycle of every server, without a restart. check_interval_seconds is at least 30 when a region's API base is OVH's own host (1 otherwise), at most 86400; a shorter interval also brings forward sources due later than that. notification_threshold_minutes is 0 to 43200. Audited.");
+        admin.MapPut("/settings", UpdateSettings).WithSummary("Change restock settings (same as PATCH: only the fields given change)");
         admin.MapPost("/plans/{planCode}/check", CheckNow).WithSummary("Check a plan now, without waiting for its next turn (admins)")
             .WithDescription("Runs a poll cycle in which the plan's sources are due; answers what the cycle did (checked, failed, changes, alerts).").ProducesProblem(404);
         admin.MapPost("/check", CheckAll).WithSummary("Check every watched source now (admins)")

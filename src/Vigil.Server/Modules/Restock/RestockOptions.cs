@@ -19,7 +19,7 @@ public sealed class RestockOptions
 
     /// <summary>The interval actually used: <see cref="CheckInterval"/>, raised to 30 s when any region points at OVH itself.</summary>
     public TimeSpan EffectiveCheckInterval =>
-        CheckInterval < OvhMinimumInterval && new[] { ApiBaseEu, ApiBaseCa, ApiBaseUs }.Any(IsOvhHost) ? OvhMinimumInterval : CheckInterval;
+        CheckInterval < OvhMinimumInterval && TalksToOvh ? OvhMinimumInterval : CheckInterval;
 
     static bool IsOvhHost(Uri uri) =>
         uri.Host.EndsWith("ovh.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("ovhcloud.com", StringComparison.OrdinalIgnoreCase)
@@ -77,11 +77,14 @@ public sealed class RestockOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How often the poller looks for due sources; by default a quarter of the interval, between 1 and 15 s.</summary>
+    /// <summary>
+    /// How often the poller looks for due sources; by default a quarter of the interval, between 1 and 7.5 s (a quarter
+    /// of the shortest interval an admin may set at run time).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan? Tick { get; set; }
 
-    public TimeSpan EffectiveTick => Tick ?? TimeSpan.FromTicks(Math.Clamp(EffectiveCheckInterval.Ticks / 4, TimeSpan.TicksPerSecond, 15 * TimeSpan.TicksPerSecond));
+    public TimeSpan EffectiveTick => Tick ?? TimeSpan.FromTicks(Math.Clamp(EffectiveCheckInterval.Ticks / 4, TimeSpan.TicksPerSecond, OvhMinimumInterval.Ticks / 4));
 
     /// <summary>Whether this worker runs the recurring poll job (tests drive cycles by hand instead).</summary>
     public bool RunPoller { get; set; } = true;
@@ -106,6 +109,19 @@ public sealed class RestockOptions
     public int MaxStreams { get; set; } = 1_000;
 
     public IReadOnlyList<string> SubsidiaryList => ParseSubsidiaries(Subsidiaries);
+
+    /// <summary>A copy with the run-time settings that are given (see <see cref="RestockSettings"/>).</summary>
+    public RestockOptions With(string? subsidiaries, TimeSpan? checkInterval, TimeSpan? notificationThreshold)
+    {
+        var copy = (RestockOptions)MemberwiseClone();
+        copy.Subsidiaries = subsidiaries ?? Subsidiaries;
+        copy.CheckInterval = checkInterval ?? CheckInterval;
+        copy.NotificationThreshold = notificationThreshold ?? NotificationThreshold;
+        return copy;
+    }
+
+    /// <summary>Whether any region's API base is one of OVH's own hosts (and so the 30 s floor applies).</summary>
+    public bool TalksToOvh => new[] { ApiBaseEu, ApiBaseCa, ApiBaseUs }.Any(IsOvhHost);
 
     public static IReadOnlyList<string> ParseSubsidiaries(string? value) =>
         [.. (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToUpperInvariant()).Distinct()];

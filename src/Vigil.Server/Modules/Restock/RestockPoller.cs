@@ -25,16 +25,7 @@ public sealed partial class RestockPoller(
     RestockFeed feed,
     ILogger<RestockPoller> logger)
 {
-    public const string SubsidiariesSetting = "restock.subsidiaries";
-
     readonly string _owner = $"{Environment.ProcessId}/{Guid.NewGuid():N}";
-
-    /// <summary>The subsidiaries watched: the admin setting, else <c>OVH_SUBSIDIARIES</c>.</summary>
-    public static async Task<IReadOnlyList<string>> WatchedSubsidiariesAsync(VigilDb db, RestockOptions options, CancellationToken ct)
-    {
-        var stored = await db.SystemSettings.AsNoTracking().Where(s => s.Key == SubsidiariesSetting).Select(s => s.Value).SingleOrDefaultAsync(ct);
-        return RestockOptions.ParseSubsidiaries(stored ?? options.Subsidiaries);
-    }
 
     /// <summary>Checks a plan's sources (or, with no plan, every source) now, due or not; null when the plan is unknown.</summary>
     public async Task<CycleReport?> CheckNowAsync(string? planCode, CancellationToken ct)
@@ -58,10 +49,15 @@ public sealed partial class RestockPoller(
     /// <param name="planCode">Claim only this plan's sources; null for every plan.</param>
     async Task<CycleReport> RunCycleAsync(bool everything, string? planCode, CancellationToken ct)
     {
-        var o = options.CurrentValue;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await catalogs.RefreshDueAsync(ct);
-        await SyncSourcesAsync(ct);
+        // The admin's run-time settings (interval, threshold, subsidiaries), read once for the whole cycle.
+        RestockOptions o;
+        await using (var settings = scopes.CreateAsyncScope())
+        {
+            o = await RestockSettings.EffectiveAsync(settings.ServiceProvider.GetRequiredService<VigilDb>(), options.CurrentValue, ct);
+        }
+        await SyncSourcesAsync(o, ct);
         var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var now = clock.GetUtcNow().UtcDateTime;
         var owner = _owner + "/" + Interlocked.Increment(ref _cycles).ToString(CultureInfo.InvariantCulture);
@@ -355,11 +351,11 @@ public sealed partial class RestockPoller(
     }
 
     /// <summary>One source per (watched subsidiary, watched VPS plan) and per watched dedicated plan; others go.</summary>
-    async Task SyncSourcesAsync(CancellationToken ct)
+    async Task SyncSourcesAsync(RestockOptions o, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-        var subsidiaries = await WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        var subsidiaries = o.SubsidiaryList;
         var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active)
             .Select(p => new { p.PlanCode, p.Kind }).ToListAsync(ct);
         var wanted = new Dictionary<(string, string), PlanKind>();
@@ -592,7 +588,7 @@ public sealed partial class RestockPoller(
             // One statement for every source whose answer changed nothing; the jitter is drawn per batch.
             await HeartbeatAsync(db, unchanged, owner!, now, next, ct); // claimed rows carry their owner
         }
-        var alerts = pending.Count == 0 ? 0 : await RecordAlertsAsync(services, db, pending, cycle, now, ct);
+        var alerts = pending.Count == 0 ? 0 : await RecordAlertsAsync(services, db, pending, cycle, now, o, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         feed.Publish(changes);
@@ -609,7 +605,7 @@ public sealed partial class RestockPoller(
         public static PendingAlert Health(RestockSource source, bool failing) => new(source, null, null, null, failing);
     }
 
-    async Task<int> RecordAlertsAsync(IServiceProvider services, VigilDb db, List<PendingAlert> pending, string cycle, DateTime now, CancellationToken ct)
+    async Task<int> RecordAlertsAsync(IServiceProvider services, VigilDb db, List<PendingAlert> pending, string cycle, DateTime now, RestockOptions o, CancellationToken ct)
     {
         var publisher = services.GetRequiredService<AlertPublisher>();
         var subscriptions = await services.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct);
@@ -619,7 +615,7 @@ public sealed partial class RestockPoller(
             .GroupBy(p => (p.Subsidiary, p.PlanCode)).ToDictionary(g => g.Key, g => g.First());
         // Dedicated servers have one source for every subsidiary: their price (and order link) is that of the first
         // watched subsidiary whose catalog lists one.
-        var watched = pending.Any(p => p.Source.Subsidiary.Length == 0) ? await WatchedSubsidiariesAsync(db, options.CurrentValue, ct) : [];
+        var watched = pending.Any(p => p.Source.Subsidiary.Length == 0) ? o.SubsidiaryList : [];
         var learnt = await db.Set<RestockDatacenter>().AsNoTracking().ToDictionaryAsync(d => d.Name, ct);
         var recorded = 0;
         foreach (var item in pending)
@@ -671,7 +667,7 @@ public sealed partial class RestockPoller(
             // only known to have lasted the threshold at least.
             var outage = signal.ConfirmedPolls == 1
                 ? $"after {RestockDatacenters.Duration(now - signal.RunStartedAt)} unavailable"
-                : $"after at least {RestockDatacenters.Duration(options.CurrentValue.NotificationThreshold)} unavailable, confirmed on {signal.ConfirmedPolls} checks in a row over {RestockDatacenters.Duration(now - signal.RunStartedAt)}";
+                : $"after at least {RestockDatacenters.Duration(o.NotificationThreshold)} unavailable, confirmed on {signal.ConfirmedPolls} checks in a row over {RestockDatacenters.Duration(now - signal.RunStartedAt)}";
             var text = signal.BackInStock
                 ? $"{name} ({source.PlanCode}) can be ordered in {dc.Label}{where}{os} {outage}."
                   + (price is null ? "" : $" Price: {price}.") + $" Delivery: {delivery}. Order: {link}"

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -29,7 +30,7 @@ public sealed partial class RestockService(
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]{0,59}$", RegexOptions.CultureInvariant)]
     private static partial Regex DatacenterRegex();
 
-    public Task<IReadOnlyList<string>> SubsidiariesAsync(CancellationToken ct) => RestockPoller.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+    public Task<IReadOnlyList<string>> SubsidiariesAsync(CancellationToken ct) => RestockSettings.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
 
     static string? SubsidiaryOut(string s) => s.Length == 0 ? null : s;
 
@@ -446,43 +447,94 @@ public sealed partial class RestockService(
 
     public async Task<RestockSettingsDto> SettingsAsync(CancellationToken ct)
     {
-        var o = options.CurrentValue;
-        return new RestockSettingsDto(await SubsidiariesAsync(ct), [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], o.EffectiveCheckInterval.TotalSeconds,
+        var o = await RestockSettings.EffectiveAsync(db, options.CurrentValue, ct);
+        return new RestockSettingsDto(o.SubsidiaryList, [.. OvhSubsidiaries.All.Order(StringComparer.Ordinal)], o.EffectiveCheckInterval.TotalSeconds,
             o.NotificationThreshold.TotalMinutes, o.PublicStatus, o.ApiBaseEu.ToString(), o.ApiBaseCa.ToString(), o.ApiBaseUs.ToString());
     }
 
+    /// <summary>Changes the settings the request names (the others stay); each is stored and wins over its environment variable.</summary>
     public async Task<Outcome<RestockSettingsDto>> UpdateSettingsAsync(bool isAdmin, Guid adminId, UpdateRestockSettingsRequest request, CancellationToken ct)
     {
         if (!isAdmin)
         {
             return Outcome.Forbidden<RestockSettingsDto>("Only admins change restock settings.");
         }
-        var wanted = request.Subsidiaries!.Select(s => (s ?? "").Trim().ToUpperInvariant()).Distinct().ToList();
-        var unknown = wanted.Where(s => !OvhSubsidiaries.IsKnown(s)).ToList();
-        if (unknown.Contains(""))
+        var configured = options.CurrentValue;
+        var errors = new Dictionary<string, string[]>();
+        var changes = new Dictionary<string, string>();
+        if (request.Subsidiaries is { } subsidiaries)
         {
-            return Outcome.Invalid<RestockSettingsDto>("subsidiaries", "Each subsidiary is a code such as FR or CA; an empty or null one is not.");
+            var wanted = subsidiaries.Select(s => (s ?? "").Trim().ToUpperInvariant()).Distinct().ToList();
+            var unknown = wanted.Where(s => !OvhSubsidiaries.IsKnown(s)).ToList();
+            if (wanted.Count == 0)
+            {
+                errors["subsidiaries"] = ["Name at least one subsidiary."];
+            }
+            else if (unknown.Contains(""))
+            {
+                errors["subsidiaries"] = ["Each subsidiary is a code such as FR or CA; an empty or null one is not."];
+            }
+            else if (unknown.Count > 0)
+            {
+                errors["subsidiaries"] = [$"Unknown subsidiaries: {string.Join(", ", unknown)}. Known: {string.Join(", ", OvhSubsidiaries.All)}."];
+            }
+            changes[RestockSettings.Subsidiaries] = string.Join(',', wanted);
         }
-        if (unknown.Count > 0)
+        if (request.CheckIntervalSeconds is { } seconds)
         {
-            return Outcome.Invalid<RestockSettingsDto>("subsidiaries", $"Unknown subsidiaries: {string.Join(", ", unknown)}. Known: {string.Join(", ", OvhSubsidiaries.All)}.");
+            // OVH's own hosts are never asked more often than every 30 s (fair use); a stand-in may be asked faster.
+            var floor = configured.TalksToOvh ? RestockOptions.OvhMinimumInterval.TotalSeconds : 1;
+            if (!double.IsFinite(seconds) || seconds < floor || seconds > RestockSettings.MaxIntervalSeconds)
+            {
+                errors["check_interval_seconds"] = [string.Create(CultureInfo.InvariantCulture,
+                    $"check_interval_seconds is a number of seconds from {floor} to {RestockSettings.MaxIntervalSeconds}{(configured.TalksToOvh ? " (OVH's API is not asked more often than every 30 s)" : "")}.")];
+            }
+            changes[RestockSettings.CheckIntervalSeconds] = RestockSettings.Format(seconds);
         }
-        var before = await SubsidiariesAsync(ct);
-        var value = string.Join(',', wanted);
+        if (request.NotificationThresholdMinutes is { } minutes)
+        {
+            if (!double.IsFinite(minutes) || minutes < 0 || minutes > RestockSettings.MaxThresholdMinutes)
+            {
+                errors["notification_threshold_minutes"] = [string.Create(CultureInfo.InvariantCulture,
+                    $"notification_threshold_minutes is a number of minutes from 0 to {RestockSettings.MaxThresholdMinutes}.")];
+            }
+            changes[RestockSettings.NotificationThresholdMinutes] = RestockSettings.Format(minutes);
+        }
+        if (errors.Count > 0)
+        {
+            return Outcome.Invalid<RestockSettingsDto>(errors);
+        }
+        var before = await SettingsAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var row = await db.SystemSettings.SingleOrDefaultAsync(s => s.Key == RestockPoller.SubsidiariesSetting, ct);
-        if (row is null)
+        var keys = changes.Keys.ToList();
+        var rows = await db.SystemSettings.Where(s => keys.Contains(s.Key)).ToDictionaryAsync(s => s.Key, ct);
+        foreach (var (key, value) in changes)
         {
-            db.SystemSettings.Add(new SystemSetting { Key = RestockPoller.SubsidiariesSetting, Value = value, UpdatedAt = now, UpdatedByUserId = adminId });
+            if (rows.TryGetValue(key, out var row))
+            {
+                row.Value = value;
+                row.UpdatedAt = now;
+                row.UpdatedByUserId = adminId;
+            }
+            else
+            {
+                db.SystemSettings.Add(new SystemSetting { Key = key, Value = value, UpdatedAt = now, UpdatedByUserId = adminId });
+            }
         }
-        else
+        if (request.CheckIntervalSeconds is { } interval)
         {
-            row.Value = value;
-            row.UpdatedAt = now;
-            row.UpdatedByUserId = adminId;
+            // A shorter interval counts from now: no source waits out the longer one it was last given. Failing sources keep their backoff.
+            var due = now + TimeSpan.FromSeconds(interval);
+            await db.Set<RestockSource>().Where(s => s.NextDueAt > due && s.ConsecutiveFailures == 0)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.NextDueAt, due), ct);
         }
-        audit.Record("restock.settings.updated", "system_settings", RestockPoller.SubsidiariesSetting, null, new { subsidiaries = before }, new { subsidiaries = wanted });
-        await db.SaveChangesAsync(ct);
+        if (changes.Count > 0)
+        {
+            audit.Record("restock.settings.updated", "system_settings", string.Join(',', keys), null,
+                new { subsidiaries = before.Subsidiaries, check_interval_seconds = before.CheckIntervalSeconds, notification_threshold_minutes = before.NotificationThresholdMinutes },
+                changes.ToDictionary(c => c.Key[(c.Key.IndexOf('.') + 1)..], c => c.Value));
+            await db.SaveChangesAsync(ct);
+        }
         return await SettingsAsync(ct);
     }
 
