@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Vigil.Fakes;
 using Vigil.IntegrationTests.Infrastructure;
+using Vigil.IntegrationTests.Notifications;
 
 namespace Vigil.IntegrationTests.Restock;
 
@@ -563,8 +564,69 @@ public abstract class WatchTests(RestockHost host)
         }
         finally
         {
-            await admin.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { check_interval_seconds = 120, notification_threshold_minutes = 60 }, Ct);
+            // Signed in again: the clock has outlived the first token.
+            var restorer = await host.AdminAsync(Ct);
+            (await restorer.Client.PatchAsJsonAsync("/api/v1/restock/settings", new { check_interval_seconds = 120, notification_threshold_minutes = 60 }, Ct))
+                .StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
         }
+    }
+
+    [Fact]
+    public async Task A_team_shares_restock_alerts_through_its_workspace_channel_while_its_members_stay()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = NewPlan();
+        await host.AddPlanAsync(admin, plan, ct: Ct);
+        var owner = await host.RegisterAsync(ct: Ct);
+        var member = await host.RegisterAsync(ct: Ct);
+        var viewer = await host.RegisterAsync(ct: Ct);
+        var stranger = await host.RegisterAsync(ct: Ct);
+        var team = owner.PersonalWorkspaceId;
+        (await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{team}/members", new { user_id = member.Id, role = "member" }, Ct)).EnsureSuccessStatusCode();
+        (await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{team}/members", new { user_id = viewer.Id, role = "viewer" }, Ct)).EnsureSuccessStatusCode();
+        var path = "/team-" + Guid.NewGuid().ToString("N")[..8];
+        var shared = await NotificationsHost.AddChannelAsync(owner, new { name = "team", type = "webhook", url = new Uri(host.Receiver.BaseAddress, path).ToString(), scope = "workspace" }, Ct);
+
+        // Members may point their restock alerts at the team's channel; viewers and strangers may not.
+        var subscription = await RestockHost.SubscribeAsync(member, new { plan_code = plan, subsidiary = "FR", channel_ids = new[] { shared } }, Ct);
+        subscription.GetProperty("channel_ids").EnumerateArray().Select(c => c.GetGuid()).ShouldBe([shared]);
+        foreach (var refused in new[] { viewer, stranger })
+        {
+            var response = await refused.Client.PostAsJsonAsync("/api/v1/restock/subscriptions", new { plan_code = plan, subsidiary = "FR", channel_ids = new[] { shared } }, Ct);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest, problem.ToString());
+            problem.GetProperty("errors").TryGetProperty("channel_ids", out _).ShouldBeTrue(problem.ToString());
+        }
+        // The owner following the same plan through the same channel does not double the team's messages.
+        await RestockHost.SubscribeAsync(owner, new { plan_code = plan, subsidiary = "FR", channel_ids = new[] { shared } }, Ct);
+        // The plain subscription API takes the shared channel for system-wide kinds too; a workspace's own events go only
+        // to that workspace's channels, never another's.
+        await NotificationsHost.SubscribeAsync(member, "restock.out_of_stock", $"ovh:{plan}:*", [shared], ct: Ct);
+        var elsewhere = await member.Client.PostAsJsonAsync("/api/v1/subscriptions", new { kind = "custom.x", channel_ids = new[] { shared }, workspace_events = true }, Ct);
+        elsewhere.StatusCode.ShouldBe(System.Net.HttpStatusCode.BadRequest, await elsewhere.Content.ReadAsStringAsync(Ct));
+
+        async Task OutForAnHourThenBackAsync()
+        {
+            host.Ovh.SetVps("FR", plan, "GRA", "out-of-stock");
+            await host.AfterAsync(Interval, Ct);
+            await host.AfterAsync(TimeSpan.FromMinutes(61), Ct);
+            host.Ovh.SetVps("FR", plan, "GRA", "available");
+            await host.AfterAsync(Interval, Ct);
+            await host.FlushAsync(Ct);
+        }
+        host.Ovh.SetVps("FR", plan, "GRA", "available");
+        await host.CycleAsync(Ct);
+        await OutForAnHourThenBackAsync();
+        host.MessagesAt(path).ShouldHaveSingleItem().GetProperty("title").GetString()!.ShouldContain("back in stock");
+
+        // The owner stops following and the member leaves the team: the team's channel hears no more.
+        owner = await host.SignInAsync(owner.Username, owner.Password, owner.Id, owner.PersonalWorkspaceId, Ct);
+        (await owner.Client.DeleteAsync($"/api/v1/restock/subscriptions/{plan}", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+        (await owner.Client.DeleteAsync($"/api/v1/workspaces/{team}/members/{member.Id}", Ct)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NoContent);
+        await OutForAnHourThenBackAsync();
+        host.MessagesAt(path).Count.ShouldBe(1);
+        (await host.AlertsAsync(plan, Ct)).Count(a => a.GetProperty("kind").GetString() == "restock.back_in_stock").ShouldBe(2, "the alert itself was recorded; only the team no longer hears it");
     }
 
     [Fact]

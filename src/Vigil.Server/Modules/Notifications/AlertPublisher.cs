@@ -141,6 +141,15 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             .Where(c => c.Scope == ChannelScope.User && c.OwnerUserId != null && enabledUsers.Contains(c.OwnerUserId.Value))
             .Where(c => named.Contains(c.Id) || everyChannelOf.Contains(c.OwnerUserId!.Value))
             .ToListAsync(ct);
+        // Shared channels a subscription names reach it while its owner is still a member there (not a viewer); a
+        // workspace's events only its own.
+        var sharedChannels = named.Count == 0 ? [] : await channels
+            .Where(c => c.Scope == ChannelScope.Workspace && named.Contains(c.Id) && (alert.WorkspaceId == null || c.WorkspaceId == alert.WorkspaceId))
+            .ToListAsync(ct);
+        var sharedIn = sharedChannels.Select(c => c.WorkspaceId).Distinct().ToList();
+        var sharing = sharedChannels.Count == 0 ? [] : (await db.WorkspaceMembers.AsNoTracking()
+            .Where(m => enabledUsers.Contains(m.UserId) && sharedIn.Contains(m.WorkspaceId) && m.Role != WorkspaceRole.Viewer)
+            .Select(m => new { m.UserId, m.WorkspaceId }).ToListAsync(ct)).Select(m => (m.UserId, (Guid?)m.WorkspaceId)).ToHashSet();
         var preferences = await db.Set<NotificationPreference>().AsNoTracking().Where(p => enabledUsers.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, ct);
         foreach (var subscription in matching.Where(s => enabledUsers.Contains(s.UserId)))
         {
@@ -153,6 +162,11 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
             foreach (var channel in targets)
             {
                 result.Add(new Delivery(channel, subscription.UserId, subscription.CooldownSeconds, preferences.GetValueOrDefault(subscription.UserId)));
+            }
+            // A shared channel keeps its own time: one member's quiet hours or digest do not hold the team's messages.
+            foreach (var channel in sharedChannels.Where(c => chosen.Contains(c.Id) && sharing.Contains((subscription.UserId, c.WorkspaceId))))
+            {
+                result.Add(new Delivery(channel, subscription.UserId, subscription.CooldownSeconds, null));
             }
         }
         // One delivery per channel, whichever way it was reached.

@@ -33,6 +33,24 @@ public sealed class ChannelService(
         return rows.Map(c => ToDto(c));
     }
 
+    /// <summary>A channel a subscription of the user may send to, named for a picker ("team · hook" for a shared one).</summary>
+    public sealed record UsableChannel(Guid Id, string Label, ChannelScope Scope);
+
+    /// <summary>
+    /// The channels a user's subscriptions to system-wide events (restock) may name: their own, and the shared channels
+    /// of every workspace where they are a member (not a viewer).
+    /// </summary>
+    public async Task<IReadOnlyList<UsableChannel>> UsableAsync(Guid userId, CancellationToken ct)
+    {
+        var sharing = db.WorkspaceMembers.Where(m => m.UserId == userId && m.Role != WorkspaceRole.Viewer).Select(m => m.WorkspaceId);
+        var rows = await db.Set<Channel>().AsNoTracking()
+            .Where(c => (c.Scope == ChannelScope.User && c.OwnerUserId == userId) || (c.Scope == ChannelScope.Workspace && sharing.Contains(c.WorkspaceId!.Value)))
+            .Select(c => new { c.Id, c.Name, c.Scope, Workspace = db.Workspaces.Where(w => w.Id == c.WorkspaceId).Select(w => w.Name).FirstOrDefault() })
+            .ToListAsync(ct);
+        return [.. rows.OrderBy(c => c.Scope).ThenBy(c => c.Workspace, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(c => new UsableChannel(c.Id, c.Scope == ChannelScope.Workspace ? $"{c.Workspace} · {c.Name}" : c.Name, c.Scope))];
+    }
+
     public async Task<Outcome<ChannelDto>> GetAsync(Guid userId, Guid id, CancellationToken ct)
     {
         var (channel, _) = await FindAsync(userId, id, WorkspaceRole.Viewer, ct);

@@ -126,7 +126,10 @@ public sealed record CreateSubscriptionRequest : IValidatableRequest
     [StringLength(300, MinimumLength = 1)]
     public string? Subject { get; init; }
 
-    /// <summary>Channels to use; none means all of mine.</summary>
+    /// <summary>
+    /// Channels to use; none means all of mine. Besides my own, shared channels of a workspace where I am a member (not a
+    /// viewer): for workspace events that workspace's only, for system-wide events (restock) any of my workspaces'.
+    /// </summary>
     [MaxLength(50)]
     public Guid[]? ChannelIds { get; init; }
 

@@ -31,13 +31,11 @@ public sealed class SubscriptionService(VigilDb db, WorkspaceService workspaces,
             return Outcome.Missing<SubscriptionDto>("No such workspace.");
         }
         var ids = input.ChannelIds?.Distinct().ToList() ?? [];
-        if (ids.Count > 0)
+        if (ids.Count > 0 && !await MayNameAsync(userId, input.WorkspaceId, ids, ct))
         {
-            var mine = await db.Set<Channel>().AsNoTracking().CountAsync(c => ids.Contains(c.Id) && c.Scope == ChannelScope.User && c.OwnerUserId == userId, ct);
-            if (mine != ids.Count)
-            {
-                return Outcome.Invalid<SubscriptionDto>("channel_ids", "Name only channels of your own.");
-            }
+            return Outcome.Invalid<SubscriptionDto>("channel_ids", input.WorkspaceId is null
+                ? "Name only your own channels, or channels of a workspace where you are a member (not a viewer)."
+                : "Name only your own channels, or this workspace's channels (as a member, not a viewer).");
         }
         var subscription = new Subscription
         {
@@ -57,6 +55,25 @@ public sealed class SubscriptionService(VigilDb db, WorkspaceService workspaces,
             after: new { subscription.Module, subscription.KindPattern, subscription.SubjectPattern });
         await db.SaveChangesAsync(ct);
         return ToDto(subscription);
+    }
+
+    /// <summary>
+    /// Whether a subscription may send to these channels: the user's own, or a workspace's shared channels where the
+    /// user is a member (viewers only read). A workspace's events go only to that workspace's channels, so nothing of one
+    /// workspace reaches the members of another; system-wide events (restock) may go to any of the user's workspaces.
+    /// </summary>
+    async Task<bool> MayNameAsync(Guid userId, Guid? eventsOf, List<Guid> ids, CancellationToken ct)
+    {
+        var named = await db.Set<Channel>().AsNoTracking().Where(c => ids.Contains(c.Id))
+            .Select(c => new { c.Scope, c.OwnerUserId, c.WorkspaceId }).ToListAsync(ct);
+        var sharing = await db.WorkspaceMembers.AsNoTracking().Where(m => m.UserId == userId && m.Role != WorkspaceRole.Viewer)
+            .Select(m => m.WorkspaceId).ToListAsync(ct);
+        return named.Count == ids.Count && named.All(c => c.Scope switch
+        {
+            ChannelScope.User => c.OwnerUserId == userId,
+            ChannelScope.Workspace => c.WorkspaceId is { } ws && sharing.Contains(ws) && (eventsOf is null || eventsOf == ws),
+            _ => false,
+        });
     }
 
     /// <summary>A user's subscriptions, of one module or of all.</summary>

@@ -195,7 +195,10 @@ public sealed record CreateRestockSubscriptionRequest : IValidatableRequest
     [MaxLength(100)]
     public IReadOnlyList<string>? Datacenters { get; init; }
 
-    /// <summary>Your channels to use; none means all of your channels.</summary>
+    /// <summary>
+    /// Channels to use: your own, or a shared channel of a workspace where you are a member (not a viewer), which the
+    /// whole team hears while you stay a member. None means all of your own channels.
+    /// </summary>
     [MaxLength(50)]
     public IReadOnlyList<Guid>? ChannelIds { get; init; }
 

@@ -47,7 +47,7 @@ public static class RestockEndpoints
 
         restock.MapGet("/subscriptions", Subscriptions).WithSummary("My restock subscriptions");
         restock.MapPost("/subscriptions", Subscribe).WithSummary("Follow a plan: {plan_code, subsidiary, datacenters?, channel_ids?, options?}")
-            .WithDescription("No datacenters means all; no channel_ids means all of my channels. options: confirm_polls (1-10), out_of_stock, preorder, os (linux|windows), cooldown_minutes. 409 when I already follow that plan in that subsidiary on that OS.")
+            .WithDescription("No datacenters means all; no channel_ids means all of my own channels. channel_ids may also name a shared channel of a workspace where I am a member (not a viewer): the team hears the alert there while I stay a member, once however many members point at it. options: confirm_polls (1-10), out_of_stock, preorder, os (linux|windows), cooldown_minutes. 409 when I already follow that plan in that subsidiary on that OS.")
             .ProducesProblem(409);
         restock.MapPost("/subscriptions/bulk", SubscribeMany).WithSummary("Follow many plans at once, all or nothing ({subscriptions: [...], replace?})")
             .WithDescription("A subscription matching one I have (same plan, subsidiary and OS) replaces it; replace=true removes all my other restock subscriptions.");
