@@ -75,6 +75,34 @@ public sealed class RestockUiTests(VigilServer server, Browser browser)
         await DeleteSubscriptionAsync(page, plan);
     }
 
+    [Fact]
+    public async Task An_admin_changes_the_check_interval_and_threshold_on_the_plans_page()
+    {
+        using var admin = await server.CreateAdminClientAsync(Ct);
+        var page = await browser.NewPageAsync(server.BaseAddress);
+        await SignInAsync(page, VigilServer.AdminUsername, server.AdminPassword);
+        await GotoAsync(page, "/admin/restock/plans");
+        try
+        {
+            await page.Locator("#restock-interval").FillAsync("90");
+            await page.Locator("#restock-threshold").FillAsync("15");
+            await page.GetByTestId("restock-settings-save").ClickAsync();
+            await Expect(page.GetByText("Saved.")).ToBeVisibleAsync();
+            var settings = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/restock/settings", Ct);
+            settings.GetProperty("check_interval_seconds").GetDouble().ShouldBe(90);
+            settings.GetProperty("notification_threshold_minutes").GetDouble().ShouldBe(15);
+
+            await page.ReloadAsync();
+            await WaitForAppAsync(page);
+            await Expect(page.Locator("#restock-interval")).ToHaveValueAsync("90");
+        }
+        finally
+        {
+            using var restored = await admin.PatchAsJsonAsync("/api/v1/restock/settings", new { check_interval_seconds = 120, notification_threshold_minutes = 60 }, Ct);
+            restored.EnsureSuccessStatusCode();
+        }
+    }
+
     static async Task DeleteSubscriptionAsync(IPage page, string plan)
     {
         await GotoAsync(page, "/restock/subscriptions");
