@@ -30,6 +30,25 @@ public sealed class DedicatedCatalogTests
         (monthly.Price / 100_000_000m).ShouldBe(7.99m);
         plan.Pricings.Single(p => p.IntervalUnit == "none").Price.ShouldBe(1_500_000_000);
         plan.Pricings.Where(p => p.Commitment > 0).ShouldAllBe(p => !p.MonthlyList);
+        // The setup fee and the rental are told apart by what they bill for.
+        plan.Pricings.Single(p => p.IntervalUnit == "none").Capacities.ShouldBe(["installation"]);
+        monthly.Capacities.ShouldBe(["renew"]);
+    }
+
+    [Fact]
+    public void Capacities_are_kept_as_the_words_the_catalog_gives()
+    {
+        var answer = Parse("""
+            {"locale": {"currencyCode": "EUR"}, "plans": [
+              {"planCode": "24rise01", "pricings": [
+                {"capacities": ["installation", "renew", 7, null, "", "two words", "renew"], "mode": "default", "interval": 1, "intervalUnit": "month", "commitment": 0, "price": 100},
+                {"capacities": "renew", "mode": "default", "interval": 1, "intervalUnit": "month", "commitment": 0, "price": 100},
+                {"mode": "default", "interval": 1, "intervalUnit": "month", "commitment": 0, "price": 100}]}
+            ]}
+            """);
+
+        answer.Ok.ShouldBeTrue(answer.Error);
+        answer.Plans.ShouldHaveSingleItem().Pricings.Select(p => p.Capacities).ShouldBe([["installation", "renew"], [], []]);
     }
 
     [Fact]

@@ -216,6 +216,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 PriceMicros = pricing.Price,
                 TaxMicros = pricing.Tax,
                 Description = pricing.Description is { Length: > 300 } d ? d[..300] : pricing.Description,
+                Capacities = string.Join(' ', pricing.Capacities),
                 IsMonthlyList = pricing.MonthlyList,
             });
         }

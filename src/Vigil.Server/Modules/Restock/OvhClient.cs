@@ -80,7 +80,8 @@ public sealed record CheckResult(bool Ok, IReadOnlyList<Observation> Observation
     }
 }
 
-public sealed record CatalogPricing(string Mode, int Commitment, string IntervalUnit, int Interval, long Price, long Tax, string? Description, bool MonthlyList);
+public sealed record CatalogPricing(string Mode, int Commitment, string IntervalUnit, int Interval, long Price, long Tax, string? Description, bool MonthlyList,
+    IReadOnlyList<string> Capacities);
 
 public sealed record CatalogPlan(string PlanCode, string Name, IReadOnlyList<string> Datacenters, bool Orderable, IReadOnlyList<CatalogPricing> Pricings,
     int? Cores, int? MemoryGb, int? StorageGb, int? BandwidthMbps);
@@ -477,7 +478,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
     }
 
     /// <summary>The longest plan code, mode and interval unit the price table holds; longer ones are not prices we can store.</summary>
-    const int MaxPlanCode = 100, MaxMode = 60, MaxIntervalUnit = 20, MaxName = 200;
+    const int MaxPlanCode = 100, MaxMode = 60, MaxIntervalUnit = 20, MaxName = 200, MaxCapacity = 20, MaxCapacities = 8;
 
     /// <summary>
     /// A dedicated-server catalog (<c>eco</c>, <c>baremetalServers</c>): the same document as the VPS catalog, read for
@@ -533,8 +534,10 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             {
                 continue;
             }
+            // Words such as installation or renew: a handful, kept with the line (bounded, for the column that stores them).
             var capacities = p.TryGetProperty("capacities", out var caps) && caps.ValueKind == JsonValueKind.Array
-                ? caps.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()).ToList()
+                ? caps.EnumerateArray().Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()!)
+                    .Where(c => c.Length is > 0 and <= MaxCapacity && !c.Contains(' ', StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Take(MaxCapacities).ToList()
                 : [];
             var mode = Text(p, "mode") ?? "default";
             var commitment = Int(p, "commitment") ?? 0;
@@ -546,7 +549,7 @@ public sealed partial class OvhClient(HttpClient http, IOptionsMonitor<RestockOp
             }
             var tax = p.TryGetProperty("tax", out var taxValue) && taxValue.ValueKind == JsonValueKind.Number && taxValue.TryGetInt64(out var taxMicros) && taxMicros >= 0 ? taxMicros : 0;
             var monthly = mode == "default" && capacities.Contains("renew") && unit == "month" && interval == 1 && commitment == 0;
-            pricings.Add(new CatalogPricing(mode, commitment, unit, interval, micros, tax, Text(p, "description"), monthly));
+            pricings.Add(new CatalogPricing(mode, commitment, unit, interval, micros, tax, Text(p, "description"), monthly, capacities));
         }
         return pricings;
     }

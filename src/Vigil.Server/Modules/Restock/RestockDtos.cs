@@ -139,13 +139,22 @@ public sealed record UpdatePlanRequest : IValidatableRequest
 
     /// <summary><c>active</c>, <c>legacy</c> or <c>removed</c>; legacy and removed plans keep history but are not checked.</summary>
     public PlanLifecycle? Lifecycle { get; init; }
+
+    /// <summary>Read only: accepted when it is the plan's own code (in any case), a 400 otherwise.</summary>
+    [StringLength(100)]
+    public string? PlanCode { get; init; }
+
+    /// <summary>Read only: accepted when it is the plan's own kind, a 400 otherwise.</summary>
+    public PlanKind? Kind { get; init; }
 }
 
 public sealed record PricingDto(string PlanCode, string Name, IReadOnlyList<SubsidiaryPricingDto> Prices);
 
 public sealed record SubsidiaryPricingDto(string Subsidiary, string Currency, MonthlyPriceDto? Monthly, IReadOnlyList<PricingLineDto> Pricings, DateTime? FetchedAt);
 
-public sealed record PricingLineDto(string Mode, int Commitment, int Interval, string IntervalUnit, decimal Price, decimal Tax, string? Description, bool MonthlyList);
+public sealed record PricingLineDto(string Mode, int Commitment, int Interval, string IntervalUnit, decimal Price, decimal Tax, string? Description, bool MonthlyList,
+    [property: Description("What the line is billed for, as OVH's catalog says: installation (the setup fee), renew (each period), upgrade, …")]
+    IReadOnlyList<string> Capacities);
 
 public sealed record DatacenterDto(string Name, string? Code, string? City, string? Country, string? CountryCode, string Flag, string Label);
 
@@ -207,8 +216,11 @@ public sealed record CreateRestockSubscriptionRequest : IValidatableRequest
 
 public sealed record BulkSubscriptionsRequest : IValidatableRequest
 {
-    /// <summary>Subscriptions to create; one that matches an existing one (same plan, subsidiary and OS) replaces it.</summary>
-    [Required, MinLength(1), MaxLength(500)]
+    /// <summary>
+    /// Subscriptions to create; one that matches an existing one (same plan, subsidiary and OS) replaces it. Empty only with
+    /// <c>replace: true</c>, which then removes every restock subscription of mine.
+    /// </summary>
+    [Required, MaxLength(500)]
     public IReadOnlyList<CreateRestockSubscriptionRequest>? Subscriptions { get; init; }
 
     /// <summary>Remove every restock subscription of mine not in this list first.</summary>

@@ -36,9 +36,10 @@ public static class RestockEndpoints
             .WithDescription("Stored on change only; to is null while a period lasts, and last_checked_at is the heartbeat of the last successful check. Filters: plan_code, subsidiary, datacenter, track, since or days. Paged.");
         open.MapGet("/status/timeline/{planCode}", Timeline).WithSummary("In/out periods of one plan per datacenter over the last 7 or 30 days (days=1-365)").ProducesProblem(404);
         open.MapGet("/plans", Plans).WithSummary("The restock plan catalog (filters: monitored, kind, lifecycle, search); paged");
-        open.MapGet("/plans/{planCode}", Plan).WithSummary("One plan of the catalog").ProducesProblem(404);
+        open.MapGet("/plans/{planCode}", Plan).WithSummary("One plan of the catalog")
+            .WithDescription("Plan codes are OVH's, lower case; one given in any case names the same plan, here and in every plan_code filter.").ProducesProblem(404);
         open.MapGet("/pricing/{planCode}", Pricing).WithSummary("A plan's prices per subsidiary and currency, from OVH's public catalog")
-            .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity). Amounts are decimals in the currency. ?subsidiary= keeps one subsidiary's prices (400 when unknown).")
+            .WithDescription("monthly is the list price (default mode, renew, 1 month, no commitment); pricings lists every line (commitments, upfront, degressivity), each with the catalog's capacities saying what it bills: installation (the setup fee), renew (each period), … Amounts are decimals in the currency. ?subsidiary= keeps one subsidiary's prices (400 when unknown).")
             .ProducesProblem(404);
         open.MapGet("/datacenters", Datacenters).WithSummary("Datacenters: name, region code, city, country and flag")
             .WithDescription("A short reference list, whole unless limit, cursor or offset asks for a page.");
@@ -47,15 +48,20 @@ public static class RestockEndpoints
 
         restock.MapGet("/subscriptions", Subscriptions).WithSummary("My restock subscriptions");
         restock.MapPost("/subscriptions", Subscribe).WithSummary("Follow a plan: {plan_code, subsidiary, datacenters?, channel_ids?, options?}")
-            .WithDescription("No datacenters means all; no channel_ids means all of my own channels. channel_ids may also name a shared channel of a workspace where I am a member (not a viewer): the team hears the alert there while I stay a member, once however many members point at it. options: confirm_polls (1-10), out_of_stock, preorder, os (linux|windows), cooldown_minutes. 409 when I already follow that plan in that subsidiary on that OS.")
+            .WithDescription("No datacenters means all; no channel_ids means all of my own channels. channel_ids may also name a shared channel of a workspace where I am a member (not a viewer): the team hears the alert there while I stay a member, once however many members point at it. options: confirm_polls (1-10), out_of_stock, preorder, os (linux|windows), cooldown_minutes. A VPS plan in a subsidiary whose fetched catalog does not sell it is a 400 naming subsidiary. 409 when I already follow that plan in that subsidiary on that OS.")
             .ProducesProblem(409);
         restock.MapPost("/subscriptions/bulk", SubscribeMany).WithSummary("Follow many plans at once, all or nothing ({subscriptions: [...], replace?})")
-            .WithDescription("A subscription matching one I have (same plan, subsidiary and OS) replaces it; replace=true removes all my other restock subscriptions.");
-        restock.MapDelete("/subscriptions/{key}", Unsubscribe).WithSummary("Stop following: by subscription id, or every subscription of mine on a plan code").ProducesProblem(404);
+            .WithDescription("A subscription matching one I have (same plan, subsidiary and OS) replaces it; replace=true removes all my other restock subscriptions, so {subscriptions: [], replace: true} removes them all. An empty list without replace is a 400.");
+        restock.MapDelete("/subscriptions/{key}", Unsubscribe).WithSummary("Stop following: by subscription id, or every subscription of mine on a plan code")
+            .WithDescription("With a plan code, ?subsidiary= deletes only that subsidiary's subscriptions on the plan (400 when unknown; a dedicated server's one subscription has no subsidiary and goes too); without it, all of them go. An id names one subscription: subsidiary is then a 400.")
+            .ProducesProblem(404);
 
         var admin = restock.MapGroup("").RequireAuthorization(AdminEndpoints.Policy);
-        admin.MapPost("/plans", CreatePlan).WithSummary("Add a plan to the catalog (admins)").ProducesProblem(409);
-        admin.MapPatch("/plans/{planCode}", UpdatePlan).WithSummary("Rename a plan, (un)monitor it or mark it legacy/removed (admins)").ProducesProblem(404);
+        admin.MapPost("/plans", CreatePlan).WithSummary("Add a plan to the catalog (admins)")
+            .WithDescription("The code is stored lower case, as OVH writes plan codes; a code already in the catalog, in any case, is a 409.").ProducesProblem(409);
+        admin.MapPatch("/plans/{planCode}", UpdatePlan).WithSummary("Rename a plan, (un)monitor it or mark it legacy/removed (admins)")
+            .WithDescription("name, monitored and lifecycle change; plan_code and kind cannot: sent with another value they are a 400 naming the field, sent as they are they are accepted.")
+            .ProducesProblem(404);
         admin.MapDelete("/plans/{planCode}", RemovePlan).WithSummary("Stop watching a plan (admins): it is marked removed and keeps its history").ProducesProblem(404);
         admin.MapGet("/settings", Settings).WithSummary("Restock settings: watched subsidiaries, interval, threshold, API hosts (admins)");
         admin.MapPatch("/settings", UpdateSettings).WithSummary("Change restock settings (admins): any of subsidiaries, check_interval_seconds, notification_threshold_minutes")
@@ -79,7 +85,7 @@ public static class RestockEndpoints
     static Results<RestockStatusEvents, ValidationProblem> StatusStream(string? subsidiary, [FromQuery(Name = "plan_code")] string? planCode, string? track) =>
         RestockService.StatusFilterErrors(subsidiary, Track(track)) is { } errors
             ? TypedResults.ValidationProblem(errors)
-            : new RestockStatusEvents(subsidiary, planCode, Track(track));
+            : new RestockStatusEvents(subsidiary, RestockService.NormalizePlanCode(planCode), Track(track));
 
     static async Task<Results<Ok<HistoryDto>, ValidationProblem, ProblemHttpResult>> History([AsParameters] HistoryQuery query, [AsParameters] PageQuery page, RestockService service, CancellationToken ct) =>
         (await service.HistoryAsync(query with { Track = Track(query.Track) }, page, ct)).ToHttp();
@@ -131,8 +137,8 @@ public static class RestockEndpoints
     static async Task<Results<Ok<BulkSubscriptionsDto>, ValidationProblem, ProblemHttpResult>> SubscribeMany(BulkSubscriptionsRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.SubscribeManyAsync(Me(user), request, ct)).ToHttp();
 
-    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Unsubscribe(string key, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
-        (await service.UnsubscribeAsync(Me(user), key, ct)).ToNoContent();
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Unsubscribe(string key, string? subsidiary, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UnsubscribeAsync(Me(user), key, subsidiary, ct)).ToNoContent();
 
     static async Task<Results<Created<PlanDto>, ValidationProblem, ProblemHttpResult>> CreatePlan(CreatePlanRequest request, RestockService service, ClaimsPrincipal user, CancellationToken ct) =>
         (await service.CreatePlanAsync(user.IsAdmin(), request, ct)).ToCreated(p => $"/api/v1/restock/plans/{Uri.EscapeDataString(p.PlanCode)}");
@@ -149,7 +155,7 @@ public static class RestockEndpoints
         (await service.UpdateSettingsAsync(user.IsAdmin(), Me(user), request, ct)).ToHttp();
 
     static async Task<Results<Ok<CycleReport>, ProblemHttpResult>> CheckNow(string planCode, RestockPoller poller, CancellationToken ct) =>
-        await poller.CheckNowAsync(planCode, ct) is { } report
+        await poller.CheckNowAsync(RestockService.NormalizePlanCode(planCode), ct) is { } report
             ? TypedResults.Ok(report)
             : TypedResults.Problem("No such plan.", statusCode: 404, title: "Not Found");
 

@@ -163,6 +163,9 @@ public sealed class RestockPrice
     public long TaxMicros { get; set; }
     public string? Description { get; set; }
 
+    /// <summary>Space-separated capacities of the line as the catalog lists them (<c>installation</c>, <c>renew</c>, …).</summary>
+    public string Capacities { get; set; } = "";
+
     /// <summary>The monthly list price: mode default, renew, 1 month, no commitment.</summary>
     public bool IsMonthlyList { get; set; }
 }
@@ -299,6 +302,7 @@ sealed class RestockPriceConfiguration : IEntityTypeConfiguration<RestockPrice>
         b.Property(p => p.Mode).HasMaxLength(60);
         b.Property(p => p.IntervalUnit).HasMaxLength(20);
         b.Property(p => p.Description).HasMaxLength(300);
+        b.Property(p => p.Capacities).HasMaxLength(200);
         b.HasIndex(p => new { p.PlanCode, p.Subsidiary });
     }
 }

@@ -34,6 +34,21 @@ public sealed partial class RestockService(
 
     static string? SubsidiaryOut(string s) => s.Length == 0 ? null : s;
 
+    /// <summary>A plan code as stored: OVH's are lower case, so one given in any case names the same plan (VPS-2025-MODEL1 is vps-2025-model1).</summary>
+    public static string? NormalizePlanCode(string? planCode) => planCode?.Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// The plan a code names, read in any case. A code stored with capitals before codes were lower-cased is still found
+    /// as written, so an admin can still change or remove it.
+    /// </summary>
+    async Task<RestockPlan?> FindPlanAsync(string planCode, bool tracked, CancellationToken ct)
+    {
+        IQueryable<RestockPlan> plans = tracked ? db.Set<RestockPlan>() : db.Set<RestockPlan>().AsNoTracking();
+        var code = NormalizePlanCode(planCode)!;
+        return await plans.SingleOrDefaultAsync(p => p.PlanCode == code, ct)
+            ?? (code == planCode ? null : await plans.SingleOrDefaultAsync(p => p.PlanCode == planCode, ct));
+    }
+
     // ---- Read side ----
 
     /// <summary>What is wrong with a read's subsidiary and track filters, keyed by field; null when nothing is.</summary>
@@ -65,9 +80,9 @@ public sealed partial class RestockService(
             var s = subsidiary.ToUpperInvariant();
             query = query.Where(x => x.Subsidiary == s || x.Subsidiary == "");
         }
-        if (planCode is { Length: > 0 })
+        if (NormalizePlanCode(planCode) is { Length: > 0 } code)
         {
-            query = query.Where(x => x.PlanCode == planCode);
+            query = query.Where(x => x.PlanCode == code);
         }
         if (track is not null)
         {
@@ -129,6 +144,7 @@ public sealed partial class RestockService(
         {
             return Outcome.Invalid<HistoryDto>(filterErrors);
         }
+        q = q with { PlanCode = NormalizePlanCode(q.PlanCode) };
         var transitions = db.Set<RestockTransition>().AsNoTracking();
         var query = transitions.AsQueryable();
         if (q.PlanCode is { Length: > 0 })
@@ -194,11 +210,12 @@ public sealed partial class RestockService(
         {
             return Outcome.Invalid<TimelineDto>(filterErrors);
         }
-        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        var plan = await FindPlanAsync(planCode, tracked: false, ct);
         if (plan is null)
         {
             return Outcome.Missing<TimelineDto>("No such plan.");
         }
+        planCode = plan.PlanCode;
         if (plan.Kind == PlanKind.Vps && track == OvhClient.ServerTrack)
         {
             return Outcome.Invalid<TimelineDto>("track", "A VPS plan's track is linux or windows; server is a dedicated server's only track.");
@@ -272,8 +289,8 @@ public sealed partial class RestockService(
 
     public async Task<Outcome<PlanDto>> PlanAsync(string planCode, CancellationToken ct)
     {
-        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
-        return plan is null ? Outcome.Missing<PlanDto>("No such plan.") : ToDto(plan, await MonthlyPricesAsync([planCode], ct));
+        var plan = await FindPlanAsync(planCode, tracked: false, ct);
+        return plan is null ? Outcome.Missing<PlanDto>("No such plan.") : ToDto(plan, await MonthlyPricesAsync([plan.PlanCode], ct));
     }
 
     async Task<ILookup<string, MonthlyPriceDto>> MonthlyPricesAsync(List<string> planCodes, CancellationToken ct) =>
@@ -311,7 +328,8 @@ public sealed partial class RestockService(
         {
             return Outcome.Invalid<PricingDto>(filterErrors);
         }
-        var plan = await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        var plan = await FindPlanAsync(planCode, tracked: false, ct);
+        planCode = plan?.PlanCode ?? NormalizePlanCode(planCode)!;
         var rows = OneCatalogEach(await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode).ToListAsync(ct)).ToList();
         if (plan is null && rows.Count == 0)
         {
@@ -322,8 +340,8 @@ public sealed partial class RestockService(
             .GroupBy(r => (r.Subsidiary, r.Currency, r.Catalog)).OrderBy(g => g.Key.Subsidiary)
             .Select(g => new SubsidiaryPricingDto(g.Key.Subsidiary, g.Key.Currency,
                 g.Where(r => r.IsMonthlyList).Select(Monthly).FirstOrDefault(),
-                [.. g.OrderBy(r => r.Commitment).ThenBy(r => r.Mode).Select(r => new PricingLineDto(r.Mode, r.Commitment, r.Interval, r.IntervalUnit,
-                    r.PriceMicros / 100_000_000m, r.TaxMicros / 100_000_000m, r.Description, r.IsMonthlyList))],
+                [.. g.OrderBy(r => r.Commitment).ThenBy(r => r.Mode, StringComparer.Ordinal).ThenBy(r => r.Capacities, StringComparer.Ordinal).Select(r => new PricingLineDto(r.Mode, r.Commitment, r.Interval, r.IntervalUnit,
+                    r.PriceMicros / 100_000_000m, r.TaxMicros / 100_000_000m, r.Description, r.IsMonthlyList, r.Capacities.Split(' ', StringSplitOptions.RemoveEmptyEntries)))],
                 fetched.GetValueOrDefault((g.Key.Subsidiary, g.Key.Catalog))))
             .ToList();
         var name = plan?.Name ?? await db.Set<RestockOffer>().AsNoTracking().Where(o => o.PlanCode == planCode).OrderBy(o => o.Subsidiary).Select(o => o.Name).FirstOrDefaultAsync(ct);
@@ -341,9 +359,9 @@ public sealed partial class RestockService(
     public async Task<Page<RestockAlertDto>> AlertsAsync(AlertQuery q, PageQuery page, CancellationToken ct)
     {
         var query = db.Set<RestockAlert>().AsNoTracking();
-        if (q.PlanCode is { Length: > 0 })
+        if (NormalizePlanCode(q.PlanCode) is { Length: > 0 } code)
         {
-            query = query.Where(a => a.PlanCode == q.PlanCode);
+            query = query.Where(a => a.PlanCode == code);
         }
         if (q.Kind is { Length: > 0 } && RestockAudience.AlertKind(q.Kind) is { } kind)
         {
@@ -369,7 +387,7 @@ public sealed partial class RestockService(
         {
             return Outcome.Forbidden<PlanDto>("Only admins manage the restock catalog.");
         }
-        var code = request.PlanCode!.Trim();
+        var code = NormalizePlanCode(request.PlanCode)!;
         if (await db.Set<RestockPlan>().AnyAsync(p => p.PlanCode == code, ct))
         {
             return Outcome.ConflictOn<PlanDto>("plan_code", $"Plan {code} is already in the catalog.");
@@ -403,10 +421,24 @@ public sealed partial class RestockService(
         {
             return Outcome.Forbidden<PlanDto>("Only admins manage the restock catalog.");
         }
-        var plan = await db.Set<RestockPlan>().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        var plan = await FindPlanAsync(planCode, tracked: true, ct);
         if (plan is null)
         {
             return Outcome.Missing<PlanDto>("No such plan.");
+        }
+        // The code and kind say which OVH offer this is: sent unchanged they are accepted, changed they are an error, not ignored.
+        var readOnly = new Dictionary<string, string[]>();
+        if (request.PlanCode is not null && !string.Equals(request.PlanCode.Trim(), plan.PlanCode, StringComparison.OrdinalIgnoreCase))
+        {
+            readOnly["plan_code"] = ["plan_code cannot be changed; add the other code as a plan of its own."];
+        }
+        if (request.Kind is { } kind && kind != plan.Kind)
+        {
+            readOnly["kind"] = ["kind cannot be changed: it is what OVH sells under this plan code."];
+        }
+        if (readOnly.Count > 0)
+        {
+            return Outcome.Invalid<PlanDto>(readOnly);
         }
         var before = new { plan.Name, plan.Monitored, plan.Lifecycle };
         plan.Name = request.Name?.Trim() ?? plan.Name;
@@ -421,7 +453,7 @@ public sealed partial class RestockService(
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         audit.Record("restock.plan.updated", "restock_plan", plan.Id, null, before, new { plan.Name, plan.Monitored, plan.Lifecycle });
         await db.SaveChangesAsync(ct);
-        return ToDto(plan, await MonthlyPricesAsync([planCode], ct));
+        return ToDto(plan, await MonthlyPricesAsync([plan.PlanCode], ct));
     }
 
     /// <summary>Stops watching a plan: it is marked removed and unmonitored, and its history stays.</summary>
@@ -431,7 +463,7 @@ public sealed partial class RestockService(
         {
             return Outcome.Forbidden<bool>("Only admins manage the restock catalog.");
         }
-        var plan = await db.Set<RestockPlan>().SingleOrDefaultAsync(p => p.PlanCode == planCode, ct);
+        var plan = await FindPlanAsync(planCode, tracked: true, ct);
         if (plan is null)
         {
             return Outcome.Missing<bool>("No such plan.");
@@ -581,13 +613,30 @@ public sealed partial class RestockService(
         return unknown.Where(d => !known.Contains(d)).ToList();
     }
 
+    /// <summary>
+    /// The subsidiaries whose VPS catalog sells a plan, when the catalog of <paramref name="subsidiary"/> was fetched and
+    /// does not; null when it sells it, or when nothing is known: its catalog not fetched yet (a subsidiary nobody watches),
+    /// or a plan no fetched catalog lists (one an admin added by code).
+    /// </summary>
+    async Task<List<string>?> SoldElsewhereAsync(string planCode, string subsidiary, CancellationToken ct)
+    {
+        var soldIn = await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode && p.Catalog == CatalogSync.Vps)
+            .Select(p => p.Subsidiary).Distinct().ToListAsync(ct);
+        if (soldIn.Count == 0 || soldIn.Contains(subsidiary))
+        {
+            return null;
+        }
+        var fetched = await db.Set<RestockCatalog>().AsNoTracking().AnyAsync(c => c.Subsidiary == subsidiary && c.Catalog == CatalogSync.Vps && c.FetchedAt != null, ct);
+        return fetched ? [.. soldIn.Order(StringComparer.Ordinal)] : null;
+    }
+
     /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
     async Task<(RestockSubscriptionOptions? Options, int? Cooldown, Dictionary<string, string[]> Errors)> ValidateAsync(CreateRestockSubscriptionRequest r, string prefix,
         CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var code = r.PlanCode?.Trim() ?? "";
-        var plan = PlanCodeRegex().IsMatch(code) ? await db.Set<RestockPlan>().AsNoTracking().SingleOrDefaultAsync(p => p.PlanCode == code, ct) : null;
+        var plan = PlanCodeRegex().IsMatch(code) ? await FindPlanAsync(code, tracked: false, ct) : null;
         if (plan is null)
         {
             errors[prefix + "plan_code"] = [$"No plan '{code}' in the restock catalog; see GET /api/v1/restock/plans."];
@@ -604,6 +653,11 @@ public sealed partial class RestockService(
         else if (subsidiary.Length == 0 && plan is not { Kind: PlanKind.Dedicated })
         {
             errors[prefix + "subsidiary"] = ["The subsidiary field is required for VPS plans (FR, CA, …)."];
+        }
+        else if (plan is { Kind: PlanKind.Vps } && await SoldElsewhereAsync(plan.PlanCode, subsidiary, ct) is { } soldIn)
+        {
+            // OVH answers 404 for a plan a subsidiary does not sell: such a source would fail for ever and alert the admins.
+            errors[prefix + "subsidiary"] = [$"The {subsidiary} catalog does not sell {plan.PlanCode}; it is sold in {string.Join(", ", soldIn)}."];
         }
         if (plan is { Kind: PlanKind.Dedicated })
         {
@@ -647,7 +701,7 @@ public sealed partial class RestockService(
         {
             return (null, null, errors);
         }
-        var restockOptions = new RestockSubscriptionOptions(subsidiary, code, datacenters.Count == 0 ? null : datacenters.Select(d => plan!.Kind == PlanKind.Vps ? d.ToUpperInvariant() : d.ToLowerInvariant()).ToList(),
+        var restockOptions = new RestockSubscriptionOptions(subsidiary, plan!.PlanCode, datacenters.Count == 0 ? null : datacenters.Select(d => plan!.Kind == PlanKind.Vps ? d.ToUpperInvariant() : d.ToLowerInvariant()).ToList(),
             o.ConfirmPolls ?? 1, o.OutOfStock ?? false, o.Preorder ?? false, plan!.Kind == PlanKind.Dedicated ? OvhClient.LinuxTrack : os); // plan is set when there are no errors
         return (restockOptions, o.CooldownMinutes * 60, errors);
     }
@@ -675,9 +729,16 @@ public sealed partial class RestockService(
     static bool Same(RestockSubscriptionDto s, RestockSubscriptionOptions o) =>
         s.PlanCode == o.PlanCode && (s.Subsidiary ?? "") == o.Subsidiary && s.Os == (o.Subsidiary.Length == 0 ? OvhClient.ServerTrack : o.Os);
 
-    /// <summary>Creates many at once, all or nothing; one matching an existing subscription replaces it; <c>replace</c> drops the rest.</summary>
+    /// <summary>
+    /// Creates many at once, all or nothing; one matching an existing subscription replaces it; <c>replace</c> drops the rest,
+    /// so an empty list with <c>replace</c> removes them all (without it, an empty list is a mistake).
+    /// </summary>
     public async Task<Outcome<BulkSubscriptionsDto>> SubscribeManyAsync(Guid userId, BulkSubscriptionsRequest request, CancellationToken ct)
     {
+        if (request.Subscriptions!.Count == 0 && request.Replace != true)
+        {
+            return Outcome.Invalid<BulkSubscriptionsDto>("subscriptions", "Give at least one subscription, or none with replace: true to remove all of mine.");
+        }
         var errors = new Dictionary<string, string[]>();
         var wanted = new List<(RestockSubscriptionOptions Options, int? Cooldown, IReadOnlyList<Guid>? Channels)>();
         var seen = new Dictionary<(string Plan, string Subsidiary, string Os), int>();
@@ -737,14 +798,28 @@ public sealed partial class RestockService(
     }
 
     /// <summary>Removes one subscription by id, or every one of mine on a plan when given a plan code.</summary>
-    public async Task<Outcome<bool>> UnsubscribeAsync(Guid userId, string key, CancellationToken ct)
+    public Task<Outcome<bool>> UnsubscribeAsync(Guid userId, string key, CancellationToken ct) => UnsubscribeAsync(userId, key, null, ct);
+
+    /// <summary>
+    /// Removes one subscription by id, or every one of mine on a plan when given a plan code (in any case); with
+    /// <paramref name="subsidiary"/>, only those of that subsidiary (a dedicated server's one subscription has none and
+    /// always matches).
+    /// </summary>
+    public async Task<Outcome<bool>> UnsubscribeAsync(Guid userId, string key, string? subsidiary, CancellationToken ct)
     {
+        var only = subsidiary is { Length: > 0 } ? subsidiary.Trim().ToUpperInvariant() : null;
+        if (only is not null && !OvhSubsidiaries.IsKnown(only))
+        {
+            return Outcome.Invalid<bool>("subsidiary", $"Unknown OVH subsidiary '{only}'; known: {string.Join(", ", OvhSubsidiaries.All)}.");
+        }
         if (Guid.TryParse(key, out var id))
         {
-            return await subscriptions.DeleteAsync(userId, id, RestockAudience.Module, ct);
+            return only is null
+                ? await subscriptions.DeleteAsync(userId, id, RestockAudience.Module, ct)
+                : Outcome.Invalid<bool>("subsidiary", "subsidiary narrows what a plan code deletes; an id names one subscription already.");
         }
         var mine = (await subscriptions.ListAsync(userId, RestockAudience.Module, new PageQuery { Limit = PageQuery.MaxLimit }, ct)).Items.Select(ToDto)
-            .Where(s => s.PlanCode == key).ToList();
+            .Where(s => string.Equals(s.PlanCode, key.Trim(), StringComparison.OrdinalIgnoreCase) && (only is null || s.Subsidiary is null || s.Subsidiary == only)).ToList();
         if (mine.Count == 0)
         {
             return Outcome.Missing<bool>("No such subscription.");

@@ -1039,6 +1039,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Capacities")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Catalog")
                         .IsRequired()
                         .HasMaxLength(30)

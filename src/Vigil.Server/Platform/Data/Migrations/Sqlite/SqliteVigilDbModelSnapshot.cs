@@ -1024,6 +1024,11 @@ namespace Vigil.Server.Platform.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Capacities")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Catalog")
                         .IsRequired()
                         .HasMaxLength(30)
