@@ -179,5 +179,27 @@ public sealed class UiTests(VigilServer server, Browser browser)
         await Expect(page.GetByTestId("invitation-error")).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task An_admin_creates_a_group_and_adds_a_member_on_the_groups_page()
+    {
+        await server.AllowRegistrationAsync(true, Ct);
+        var name = "grp" + Guid.NewGuid().ToString("N")[..8];
+        using (var anonymous = server.CreateClient())
+        {
+            (await anonymous.PostAsync("/api/v1/auth/register", JsonBody(new { email = $"{name}@example.com", username = name, password = "correct horse battery" }), Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        }
+        var group = "Group " + Guid.NewGuid().ToString("N")[..6];
+        var page = await browser.NewPageAsync(server.BaseAddress);
+        await SignInAsync(page, VigilServer.AdminUsername, server.AdminPassword);
+        await GotoAsync(page, "/admin/workspaces");
+        await page.Locator("#group-name").FillAsync(group);
+        await page.GetByTestId("group-create").ClickAsync();
+        await Expect(page.GetByTestId("group-members")).ToContainTextAsync(group);
+        await page.Locator("#group-member").FillAsync(name);
+        await page.GetByTestId("group-member-add").ClickAsync();
+        await Expect(page.GetByTestId("group-members")).ToContainTextAsync(name);
+        await Expect(page.GetByTestId("groups").GetByRole(AriaRole.Row).Filter(new() { HasText = group })).ToContainTextAsync("2");
+    }
+
     static StringContent JsonBody(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }

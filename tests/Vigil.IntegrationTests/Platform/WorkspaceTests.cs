@@ -33,6 +33,48 @@ public abstract class WorkspaceTests(VigilHost host)
     }
 
     [Fact]
+    public async Task Admins_create_groups_for_a_team_and_manage_any_workspace_members()
+    {
+        var admin = await host.AdminAsync(Ct);
+        var lead = await host.RegisterAsync(ct: Ct);
+        var ann = await host.RegisterAsync(ct: Ct);
+        var name = "Ops " + Guid.NewGuid().ToString("N")[..6];
+
+        // Only admins reach these routes.
+        (await lead.Client.GetAsync("/api/v1/admin/workspaces", Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+        (await lead.Client.PostAsJsonAsync("/api/v1/admin/workspaces", new { name }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+
+        var bad = await admin.Client.PostAsJsonAsync("/api/v1/admin/workspaces", new { name, owner_user_id = Guid.NewGuid() }, Ct);
+        bad.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("owner_user_id", out _).ShouldBeTrue();
+        var created = await admin.Client.PostAsJsonAsync("/api/v1/admin/workspaces", new { name, owner_user_id = lead.Id }, Ct);
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync(Ct));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        // The lead owns it; the admin, who is not a member, still manages it.
+        (await lead.Client.GetFromJsonAsync<JsonElement>($"/api/v1/workspaces/{id}", Ct)).GetProperty("role").GetString().ShouldBe("owner");
+        (await admin.Client.GetAsync($"/api/v1/workspaces/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await admin.Client.PostAsJsonAsync($"/api/v1/admin/workspaces/{id}/members", new { username = ann.Username, role = "member" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Created);
+        (await admin.Client.PostAsJsonAsync($"/api/v1/admin/workspaces/{id}/members", new { username = ann.Username, role = "member" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await ann.Client.GetFromJsonAsync<JsonElement>($"/api/v1/workspaces/{id}", Ct)).GetProperty("role").GetString().ShouldBe("member");
+        var found = await admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/admin/workspaces?search={Uri.EscapeDataString(name.ToLowerInvariant())}&personal=false", Ct);
+        var row = found.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+        row.GetProperty("member_count").GetInt32().ShouldBe(2);
+        row.GetProperty("is_personal").GetBoolean().ShouldBeFalse();
+        (await admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/admin/workspaces/{id}/members", Ct)).GetProperty("items").GetArrayLength().ShouldBe(2);
+
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/admin/workspaces/{id}/members/{ann.Id}", new { role = "viewer" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/admin/workspaces/{id}/members/{lead.Id}", new { role = "member" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict, "a workspace keeps an owner");
+        (await admin.Client.DeleteAsync($"/api/v1/admin/workspaces/{id}/members/{ann.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await admin.Client.DeleteAsync($"/api/v1/admin/workspaces/{lead.PersonalWorkspaceId}/members/{lead.Id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/admin/workspaces/{id}", new { name = name + " renamed" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/admin/workspaces/{id}", Ct)).GetProperty("name").GetString().ShouldBe(name + " renamed");
+        (await admin.Client.DeleteAsync($"/api/v1/admin/workspaces/{lead.PersonalWorkspaceId}", Ct)).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await admin.Client.DeleteAsync($"/api/v1/admin/workspaces/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        (await admin.Client.GetAsync($"/api/v1/admin/workspaces/{id}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await admin.Client.GetAsync($"/api/v1/admin/workspaces/{Guid.NewGuid()}/members", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Outsiders_get_404_on_every_workspace_route()
     {
         var owner = await host.RegisterAsync(ct: Ct);

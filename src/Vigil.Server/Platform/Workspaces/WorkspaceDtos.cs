@@ -5,6 +5,19 @@ namespace Vigil.Server.Platform.Workspaces;
 
 public sealed record WorkspaceDto(Guid Id, string Name, bool IsPersonal, WorkspaceRole Role, DateTime CreatedAt, int MemberCount);
 
+/// <summary>A workspace as a system admin sees it: no role of theirs, every member counted.</summary>
+public sealed record AdminWorkspaceDto(Guid Id, string Name, bool IsPersonal, DateTime CreatedAt, int MemberCount);
+
+public sealed record AdminCreateWorkspaceRequest : IValidatableRequest
+{
+    /// <summary>Display name of the workspace (the group).</summary>
+    [Required, StringLength(100, MinimumLength = 1), SingleLine]
+    public string? Name { get; init; }
+
+    /// <summary>Its first owner; the admin when left out.</summary>
+    public Guid? OwnerUserId { get; init; }
+}
+
 public sealed record MemberDto(Guid UserId, string Username, string? Email, string? DisplayName, WorkspaceRole Role, DateTime JoinedAt);
 
 public sealed record InvitationDto(Guid Id, string Email, WorkspaceRole Role, DateTime CreatedAt, DateTime ExpiresAt, DateTime? AcceptedAt, DateTime? RevokedAt);

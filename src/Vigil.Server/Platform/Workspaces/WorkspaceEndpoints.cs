@@ -30,12 +30,52 @@ public static class WorkspaceEndpoints
             .Produces<Page<AuditEntryDto>>().Produces(200, contentType: "text/csv").ProducesProblem(404);
         group.MapGet("/{id:guid}/audit.csv", AuditCsv).WithSummary("The workspace's audit log as CSV (owner or manager)").Produces(200, contentType: "text/csv").ProducesProblem(404);
 
+        // System admins manage every workspace: the groups that share alerts (create one for a team, add and remove its members).
+        var admin = api.MapGroup("/admin/workspaces").WithTags("Admin").RequireAuthorization(Admin.AdminEndpoints.Policy);
+        admin.MapGet("", AdminList).WithSummary("Every workspace (admins): ?search= on the name, ?personal=true|false");
+        admin.MapPost("", AdminCreate).WithSummary("Create a shared workspace for a team (admins): {name, owner_user_id?}; the owner is the admin when none is named")
+            .ProducesProblem(400);
+        admin.MapGet("/{id:guid}", AdminGet).WithSummary("One workspace (admins)").ProducesProblem(404);
+        admin.MapPatch("/{id:guid}", AdminUpdate).WithSummary("Rename any workspace (admins)").ProducesProblem(404);
+        admin.MapDelete("/{id:guid}", AdminDelete).WithSummary("Delete any shared workspace (admins); a personal one goes with its user (409)").ProducesProblem(404).ProducesProblem(409);
+        admin.MapGet("/{id:guid}/members", AdminListMembers).WithSummary("Members of any workspace (admins)").ProducesProblem(404);
+        admin.MapPost("/{id:guid}/members", AdminAddMember).WithSummary("Add a user to any workspace (admins): {user_id|username|email, role}").ProducesProblem(404).ProducesProblem(409);
+        admin.MapPatch("/{id:guid}/members/{userId:guid}", AdminUpdateMember).WithSummary("Change a member's role in any workspace (admins)").ProducesProblem(404).ProducesProblem(409);
+        admin.MapDelete("/{id:guid}/members/{userId:guid}", AdminRemoveMember).WithSummary("Remove a member from any workspace (admins)").ProducesProblem(404).ProducesProblem(409);
+
         api.MapPost("/invitations/{token}/accept", Accept).WithTags("Workspaces")
             .WithSummary("Accept an invitation addressed to my email").ProducesProblem(404);
         return group;
     }
 
     static Guid Me(ClaimsPrincipal user) => user.GetUserId()!.Value; // routes here require an authenticated user
+
+    static async Task<Ok<Page<AdminWorkspaceDto>>> AdminList(string? search, bool? personal, [AsParameters] PageQuery page, WorkspaceService service, CancellationToken ct) =>
+        TypedResults.Ok(await service.AdminListAsync(search, personal, page, ct));
+
+    static async Task<Results<Created<AdminWorkspaceDto>, ValidationProblem, ProblemHttpResult>> AdminCreate(AdminCreateWorkspaceRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.AdminCreateAsync(Me(user), request, ct)).ToCreated(w => $"/api/v1/admin/workspaces/{w.Id}");
+
+    static async Task<Results<Ok<AdminWorkspaceDto>, ProblemHttpResult>> AdminGet(Guid id, WorkspaceService service, CancellationToken ct) =>
+        await service.AdminGetAsync(id, ct) is { } found ? TypedResults.Ok(found) : TypedResults.Problem("No such workspace.", statusCode: 404, title: "Not Found");
+
+    static async Task<Results<Ok<AdminWorkspaceDto>, ValidationProblem, ProblemHttpResult>> AdminUpdate(Guid id, UpdateWorkspaceRequest request, WorkspaceService service, CancellationToken ct) =>
+        (await service.AdminRenameAsync(id, request, ct)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> AdminDelete(Guid id, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.DeleteAsync(Me(user), id, ct, asAdmin: true)).ToNoContent();
+
+    static async Task<Results<Ok<Page<MemberDto>>, ValidationProblem, ProblemHttpResult>> AdminListMembers(Guid id, [AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.ListMembersAsync(Me(user), id, page, ct, asAdmin: true)).ToHttp();
+
+    static async Task<Results<Created<MemberDto>, ValidationProblem, ProblemHttpResult>> AdminAddMember(Guid id, AddMemberRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.AddMemberAsync(Me(user), id, request, ct, asAdmin: true)).ToCreated(m => $"/api/v1/admin/workspaces/{id}/members/{m.UserId}");
+
+    static async Task<Results<Ok<MemberDto>, ValidationProblem, ProblemHttpResult>> AdminUpdateMember(Guid id, Guid userId, UpdateMemberRequest request, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.UpdateMemberAsync(Me(user), id, userId, request, ct, asAdmin: true)).ToHttp();
+
+    static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> AdminRemoveMember(Guid id, Guid userId, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
+        (await service.RemoveMemberAsync(Me(user), id, userId, ct, asAdmin: true)).ToNoContent();
 
     static async Task<Ok<Page<WorkspaceDto>>> List([AsParameters] PageQuery page, WorkspaceService service, ClaimsPrincipal user, CancellationToken ct) =>
         // A key bound to a workspace sees that one only.

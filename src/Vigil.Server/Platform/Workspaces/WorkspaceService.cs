@@ -69,17 +69,22 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         {
             return Outcome.Forbidden<WorkspaceDto>("Only owners and managers can rename a workspace.");
         }
+        await RenameAsync(id, request, ct);
+        return await GetAsync(userId, id, ct);
+    }
+
+    async Task RenameAsync(Guid id, UpdateWorkspaceRequest request, CancellationToken ct)
+    {
         var workspace = await db.Workspaces.SingleAsync(w => w.Id == id, ct);
         var before = new { workspace.Name };
         workspace.Name = request.Name!.Trim();
         audit.Record("workspace.updated", "workspace", id, id, before, new { workspace.Name });
         await db.SaveChangesAsync(ct);
-        return await GetAsync(userId, id, ct);
     }
 
-    public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, CancellationToken ct)
+    public async Task<Outcome<bool>> DeleteAsync(Guid userId, Guid id, CancellationToken ct, bool asAdmin = false)
     {
-        var role = await RoleOfAsync(userId, id, ct);
+        var role = await ActingRoleAsync(userId, id, asAdmin, ct);
         if (role is null)
         {
             return Outcome.Missing<bool>("No such workspace.");
@@ -99,9 +104,9 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         return true;
     }
 
-    public async Task<Outcome<Page<MemberDto>>> ListMembersAsync(Guid userId, Guid id, PageQuery page, CancellationToken ct)
+    public async Task<Outcome<Page<MemberDto>>> ListMembersAsync(Guid userId, Guid id, PageQuery page, CancellationToken ct, bool asAdmin = false)
     {
-        if (await RoleOfAsync(userId, id, ct) is null)
+        if (await ActingRoleAsync(userId, id, asAdmin, ct) is null)
         {
             return Outcome.Missing<Page<MemberDto>>("No such workspace.");
         }
@@ -112,9 +117,9 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
             .ToPageAsync(page, ct);
     }
 
-    public async Task<Outcome<MemberDto>> AddMemberAsync(Guid userId, Guid id, AddMemberRequest request, CancellationToken ct)
+    public async Task<Outcome<MemberDto>> AddMemberAsync(Guid userId, Guid id, AddMemberRequest request, CancellationToken ct, bool asAdmin = false)
     {
-        var check = await RequireOwnerAsync<MemberDto>(userId, id, ct);
+        var check = await RequireOwnerAsync<MemberDto>(userId, id, asAdmin, ct);
         if (check is not null)
         {
             return check;
@@ -142,9 +147,9 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         return new MemberDto(user.Id, user.UserName!, user.Email, user.DisplayName, member.Role, member.JoinedAt);
     }
 
-    public async Task<Outcome<MemberDto>> UpdateMemberAsync(Guid userId, Guid id, Guid memberId, UpdateMemberRequest request, CancellationToken ct)
+    public async Task<Outcome<MemberDto>> UpdateMemberAsync(Guid userId, Guid id, Guid memberId, UpdateMemberRequest request, CancellationToken ct, bool asAdmin = false)
     {
-        var check = await RequireOwnerAsync<MemberDto>(userId, id, ct);
+        var check = await RequireOwnerAsync<MemberDto>(userId, id, asAdmin, ct);
         if (check is not null)
         {
             return check;
@@ -171,9 +176,9 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
     }
 
     /// <summary>Owners remove anyone; any member may leave.</summary>
-    public async Task<Outcome<bool>> RemoveMemberAsync(Guid userId, Guid id, Guid memberId, CancellationToken ct)
+    public async Task<Outcome<bool>> RemoveMemberAsync(Guid userId, Guid id, Guid memberId, CancellationToken ct, bool asAdmin = false)
     {
-        var role = await RoleOfAsync(userId, id, ct);
+        var role = await ActingRoleAsync(userId, id, asAdmin, ct);
         if (role is null)
         {
             return Outcome.Missing<bool>("No such workspace.");
@@ -204,7 +209,7 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
 
     public async Task<Outcome<CreatedInvitationDto>> InviteAsync(Guid userId, Guid id, CreateInvitationRequest request, CancellationToken ct)
     {
-        var check = await RequireOwnerAsync<CreatedInvitationDto>(userId, id, ct);
+        var check = await RequireOwnerAsync<CreatedInvitationDto>(userId, id, false, ct);
         if (check is not null)
         {
             return check;
@@ -254,7 +259,7 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
 
     public async Task<Outcome<bool>> RevokeInvitationAsync(Guid userId, Guid id, Guid invitationId, CancellationToken ct)
     {
-        var check = await RequireOwnerAsync<bool>(userId, id, ct);
+        var check = await RequireOwnerAsync<bool>(userId, id, false, ct);
         if (check is not null)
         {
             return check;
@@ -293,13 +298,71 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         return await GetAsync(userId, invitation.WorkspaceId, ct);
     }
 
-    async Task<Outcome<T>?> RequireOwnerAsync<T>(Guid userId, Guid id, CancellationToken ct) =>
-        await RoleOfAsync(userId, id, ct) switch
+    async Task<Outcome<T>?> RequireOwnerAsync<T>(Guid userId, Guid id, bool asAdmin, CancellationToken ct) =>
+        await ActingRoleAsync(userId, id, asAdmin, ct) switch
         {
             null => Outcome.Missing<T>("No such workspace."),
             WorkspaceRole.Owner => null,
             _ => Outcome.Forbidden<T>("Only owners manage members."),
         };
+
+    /// <summary>The caller's role, or for a system admin acting through the admin routes an owner's of any workspace that exists.</summary>
+    async Task<WorkspaceRole?> ActingRoleAsync(Guid userId, Guid id, bool asAdmin, CancellationToken ct) =>
+        asAdmin
+            ? await db.Workspaces.AnyAsync(w => w.Id == id, ct) ? WorkspaceRole.Owner : null
+            : await RoleOfAsync(userId, id, ct);
+
+    // ---- System admins: every workspace (the groups of shared alerts) ----
+
+    /// <summary>Every workspace, shared ones first; <paramref name="search"/> matches the name, <paramref name="personal"/> filters.</summary>
+    public Task<Page<AdminWorkspaceDto>> AdminListAsync(string? search, bool? personal, PageQuery page, CancellationToken ct)
+    {
+        var query = db.Workspaces.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var pattern = "%" + search.Trim().ToUpperInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            query = query.Where(w => EF.Functions.Like(w.Name.ToUpper(), pattern, "\\"));
+        }
+        if (personal is { } p)
+        {
+            query = query.Where(w => w.IsPersonal == p);
+        }
+        return query.OrderBy(w => w.IsPersonal).ThenBy(w => w.Name).ThenBy(w => w.Id)
+            .Select(w => new AdminWorkspaceDto(w.Id, w.Name, w.IsPersonal, w.CreatedAt, w.Members.Count))
+            .ToPageAsync(page, ct);
+    }
+
+    public Task<AdminWorkspaceDto?> AdminGetAsync(Guid id, CancellationToken ct) =>
+        db.Workspaces.AsNoTracking().Where(w => w.Id == id)
+            .Select(w => new AdminWorkspaceDto(w.Id, w.Name, w.IsPersonal, w.CreatedAt, w.Members.Count))
+            .SingleOrDefaultAsync(ct);
+
+    public async Task<Outcome<AdminWorkspaceDto>> AdminRenameAsync(Guid id, UpdateWorkspaceRequest request, CancellationToken ct)
+    {
+        if (!await db.Workspaces.AnyAsync(w => w.Id == id, ct))
+        {
+            return Outcome.Missing<AdminWorkspaceDto>("No such workspace.");
+        }
+        await RenameAsync(id, request, ct);
+        return (await AdminGetAsync(id, ct))!;
+    }
+
+    /// <summary>A shared workspace an admin creates for others: its owner is the user named, or the admin.</summary>
+    public async Task<Outcome<AdminWorkspaceDto>> AdminCreateAsync(Guid adminId, AdminCreateWorkspaceRequest request, CancellationToken ct)
+    {
+        var ownerId = request.OwnerUserId ?? adminId;
+        if (!await db.Users.AnyAsync(u => u.Id == ownerId, ct))
+        {
+            return Outcome.Invalid<AdminWorkspaceDto>("owner_user_id", "No such user.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var workspace = new Workspace { Name = request.Name!.Trim(), CreatedByUserId = adminId, CreatedAt = now };
+        workspace.Members.Add(new WorkspaceMember { UserId = ownerId, Role = WorkspaceRole.Owner, JoinedAt = now });
+        db.Workspaces.Add(workspace);
+        audit.Record("workspace.created", "workspace", workspace.Id, workspace.Id, after: new { workspace.Name, OwnerUserId = ownerId });
+        await db.SaveChangesAsync(ct);
+        return new AdminWorkspaceDto(workspace.Id, workspace.Name, false, now, 1);
+    }
 
     async Task<bool> IsLastOwnerAsync(Guid id, CancellationToken ct) =>
         await db.WorkspaceMembers.CountAsync(m => m.WorkspaceId == id && m.Role == WorkspaceRole.Owner, ct) <= 1;
