@@ -22,13 +22,7 @@ public abstract class ApiTests(RestockHost host)
         return JsonDocument.Parse(text).RootElement;
     }
 
-    /// <summary>Asserts a 400 problem naming <paramref name="field"/>; returns the problem's text.</summary>
-    static async Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field)
-    {
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
-        problem.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(problem.ToString());
-        return problem.ToString();
-    }
+    static Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field) => RestockHost.ShouldNameFieldAsync(response, field, Ct);
 
     [Fact]
     public async Task Plans_are_managed_by_admins_and_removed_plans_keep_their_history()

@@ -20,14 +20,7 @@ public abstract class InputTests(RestockHost host)
 
     CatalogSync Sync => host.Service<CatalogSync>()!;
 
-    /// <summary>Asserts a 400 problem naming <paramref name="field"/>; returns the problem's text.</summary>
-    static async Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field)
-    {
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
-        JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(text);
-        return text;
-    }
+    static Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field) => RestockHost.ShouldNameFieldAsync(response, field, Ct);
 
     static async Task<List<JsonElement>> MineAsync(TestUser user) =>
         [.. (await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/restock/subscriptions?limit=500", Ct)).GetProperty("items").EnumerateArray()];

@@ -93,6 +93,16 @@ public abstract class RestockHost(Db db, FakeOvh? sharedOvh = null, FakeWebhookR
         return JsonDocument.Parse(text).RootElement;
     }
 
+    /// <summary>Asserts a 400 problem (RFC 7807) naming <paramref name="field"/>; returns the problem's text.</summary>
+    public static async Task<string> ShouldNameFieldAsync(HttpResponseMessage response, string field, CancellationToken ct = default)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, text);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue(text);
+        return text;
+    }
+
     /// <summary>Messages the receiver got at a path, as their <c>data</c> objects.</summary>
     public IReadOnlyList<JsonElement> MessagesAt(string path) =>
         [.. Receiver.Requests.Where(r => r.Path == path).Select(r => JsonDocument.Parse(r.BodyText).RootElement.GetProperty("data"))];
