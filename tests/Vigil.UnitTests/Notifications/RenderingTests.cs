@@ -108,11 +108,35 @@ public sealed class RenderingTests
         renderer.Render(events, "evt_1", Config((MessageRenderer.TitleTemplate, "{{ event.title | upcase }}!"))).Title.ShouldBe("GRA!");
     }
 
-    [Fact]
-    public void Runaway_or_broken_templates_fall_back_to_the_default()
+    [Theory]
+    [InlineData("{% for i in (1..100000000) %}xxxxxxxxxx{% endfor %}")]
+    [InlineData("{% for i in (1..100000000) limit: 5 %}x{% endfor %}")]
+    [InlineData("{% assign n = 100000000 %}{% for i in (1..n) %}x{% endfor %}")]
+    [InlineData("{% assign a = (1..100000000) %}{{ a | size }}")]
+    [InlineData("{% for a in (1..1000) %}{% for b in (1..1000) %}{% for c in (1..1000) %}x{% endfor %}{% endfor %}{% endfor %}")]
+    [InlineData("{% assign s = 'xxxxxxxxxx' %}{% for i in (1..100) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}")]
+    [InlineData("{% assign s = 'x' %}{% for i in (1..100) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s | size }}")]
+    [InlineData("{% assign a = 'x,y' | split: ',' %}{% for i in (1..100) %}{% assign a = a | concat: a %}{% endfor %}{{ a | size }}")]
+    [InlineData("{% assign s = 'xxxxxxxxxx' %}{% for i in (1..100) %}{% assign s = s | replace: 'x', 'xxxxxxxxxx' %}{% endfor %}{{ s | size }}")]
+    public void Runaway_templates_stop_early_and_fall_back_to_the_default(string template)
     {
-        var loop = Config((MessageRenderer.BodyTemplate, "{% for i in (1..100000000) %}x{% endfor %}"));
-        Renderer().Render([Event("GRA", "body")], "evt_1", loop).Text.ShouldBe("body");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var message = Renderer().Render([Event("GRA", "body")], "evt_1", Config((MessageRenderer.BodyTemplate, template)));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        message.Text.ShouldBe("body");
+        allocated.ShouldBeLessThan(64L << 20, "a runaway template is stopped before it takes the server's memory");
+    }
+
+    [Fact]
+    public void Long_output_is_cut_and_wide_literal_ranges_are_refused_when_saved()
+    {
+        var long_ = Config((MessageRenderer.BodyTemplate, "{% for i in (1..999) %}{{ event.title }}{{ event.title }}{{ event.title }}{{ event.title }}{{ event.title }}{{ event.title }}{{ event.title }}{% endfor %}"));
+        var text = Renderer().Render([Event("GRA-datacenter", "body")], "evt_1", long_).Text;
+        text.Length.ShouldBe(TemplateSandbox.MaxOutput);
+        text.ShouldStartWith("GRA-datacenterGRA-datacenter");
+        Renderer().Render([Event("GRA", "body")], "evt_1", Config((MessageRenderer.BodyTemplate, "{% for i in (1..3) %}{{ i }}{% endfor %}"))).Text.ShouldBe("123");
+        MessageRenderer.Validate("{% for i in (1..100000000) %}x{% endfor %}").ShouldNotBeNull().ShouldContain("range");
+        MessageRenderer.Validate("{% for i in (1..1000) %}x{% endfor %}").ShouldBeNull();
         MessageRenderer.Validate("{% if %}").ShouldNotBeNull();
         MessageRenderer.Validate("{{ event.title }}").ShouldBeNull();
     }

@@ -27,12 +27,14 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
         options.MemberAccessStrategy.MemberNameStrategy = MemberNameStrategies.SnakeCase;
         options.MemberAccessStrategy.Register<TemplateEvent>();
         options.MemberAccessStrategy.Register<MessageField>();
+        TemplateSandbox.Harden(options);
         return options;
     }
 
     /// <summary>Checks a user template; returns the problem or null.</summary>
     public static string? Validate(string template) =>
-        Parser.TryParse(template, out _, out var error) ? null : "Template error: " + error;
+        !Parser.TryParse(template, out var parsed, out var error) ? "Template error: " + error
+        : TemplateSandbox.Problem(parsed) is { } limit ? "Template error: " + limit + "." : null;
 
     /// <summary>The kind of a digest message (webhook <c>type</c>), whatever kinds of event it collects.</summary>
     public const string DigestKind = "notifications.digest";
@@ -89,6 +91,7 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
         {
             return null;
         }
+        parsed = TemplateSandbox.Bounded(parsed);
         var context = new TemplateContext(Options);
         var list = events.Select(e => new TemplateEvent(e)).ToList();
         context.SetValue("event", list[0]);
@@ -96,13 +99,12 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
         context.SetValue("count", list.Count);
         try
         {
-            var text = parsed.Render(context);
-            return text.Length > 20_000 ? text[..20_000] : text;
+            return TemplateSandbox.Render(parsed, context);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A runaway template (step or recursion limit) or one that fails on these values (a division by zero):
-            // the message still goes out, with the default text.
+            // A runaway template (a step, recursion, range or size limit) or one that fails on these values (a division
+            // by zero): the message still goes out, with the default text.
             return null;
         }
     }
