@@ -793,6 +793,50 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task Held_messages_follow_changed_preferences_and_go_at_once_when_quiet_hours_or_digests_end()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var path = Unique("held-");
+        await NotificationsHost.AddChannelAsync(user, new { name = "h", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
+        await NotificationsHost.SubscribeAsync(user, "ops.*", path + "*", ct: Ct);
+        var now = TimeOnly.FromDateTime(host.Clock.GetUtcNow().UtcDateTime);
+        string At(TimeOnly t) => t.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences",
+            new { quiet_start = At(now.AddMinutes(-30)), quiet_end = At(now.AddHours(3)), time_zone = "UTC" }, Ct)).EnsureSuccessStatusCode();
+        await host.RaiseAsync(new AlertInput("ops.crit", null, path + "-q", Severity.Critical, "Held by quiet hours", "high"), Ct);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(0);
+
+        // A shorter window: the held message waits for its new end, not the old one.
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences",
+            new { quiet_start = At(now.AddMinutes(-30)), quiet_end = At(now.AddHours(1)), time_zone = "UTC" }, Ct)).EnsureSuccessStatusCode();
+        host.Clock.Advance(TimeSpan.FromMinutes(61));
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(1);
+
+        // Quiet hours again, then off: what they held goes at once (signed in again: the clock outlived the token).
+        user = await host.SignInAsync(user.Username, user.Password, user.Id, user.PersonalWorkspaceId, Ct);
+        var later = TimeOnly.FromDateTime(host.Clock.GetUtcNow().UtcDateTime);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences",
+            new { quiet_start = At(later.AddMinutes(-30)), quiet_end = At(later.AddHours(3)), time_zone = "UTC" }, Ct)).EnsureSuccessStatusCode();
+        await host.RaiseAsync(new AlertInput("ops.crit", null, path + "-q2", Severity.Critical, "Held again", "high"), Ct);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(1);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { quiet_hours = false }, Ct)).EnsureSuccessStatusCode();
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(2);
+
+        // A digest turned off sends what it collected.
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "daily" }, Ct)).EnsureSuccessStatusCode();
+        await host.RaiseAsync(new AlertInput("ops.disk", null, path + "-d", Severity.Warning, "Collected for the digest", "disk"), Ct);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(2);
+        (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "off" }, Ct)).EnsureSuccessStatusCode();
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(3);
+    }
+
+    [Fact]
     public async Task Quiet_hours_are_removed_with_quiet_hours_false_and_kept_when_left_out()
     {
         var user = await host.RegisterAsync(ct: Ct);

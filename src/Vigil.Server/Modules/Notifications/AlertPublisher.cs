@@ -192,19 +192,19 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
                 if (preference.QuietMode == QuietMode.DropLow && alert.Severity == Severity.Info)
                 {
                     status = OutboxStatus.Dropped;
-                    reason = "quiet_hours";
+                    reason = QuietHoursReason;
                 }
                 else
                 {
                     dueAt = quietEnd;
-                    reason = "quiet_hours";
+                    reason = QuietHoursReason;
                 }
             }
             else if (preference.Digest != DigestMode.Off)
             {
                 dueAt = QuietHours.NextDigest(preference, now);
                 groupKey = DigestGroupPrefix + preference.Digest;
-                reason = "digest";
+                reason = DigestReason;
             }
         }
         dueAt ??= await GroupDueAtAsync(delivery.Channel.Id, groupKey, now, ct);
@@ -258,6 +258,9 @@ public sealed class AlertPublisher(VigilDb db, TimeProvider clock, IOptions<Noti
                 .MinAsync(o => (DateTime?)o.DueAt, ct);
         return existing ?? now + options.Value.GroupingWindow;
     }
+
+    /// <summary>Why a row waits: the recipient's quiet hours, or their digest.</summary>
+    public const string QuietHoursReason = "quiet_hours", DigestReason = "digest";
 
     /// <summary>How a digest's rows' group key starts; any other group key starts with its event's kind, which never is "digest".</summary>
     const string DigestGroupPrefix = "digest|";

@@ -6,7 +6,7 @@ using Vigil.Server.Platform.Data;
 namespace Vigil.Server.Modules.Notifications;
 
 /// <summary>A user's delivery history and their notification preferences.</summary>
-public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clock)
+public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clock, OutboxSignal signal)
 {
     /// <summary>Deliveries addressed to the user or made through their own channels, newest first, with attempts.</summary>
     public async Task<Page<DeliveryDto>> ListAsync(Guid userId, DeliveryQuery query, PageQuery page, CancellationToken ct)
@@ -79,7 +79,29 @@ public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clo
         p.UpdatedAt = clock.GetUtcNow().UtcDateTime;
         var after = new PreferencesDto(p.MinSeverity, p.QuietStart, p.QuietEnd, p.TimeZone, p.QuietMode, p.Digest);
         audit.Record("notifications.preferences.updated", "notification_preferences", userId, null, before, after);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        var moved = await RescheduleHeldAsync(p, ct);
+        await transaction.CommitAsync(ct);
+        if (moved > 0)
+        {
+            signal.Notify();
+        }
         return after;
+    }
+
+    /// <summary>
+    /// Messages held by the old preferences follow the new ones: held for quiet hours, they wait for the new window's end,
+    /// or go now when quiet hours are off or over; held for a digest, they go at the new digest time, or now when digests
+    /// are off. Rows a dispatcher holds (leased) are already on their way.
+    /// </summary>
+    async Task<int> RescheduleHeldAsync(NotificationPreference p, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var held = db.Set<OutboxMessage>().Where(o => o.RecipientUserId == p.UserId && o.Status == OutboxStatus.Pending && o.LeaseOwner == null);
+        var quietUntil = QuietHours.EndOf(p, now) ?? now;
+        var digestAt = p.Digest == DigestMode.Off ? now : QuietHours.NextDigest(p, now);
+        return await held.Where(o => o.Reason == AlertPublisher.QuietHoursReason && o.DueAt != quietUntil).ExecuteUpdateAsync(u => u.SetProperty(o => o.DueAt, quietUntil), ct)
+            + await held.Where(o => o.Reason == AlertPublisher.DigestReason && o.DueAt != digestAt).ExecuteUpdateAsync(u => u.SetProperty(o => o.DueAt, digestAt), ct);
     }
 }
