@@ -765,6 +765,40 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_workspace_channel_deliveries_are_listed_to_its_members_acting_in_that_workspace()
+    {
+        var owner = await host.RegisterAsync(ct: Ct);
+        var member = await host.RegisterAsync(ct: Ct);
+        var stranger = await host.RegisterAsync(ct: Ct);
+        (await owner.Client.PostAsJsonAsync($"/api/v1/workspaces/{owner.PersonalWorkspaceId}/members", new { user_id = member.Id, role = "viewer" }, Ct)).EnsureSuccessStatusCode();
+        var path = Unique("team-");
+        var shared = await NotificationsHost.AddChannelAsync(owner, new { name = "team", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString(), scope = "workspace" }, Ct);
+        (await owner.Client.PostAsJsonAsync("/api/v1/events", new { kind = "custom.team_build", subject = path, title = "Build broke" }, Ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        await host.FlushAsync(Ct);
+        Count(path).ShouldBe(1);
+
+        async Task<HttpResponseMessage> ListAsync(TestUser user, Guid? workspace)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/notifications?channel_id={shared}");
+            if (workspace is { } ws)
+            {
+                request.Headers.Add("X-Workspace-Id", ws.ToString());
+            }
+            return await user.Client.SendAsync(request, Ct);
+        }
+        foreach (var reader in new[] { owner, member })
+        {
+            var listed = await (await ListAsync(reader, owner.PersonalWorkspaceId)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            var delivery = listed.GetProperty("items").EnumerateArray().ShouldHaveSingleItem();
+            delivery.GetProperty("status").GetString().ShouldBe("sent");
+            delivery.GetProperty("attempts").GetInt32().ShouldBe(1);
+        }
+        var elsewhere = await (await ListAsync(member, null)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        elsewhere.GetProperty("items").GetArrayLength().ShouldBe(0, "acting in their own workspace, a member sees their own deliveries");
+        (await ListAsync(stranger, owner.PersonalWorkspaceId)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Quiet_hours_hold_messages_and_drop_low_ones_when_asked()
     {
         var user = await host.RegisterAsync(ct: Ct);

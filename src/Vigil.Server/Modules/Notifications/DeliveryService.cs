@@ -2,18 +2,25 @@ using Microsoft.EntityFrameworkCore;
 using Vigil.Server.Platform.Api;
 using Vigil.Server.Platform.Audit;
 using Vigil.Server.Platform.Data;
+using Vigil.Server.Platform.Workspaces;
 
 namespace Vigil.Server.Modules.Notifications;
 
 /// <summary>A user's delivery history and their notification preferences.</summary>
-public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clock, OutboxSignal signal)
+public sealed class DeliveryService(VigilDb db, AuditLog audit, TimeProvider clock, OutboxSignal signal, ICurrentWorkspace current)
 {
-    /// <summary>Deliveries addressed to the user or made through their own channels, newest first, with attempts.</summary>
+    /// <summary>
+    /// Deliveries addressed to the user, made through their own channels, or made through the shared channels of the
+    /// workspace they act in (whose members see those channels), newest first, with attempts.
+    /// </summary>
     public async Task<Page<DeliveryDto>> ListAsync(Guid userId, DeliveryQuery query, PageQuery page, CancellationToken ct)
     {
         var channels = db.Set<Channel>();
+        var workspace = current.Id;
         var rows = db.Set<OutboxMessage>().AsNoTracking()
-            .Where(o => o.RecipientUserId == userId || channels.Any(c => c.Id == o.ChannelId && c.Scope == ChannelScope.User && c.OwnerUserId == userId));
+            .Where(o => o.RecipientUserId == userId
+                || channels.Any(c => c.Id == o.ChannelId && ((c.Scope == ChannelScope.User && c.OwnerUserId == userId)
+                    || (c.Scope == ChannelScope.Workspace && c.WorkspaceId == workspace))));
         if (query.StatusValue is { } status)
         {
             rows = rows.Where(o => o.Status == status);

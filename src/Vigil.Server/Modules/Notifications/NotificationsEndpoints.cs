@@ -30,7 +30,8 @@ public static class NotificationsEndpoints
             .WithDescription("Delivered like any module's event: to the workspace's channels, the system default channel and matching subscribers. 202 with the event id; a repeated dedup_key is accepted and not recorded again.");
 
         var notifications = api.MapGroup("/notifications").WithTags("Notifications");
-        notifications.MapGet("", ListDeliveries).WithSummary("My deliveries with status and attempts (filters: status, channel_id, kind, since)");
+        notifications.MapGet("", ListDeliveries).WithSummary("My deliveries with status and attempts (filters: status, channel_id, kind, since)")
+            .WithDescription("Deliveries addressed to me, made through my own channels, or made through the shared channels of the workspace I act in (X-Workspace-Id; its members see them, as they see the channels).");
         notifications.MapGet("/preferences", GetPreferences).WithSummary("My notification preferences (minimum severity, quiet hours, digest)");
         notifications.MapPut("/preferences", UpdatePreferences).WithSummary("Change my notification preferences");
 
