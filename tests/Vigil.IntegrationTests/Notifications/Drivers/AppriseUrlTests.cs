@@ -24,6 +24,7 @@ public sealed class AppriseUrlTests
     {
         // The Apprise form says these exactly.
         { null, "discord://Vigil%20Bot@123456789012345678/secret-token?thread=42", [], "discord://", ["secret-token"] },
+        { null, "discord://Bot@1234/secret-token?thread=9&avatar_url=https%3A%2F%2Fx.example%2Fa.png&tts=yes&format=markdown&overflow=split", [], "discord://", ["secret-token"] },
         { null, "tgram://123456789:AAHsecretToken/-1001234567890?silent=yes", [], "tgram://", ["AAHsecretToken"] },
         { ChannelType.Ntfy, "https://ntfy.example/alerts", new() { ["token"] = "plain-secret" }, "ntfys://", ["plain-secret"] },
         { null, "json://alice:hunter22@hooks.example/inbox?+X-Trace=trace-7f3a", [], "json://", ["hunter22", "inbox", "trace-7f3a"] },

@@ -30,6 +30,15 @@ public sealed class DiscordDriverTests : IAsyncLifetime
         body["embeds"]![0]!["title"]!.ToString().ShouldBe("VPS-1 back in stock");
         body["embeds"]![0]!["fields"]![0]!["name"]!.ToString().ShouldBe("Datacenter");
         body["allowed_mentions"]!["parse"]!.AsArray().Count.ShouldBe(0);
+        body["tts"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Text_to_speech_is_asked_for_when_the_channel_says_tts()
+    {
+        var config = _driver.Parse(_fake.WebhookUrl("123456789012345678", "tok").ToString(), new Dictionary<string, string> { ["tts"] = "Yes" });
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        JsonNode.Parse(_fake.Requests.Last().BodyText)!["tts"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]

@@ -87,8 +87,19 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         {
             query.Add("avatar_url=" + Escape(avatar));
         }
+        // Apprise's own options, kept as written so the URL reads back as the same channel.
+        foreach (var option in (string[])["tts", "format", "overflow"])
+        {
+            if (config.Setting(option) is { } value)
+            {
+                query.Add(option + "=" + Escape(value));
+            }
+        }
         return $"discord://{name}{m.Groups[2].Value}/{m.Groups[3].Value}" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
     }
+
+    /// <summary>Apprise's way of saying yes: yes, true, 1 or on, in any case.</summary>
+    static bool IsYes(string value) => value.Trim().ToLowerInvariant() is "yes" or "true" or "1" or "on" or "y";
 
     public override string Mask(ChannelConfig config)
     {
@@ -161,6 +172,10 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         if (config.Setting("avatar_url") is { } avatar)
         {
             payload["avatar_url"] = avatar;
+        }
+        if (config.Setting("tts") is { } tts && IsYes(tts))
+        {
+            payload["tts"] = true;
         }
         return payload;
     }
