@@ -187,6 +187,25 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_telegram_group_that_became_a_supergroup_is_stored_under_its_new_id()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var old = "-100" + Random.Shared.NextInt64(100_000_000, 999_999_999);
+        var moved = Random.Shared.NextInt64(1_000_000_000, 9_999_999_999);
+        fakes.Telegram.Chats.Add(moved.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        fakes.Telegram.Migrated[old] = moved;
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "group", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42," + old } }, Ct));
+        var before = fakes.Telegram.Messages.Count;
+
+        await TestAsync(user, channel);
+
+        fakes.Telegram.Messages.Count.ShouldBe(before + 2, "one message to each chat, the moved one at its new id");
+        var stored = await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/channels/{channel.GetProperty("id").GetGuid()}", Ct);
+        stored.GetProperty("settings").GetProperty("chat_id").GetString().ShouldBe("42," + moved);
+    }
+
+    [Fact]
     public async Task Credentials_in_a_native_webhook_url_are_sent_as_basic_auth_and_never_shown()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -536,6 +536,10 @@ public sealed partial class OutboxDelivery(
                     if (channels.GetValueOrDefault(a.ChannelId) is { } channel)
                     {
                         UpdateHealth(channel, a.Result, failedForGood, now);
+                        if (a.Result.SettingsChanged is { Count: > 0 } changed)
+                        {
+                            Learn(scope.ServiceProvider.GetRequiredService<ChannelCodec>(), channel, changed);
+                        }
                         if (failedForGood && channel.OwnerToldAt is null && channel.OwnerUserId is { } channelOwner)
                         {
                             channel.OwnerToldAt = now;
@@ -549,7 +553,16 @@ public sealed partial class OutboxDelivery(
         await transaction.CommitAsync(ct);
     }
 
-    static bool IsPlainSuccess(Attempted a) => a.Result.Outcome == DeliveryOutcome.Sent && a.Result.RemoteId is null;
+    static bool IsPlainSuccess(Attempted a) => a.Result.Outcome == DeliveryOutcome.Sent && a.Result.RemoteId is null && a.Result.SettingsChanged is null;
+
+    /// <summary>Stores on the channel the settings its destination said have changed, so the next send goes the right way at once.</summary>
+    static void Learn(ChannelCodec codec, Channel channel, IReadOnlyDictionary<string, string> changed)
+    {
+        if (codec.Unprotect(channel.Type, channel.ConfigCipher) is { } stored)
+        {
+            channel.ConfigCipher = codec.Protect(changed.Aggregate(stored, (config, setting) => config.With(setting.Key, setting.Value)));
+        }
+    }
 
     /// <summary>
     /// Plain successes, only for rows still leased to <paramref name="owner"/>: the rows marked sent, a first try

@@ -417,6 +417,7 @@ public sealed class TelegramDriverTests : IAsyncLifetime
         var migrated = await _driver.SendAsync(Config("-100777"), Message(), Ct);
         migrated.Outcome.ShouldBe(DeliveryOutcome.Sent);
         migrated.Error!.ShouldContain("moved to 42");
+        migrated.SettingsChanged.ShouldNotBeNull()["chat_id"].ShouldBe("42");
 
         (await _driver.SendAsync(Config("999"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
     }

@@ -89,14 +89,19 @@ public enum DeliveryOutcome
     Gone,
 }
 
-/// <summary>What one delivery attempt achieved, for the delivery record and the retry decision.</summary>
+/// <summary>
+/// What one delivery attempt achieved, for the delivery record and the retry decision; <c>SettingsChanged</c> holds
+/// settings the destination said have changed (a Telegram group that became a supergroup has a new chat id), which
+/// the dispatcher stores on the channel.
+/// </summary>
 public sealed record SendResult(
     DeliveryOutcome Outcome,
     int? StatusCode = null,
     TimeSpan? RetryAfter = null,
     string? Error = null,
     string? Response = null,
-    string? RemoteId = null)
+    string? RemoteId = null,
+    IReadOnlyDictionary<string, string>? SettingsChanged = null)
 {
     public const int ExcerptLength = 500;
 

@@ -132,21 +132,34 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
             _ => (html, "HTML"),
         };
         SendResult last = SendResult.Sent(200);
-        foreach (var chat in (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var chats = (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var moved = false;
+        for (var i = 0; i < chats.Length; i++)
         {
+            var chat = chats[i];
             last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(text, TextLimit), parseMode, ct);
+            if (last.SettingsChanged?.GetValueOrDefault(ChatMovedTo) is { } newChat)
+            {
+                // The group became a supergroup: the channel keeps its new id from now on.
+                chats[i] = newChat;
+                moved = true;
+                last = last with { SettingsChanged = null };
+            }
             if (last.Outcome == DeliveryOutcome.Failed && last.Error?.Contains("can't parse entities", StringComparison.Ordinal) == true)
             {
                 var plain = message.Title + "\n" + message.Text;
-                last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(plain, TextLimit), null, ct);
+                last = await SendToChatAsync(config, chats[i], DiscordDriver.Truncate(plain, TextLimit), null, ct);
             }
             if (last.Outcome != DeliveryOutcome.Sent)
             {
-                return last;
+                break;
             }
         }
-        return last;
+        return moved ? last with { SettingsChanged = new Dictionary<string, string> { ["chat_id"] = string.Join(',', chats) } } : last;
     }
+
+    /// <summary>What a send to one chat says when Telegram moved that chat (a key of no stored setting).</summary>
+    const string ChatMovedTo = "moved_to";
 
     /// <summary>
     /// Telegram's (legacy) Markdown, as Apprise sends it: the title in bold, the text as written, fields and link
@@ -222,7 +235,11 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         {
             // The group became a supergroup: deliver there, and say so, so the owner updates the channel.
             var result = await SendToChatAsync(config, newChat.ToString(), text, parseMode, ct, migrated: true);
-            return result with { Error = $"Chat {chat} moved to {newChat}; update the channel's chat_id." };
+            return result with
+            {
+                Error = $"Chat {chat} moved to {newChat}; the channel now sends there.",
+                SettingsChanged = new Dictionary<string, string> { [ChatMovedTo] = newChat.ToString() },
+            };
         }
         var retryAfter = json?["parameters"]?["retry_after"] is { } seconds ? TimeSpan.FromSeconds(seconds.GetValue<double>()) : (TimeSpan?)null;
         return SendResult.FromStatus(response.StatusCode, answer, retryAfter, "Telegram: " + description);
