@@ -590,6 +590,74 @@ public sealed class SolapiDriverTests : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// Pushover, Twilio and SOLAPI behind a gateway mounted under a path: requests keep the path the URL gives, whether it
+/// names the API base or the endpoint itself; the services' own hosts still get the official paths.
+/// </summary>
+public sealed class GatewayPrefixTests : IAsyncLifetime
+{
+    readonly FakePushover _pushover = new() { PathPrefix = "/po2" };
+    readonly FakeTwilio _twilio = new() { PathPrefix = "/tw2" };
+    readonly FakeSolapi _solapi = new() { PathPrefix = "/so2" };
+
+    public async ValueTask InitializeAsync()
+    {
+        await _pushover.StartAsync();
+        await _twilio.StartAsync();
+        await _solapi.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pushover.DisposeAsync();
+        await _twilio.DisposeAsync();
+        await _solapi.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Pushover_keeps_the_gateways_path()
+    {
+        var driver = Create<PushoverDriver>();
+        var settings = new Dictionary<string, string> { ["token"] = _pushover.AppToken, ["user"] = _pushover.UserKey };
+        foreach (var url in new[] { new Uri(_pushover.BaseAddress, "/po2").ToString(), new Uri(_pushover.BaseAddress, "/po2/1/messages.json").ToString() })
+        {
+            var config = driver.Parse(url, settings);
+            config.Url.ShouldBe(new Uri(_pushover.BaseAddress, "/po2").ToString());
+            (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+            _pushover.Requests.Last().Path.ShouldBe("/po2/1/messages.json");
+        }
+        driver.Parse("https://api.pushover.net", settings).Url.ShouldBe("https://api.pushover.net");
+        driver.Parse("https://api.pushover.net/1/messages.json", settings).Url.ShouldBe("https://api.pushover.net");
+    }
+
+    [Fact]
+    public async Task Twilio_keeps_the_gateways_path_and_reads_the_account_an_endpoint_url_names()
+    {
+        var driver = Create<TwilioDriver>();
+        var settings = new Dictionary<string, string> { ["auth_token"] = _twilio.AuthToken, ["from"] = "+15005550006", ["to"] = "+821012345678" };
+        var endpoint = new Uri(_twilio.BaseAddress, $"/tw2/2010-04-01/Accounts/{_twilio.AccountSid}/Messages.json").ToString();
+        var config = driver.Parse(endpoint, settings);
+        config.Url.ShouldBe(new Uri(_twilio.BaseAddress, "/tw2").ToString());
+        config.Setting("account_sid").ShouldBe(_twilio.AccountSid);
+        (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _twilio.Requests.Last().Path.ShouldBe($"/tw2/2010-04-01/Accounts/{_twilio.AccountSid}/Messages.json");
+        Should.Throw<ChannelConfigException>(() => driver.Parse(endpoint, new Dictionary<string, string>(settings) { ["account_sid"] = "AC999" })).Field.ShouldBe("url");
+        driver.Parse("https://api.twilio.com", new Dictionary<string, string>(settings) { ["account_sid"] = "AC1" }).Url.ShouldBe("https://api.twilio.com");
+    }
+
+    [Fact]
+    public async Task Solapi_keeps_the_gateways_path()
+    {
+        var driver = Create<SolapiDriver>();
+        var settings = new Dictionary<string, string> { ["api_key"] = _solapi.ApiKey, ["api_secret"] = _solapi.ApiSecret, ["from"] = "0212345678", ["to"] = "01012345678" };
+        var config = driver.Parse(new Uri(_solapi.BaseAddress, "/so2/messages/v4/send-many/detail").ToString(), settings);
+        config.Url.ShouldBe(new Uri(_solapi.BaseAddress, "/so2").ToString());
+        (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _solapi.Requests.Last().Path.ShouldBe("/so2/messages/v4/send-many/detail");
+        driver.Parse("https://api.solapi.com/", settings).Url.ShouldBe("https://api.solapi.com");
+    }
+}
+
 public sealed class EmailDriverTests : IAsyncLifetime
 {
     readonly FakeSmtpServer _smtp = new();

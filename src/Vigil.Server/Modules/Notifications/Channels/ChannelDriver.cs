@@ -245,6 +245,18 @@ public abstract class ChannelDriver
             : url;
 
     /// <summary>
+    /// The API base of a service whose requests go to fixed paths under it (Pushover, Twilio, SOLAPI): scheme, host and
+    /// any path before <paramref name="apiPath"/>, which a proxy or gateway mounted under a prefix needs. The URL may name
+    /// an endpoint itself (<c>…/gw/1/messages.json</c>); the service's own host gives its bare base.
+    /// </summary>
+    protected static string ApiBase(Uri uri, string apiPath)
+    {
+        var path = uri.AbsolutePath;
+        var at = path.IndexOf(apiPath, StringComparison.Ordinal);
+        return uri.GetLeftPart(UriPartial.Authority) + (at >= 0 ? path[..at] : path).TrimEnd('/');
+    }
+
+    /// <summary>
     /// The host part as it was written. <see cref="Uri.Host"/> lower-cases it, and Apprise forms put case-sensitive
     /// values there (a Pushover app token, an ntfy topic). Falls back to <see cref="Uri.Host"/> when the written form
     /// is not the same name in another case (escapes, international names).

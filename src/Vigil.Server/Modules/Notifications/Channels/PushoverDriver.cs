@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
-/// Pushover: form POST to <c>{base}/1/messages.json</c> (base <c>https://api.pushover.net</c>) with the app <c>token</c>
+/// Pushover: form POST to <c>{base}/1/messages.json</c> (base <c>https://api.pushover.net</c>, or a gateway's URL with
+/// its path) with the app <c>token</c>
 /// and the <c>user</c> key. Apprise form <c>pover://{user_key}@{app_token}[/{device}…]</c> with <c>?priority=</c>,
 /// <c>?sound=</c>, <c>?url=</c>, <c>?url_title=</c>, <c>?retry=</c>, <c>?expire=</c>. A 429 means the app's monthly
 /// quota is spent: retried after the reset it reports.
@@ -56,7 +57,7 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         }
         else if (uri.Scheme is "http" or "https")
         {
-            baseUrl = uri.GetLeftPart(UriPartial.Authority);
+            baseUrl = ApiBase(uri, "/1/messages.json");
         }
         else
         {

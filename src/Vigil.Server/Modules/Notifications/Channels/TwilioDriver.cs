@@ -2,16 +2,18 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
 /// SMS through Twilio's Messages API (no SDK): form POST to <c>{base}/2010-04-01/Accounts/{sid}/Messages.json</c> with
-/// Basic auth, one request per recipient. Url: the API base (<c>https://api.twilio.com</c>) with settings
+/// Basic auth, one request per recipient. Url: the API base (<c>https://api.twilio.com</c>, or a gateway's URL with its
+/// path) with settings
 /// <c>account_sid</c>, <c>auth_token</c>, <c>from</c> (or <c>messaging_service_sid</c>), <c>to</c> (comma list of E.164
 /// numbers); Apprise form <c>twilio://{AccountSID}:{AuthToken}@{FromPhoneNo}/{PhoneNo}[/{PhoneNo}…]</c>.
 /// </summary>
-public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
+public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
 {
     public const int BodyLimit = 1600;
 
@@ -52,7 +54,17 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         }
         else if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
         {
-            baseUrl = uri.GetLeftPart(UriPartial.Authority);
+            baseUrl = ApiBase(uri, "/2010-04-01/");
+            // An endpoint URL names the account: it is the setting, and may not contradict it.
+            if (AccountInPath().Match(uri.AbsolutePath) is { Success: true } account)
+            {
+                var named = Uri.UnescapeDataString(account.Groups[1].Value);
+                if (merged.TryGetValue("account_sid", out var given) && given != named)
+                {
+                    throw new ChannelConfigException("url", $"The URL names account {named}, the settings {given}.");
+                }
+                merged["account_sid"] = named;
+            }
         }
         else
         {
@@ -76,6 +88,9 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         }
         return new ChannelConfig(Type, baseUrl, merged);
     }
+
+    [GeneratedRegex("/2010-04-01/Accounts/([^/]+)")]
+    private static partial Regex AccountInPath();
 
     static bool IsE164(string number) => number.Length is >= 8 and <= 16 && number[0] == '+' && number[1..].All(char.IsAsciiDigit);
 
