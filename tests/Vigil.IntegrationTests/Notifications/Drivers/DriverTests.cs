@@ -50,6 +50,34 @@ public sealed class DiscordDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_bucket_asks_the_next_send_to_wait_until_it_resets()
+    {
+        static ScriptedResponse Answer(string remaining, string? resetAfter, string? reset = null)
+        {
+            var headers = new Dictionary<string, string> { ["X-RateLimit-Limit"] = "5", ["X-RateLimit-Remaining"] = remaining, ["X-RateLimit-Bucket"] = "abc" };
+            if (resetAfter is not null)
+            {
+                headers["X-RateLimit-Reset-After"] = resetAfter;
+            }
+            if (reset is not null)
+            {
+                headers["X-RateLimit-Reset"] = reset;
+            }
+            return new ScriptedResponse(200, "{\"id\":\"1\"}", Headers: headers);
+        }
+        var inAMinute = (DateTimeOffset.UtcNow.AddSeconds(60).ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        _fake.Enqueue(Answer("0", "20.000"), Answer("3", "20.000"), Answer("0", null, inAMinute), Answer("0", "99999999"), Answer("0", "NaN"));
+
+        var empty = await _driver.SendAsync(Config(), Message(), Ct);
+        empty.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        empty.Pause.ShouldBe(TimeSpan.FromSeconds(20));
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBeNull("requests remain");
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause!.Value.TotalSeconds.ShouldBeInRange(55, 60, "the reset time, without Reset-After");
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBe(DiscordDriver.MaxBucketWait);
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Server_errors_retry_bad_requests_fail_and_deleted_webhooks_are_gone()
     {
         _fake.Enqueue(new ScriptedResponse(502, "bad gateway", "text/plain"), new ScriptedResponse(400, "{\"message\":\"Invalid Form Body\",\"code\":50035}"));

@@ -89,14 +89,19 @@ public enum DeliveryOutcome
     Gone,
 }
 
-/// <summary>What one delivery attempt achieved, for the delivery record and the retry decision.</summary>
+/// <summary>
+/// What one delivery attempt achieved, for the delivery record and the retry decision. <see cref="Pause"/>: how long
+/// the destination asks to get nothing more, whatever this attempt's outcome (a Discord bucket left empty until it
+/// resets); the next send to it waits that long.
+/// </summary>
 public sealed record SendResult(
     DeliveryOutcome Outcome,
     int? StatusCode = null,
     TimeSpan? RetryAfter = null,
     string? Error = null,
     string? Response = null,
-    string? RemoteId = null)
+    string? RemoteId = null,
+    TimeSpan? Pause = null)
 {
     public const int ExcerptLength = 500;
 
