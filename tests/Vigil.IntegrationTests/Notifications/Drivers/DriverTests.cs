@@ -508,6 +508,20 @@ public sealed class PushoverDriverTests : IAsyncLifetime
         _driver.Mask(config).ShouldNotContain("uQiRzpo4");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
     }
+
+    [Theory]
+    [InlineData("retry", "10", "settings.retry")]
+    [InlineData("retry", "soon", "settings.retry")]
+    [InlineData("expire", "99999", "settings.expire")]
+    [InlineData("expire", "0", "settings.expire")]
+    public void Emergency_repeats_pushover_refuses_are_refused_at_save(string setting, string value, string field)
+    {
+        var settings = new Dictionary<string, string> { ["token"] = "T5", ["user"] = "U5", ["priority"] = "2", [setting] = value };
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("https://api.pushover.net", settings)).Field.ShouldBe(field);
+        Should.Throw<ChannelConfigException>(() => _driver.Parse($"pover://U5@T5?priority=2&{setting}={value}", new Dictionary<string, string>())).Field.ShouldBe("url");
+        var bounds = _driver.Parse("pover://U5@T5?priority=2&retry=30&expire=10800", new Dictionary<string, string>());
+        (bounds.Setting("retry"), bounds.Setting("expire")).ShouldBe(("30", "10800"));
+    }
 }
 
 public sealed class TwilioDriverTests : IAsyncLifetime

@@ -71,6 +71,15 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         {
             throw new ChannelConfigException("settings.priority", "Priority is -2 to 2.");
         }
+        // Emergency priority's repeats: Pushover refuses a message asking more often than every 30 s or for over 3 hours.
+        if (merged.TryGetValue("retry", out var r) && !(int.TryParse(r, out var retry) && retry >= 30))
+        {
+            throw new ChannelConfigException(settings.ContainsKey("retry") ? "settings.retry" : "url", "retry is whole seconds, at least 30.");
+        }
+        if (merged.TryGetValue("expire", out var e) && !(int.TryParse(e, out var expire) && expire is > 0 and <= 10800))
+        {
+            throw new ChannelConfigException(settings.ContainsKey("expire") ? "settings.expire" : "url", "expire is whole seconds, at most 10800 (3 hours).");
+        }
         return new ChannelConfig(Type, baseUrl, merged);
     }
 
