@@ -739,6 +739,20 @@ public sealed class EmailDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_text_part_shows_the_title_fields_and_link_the_html_part_shows()
+    {
+        var message = Message("Title", "Line1") with
+        {
+            Fields = [new MessageField("Plan", "vps-le-2-2"), new MessageField("Ort", "Gräfelfing")],
+            Link = "https://example.com/x",
+        };
+        (await _driver.SendAsync(Config(_smtp), message, Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _smtp.Messages.Last().TextBody!.ReplaceLineEndings("\n").TrimEnd()
+            .ShouldBe("Title\n\nLine1\n\nPlan: vps-le-2-2\nOrt: Gräfelfing\n\nhttps://example.com/x");
+        EmailDriver.PlainText(message with { Fields = [], Link = null }).ShouldBe("Title\n\nLine1");
+    }
+
+    [Fact]
     public async Task Implicit_tls_works_too()
     {
         (await _driver.SendAsync(Config(_smtps, "smtps"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
