@@ -559,8 +559,11 @@ public sealed class TwilioDriverTests : IAsyncLifetime
         (await _driver.SendAsync(Config("+821012345678", "wrong-token"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
         _fake.BadNumbers["+821000000000"] = 21211;
         var mixed = await _driver.SendAsync(Config("+821000000000,+821012345678"), Message(), Ct);
-        mixed.Outcome.ShouldBe(DeliveryOutcome.Sent);
-        mixed.Error!.ShouldContain("21211");
+        // The good number still gets it; the bad one is a failed delivery, named, and nothing is retried.
+        mixed.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        mixed.Error.ShouldBe("Twilio sent 1 of 2; not sent to +821000000000: Twilio 21211: The 'To' number +821000000000 is not valid.");
+        mixed.RemoteId!.ShouldStartWith("SM");
+        _fake.Messages.Last()["To"].ShouldBe("+821012345678");
         (await _driver.SendAsync(Config("+821000000000"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
         _fake.Enqueue(FakeTwilio.TooManyRequests);
         var limited = await _driver.SendAsync(Config("+821012345678"), Message(), Ct);
@@ -620,6 +623,20 @@ public sealed class SolapiDriverTests : IAsyncLifetime
         badSecret.Error!.ShouldContain("SignatureDoesNotMatch");
         _fake.Enqueue(new ScriptedResponse(500, "{\"errorCode\":\"InternalError\",\"errorMessage\":\"oops\"}"));
         (await _driver.SendAsync(Config("01012345678"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Retry);
+    }
+
+    [Fact]
+    public async Task A_recipient_in_the_failed_list_under_200_fails_the_delivery_without_a_retry()
+    {
+        _fake.Enqueue(new ScriptedResponse(200, """
+            {"groupInfo":{"groupId":"G1","count":{"total":2,"registeredSuccess":1,"registeredFailed":1}},
+             "failedMessageList":[{"to":"01022222222","from":"0212345678","statusCode":"1062","statusMessage":"sender not registered"}],
+             "messageList":[{"messageId":"M1","statusCode":"2000"}]}
+            """));
+        var partial = await _driver.SendAsync(Config("01011111111,01022222222"), Message(), Ct);
+        partial.Outcome.ShouldBe(DeliveryOutcome.Failed, "retrying would send 01011111111 a second copy");
+        partial.Error.ShouldBe("SOLAPI accepted 1 of 2; not accepted for 01022222222: 1062 sender not registered");
+        partial.RemoteId.ShouldBe("G1");
     }
 
     [Fact]

@@ -122,9 +122,10 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             return SendResult.Sent((int)response.StatusCode, answer, groupId);
         }
         var reasons = string.Join("; ", failed.Select(f => $"{f?["to"]}: {f?["statusCode"]} {f?["statusMessage"]}"));
-        // Accepted for some recipients: delivered, with the rest reported; none accepted: a failure.
+        // A recipient not accepted is a failed delivery, even when others got it: recorded as failed (the channel shows
+        // it, its owner is told) and not retried, which would send the others a second copy.
         return failed.Count < recipients.Length
-            ? SendResult.Sent((int)response.StatusCode, answer, groupId) with { Error = "Not accepted for " + reasons }
+            ? SendResult.Permanent($"SOLAPI accepted {recipients.Length - failed.Count} of {recipients.Length}; not accepted for " + reasons, (int)response.StatusCode, answer) with { RemoteId = groupId }
             : SendResult.Permanent("SOLAPI accepted no message: " + reasons, (int)response.StatusCode, answer);
     }
 }

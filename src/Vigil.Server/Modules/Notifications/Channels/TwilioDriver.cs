@@ -117,7 +117,8 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
         var text = DiscordDriver.Truncate(message.Title + (message.Text.Length > 0 ? ": " + message.Text : ""), BodyLimit);
         SendResult last = SendResult.Sent(201);
         var failures = new List<string>();
-        foreach (var to in config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var recipients = config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var to in recipients)
         {
             var form = new List<KeyValuePair<string, string>> { new("To", to), new("Body", text) };
             form.Add(config.Setting("messaging_service_sid") is { } service ? new("MessagingServiceSid", service) : new("From", config.Setting("from")!));
@@ -138,14 +139,17 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
             // Bad or opted-out numbers fail for that recipient only; the rest still get the message.
             if (code is "21211" or "21610" or "21612" or "21614")
             {
-                failures.Add(error);
+                failures.Add(to + ": " + error);
                 continue;
             }
             return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), error);
         }
+        // A recipient refused is a failed delivery, even when others got it: recorded as failed (the channel shows it,
+        // its owner is told) and not retried, which would send the others a second copy.
         return failures.Count == 0 ? last
-            : last.Outcome == DeliveryOutcome.Sent && failures.Count < config.Setting("to")!.Split(',').Length ? last with { Error = string.Join("; ", failures) }
-            : SendResult.Permanent(string.Join("; ", failures), 400);
+            : failures.Count < recipients.Length
+                ? SendResult.Permanent($"Twilio sent {recipients.Length - failures.Count} of {recipients.Length}; not sent to " + string.Join("; ", failures), 400) with { RemoteId = last.RemoteId }
+                : SendResult.Permanent(string.Join("; ", failures), 400);
     }
 
 }
