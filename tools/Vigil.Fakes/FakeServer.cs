@@ -32,6 +32,12 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Whether requests are kept in <see cref="Requests"/> (benchmarks turn it off to stay lean).</summary>
     public bool RecordRequests { get; set; } = true;
 
+    /// <summary>
+    /// Serves the API under this path (<c>/gateway</c>), as a proxy or gateway mounted under a prefix does: other
+    /// paths are 404. <see cref="Requests"/> keep the full path.
+    /// </summary>
+    public string? PathPrefix { get; init; }
+
     /// <summary>Answers the next request(s) with these, in order, before normal behaviour resumes.</summary>
     public void Enqueue(params ScriptedResponse[] responses)
     {
@@ -76,8 +82,19 @@ public abstract class FakeServer : IAsyncDisposable
                 }
                 return;
             }
+            if (PathPrefix is { } prefix)
+            {
+                if (!http.Request.Path.StartsWithSegments(prefix, StringComparison.Ordinal, out var rest))
+                {
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return;
+                }
+                http.Request.Path = rest;
+            }
             await next(http);
         });
+        // Routes are matched after the prefix is taken off.
+        _app.UseRouting();
         Map(_app);
         await _app.StartAsync(ct);
         BaseAddress = new Uri(_app.Urls.First());

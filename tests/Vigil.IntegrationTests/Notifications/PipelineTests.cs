@@ -583,6 +583,32 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_discord_bucket_left_empty_holds_the_next_message_until_it_resets()
+    {
+        var (_, plan, hookId, _) = await DiscordWatcherAsync();
+        int Sent() => fakes.Discord.Requests.Count(r => r.Path.Contains(hookId, StringComparison.Ordinal));
+        // Accepted, and the bucket is empty for 60 s.
+        fakes.Discord.Enqueue(new ScriptedResponse(200, "{\"id\":\"1\"}", Headers: new Dictionary<string, string>
+        {
+            ["X-RateLimit-Limit"] = "5",
+            ["X-RateLimit-Remaining"] = "0",
+            ["X-RateLimit-Reset-After"] = "60.000",
+            ["X-RateLimit-Bucket"] = "abc",
+        }));
+        await host.RaiseAsync(Restock("gra", plan) with { GroupKey = null }, Ct);
+        await host.FlushAsync(Ct);
+        Sent().ShouldBe(1);
+
+        await host.RaiseAsync(Restock("sbg", plan) with { GroupKey = null }, Ct);
+        await host.FlushAsync(Ct);            // 11 s after the first send
+        host.Clock.Advance(TimeSpan.FromSeconds(30));
+        await host.FlushAsync(Ct);            // 52 s after: still waiting
+        Sent().ShouldBe(1, "the bucket has not reset yet");
+        await host.FlushAsync(Ct);            // 63 s after: reset
+        Sent().ShouldBe(2);
+    }
+
+    [Fact]
     public async Task A_permanent_failure_stops_at_once_marks_the_channel_and_tells_the_owner_once_elsewhere()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -391,6 +391,10 @@ public sealed partial class OutboxDelivery(
         {
             limiter.Block(send.Destination, retryAfter);
         }
+        if (result.Pause is { } pause)
+        {
+            limiter.Block(send.Destination, pause);
+        }
         return new Attempted(send.Rows, send.Channel.Id, result, startedAt, duration);
     }
 

@@ -46,6 +46,12 @@ public sealed class AppriseUrlTests
         { ChannelType.Pushover, "https://pushover-proxy.example", new() { ["token"] = "apptoken5678", ["user"] = "userkey1234" }, "https://pushover-proxy.example", [] },
         { ChannelType.SmsSolapi, "https://solapi-proxy.example", new() { ["api_key"] = "KEY1", ["api_secret"] = "solapi-secret", ["from"] = "0101234567", ["to"] = "01098765432" },
             "https://solapi-proxy.example", [] },
+        // ...nor a gateway under a path (given as its base or as the endpoint itself)...
+        { ChannelType.Pushover, "https://gw.example/po2/1/messages.json", new() { ["token"] = "apptoken5678", ["user"] = "userkey1234" }, "https://gw.example/po2", [] },
+        { ChannelType.SmsTwilio, "https://gw.example/tw2/2010-04-01/Accounts/AC123/Messages.json", new() { ["account_sid"] = "AC123", ["auth_token"] = "authsecret", ["from"] = "+15550001111", ["to"] = "+15550002222" },
+            "https://gw.example/tw2", [] },
+        { ChannelType.SmsSolapi, "https://gw.example/so2", new() { ["api_key"] = "KEY1", ["api_secret"] = "solapi-secret", ["from"] = "0101234567", ["to"] = "01098765432" },
+            "https://gw.example/so2", [] },
         // ...and Apprise's twilio:// has no place for a messaging service.
         { ChannelType.SmsTwilio, "https://api.twilio.com", new() { ["account_sid"] = "AC123", ["auth_token"] = "authsecret", ["from"] = "+15550001111", ["messaging_service_sid"] = "MG1", ["to"] = "+15550002222" },
             "https://api.twilio.com", [] },

@@ -59,6 +59,34 @@ public sealed class DiscordDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_empty_bucket_asks_the_next_send_to_wait_until_it_resets()
+    {
+        static ScriptedResponse Answer(string remaining, string? resetAfter, string? reset = null)
+        {
+            var headers = new Dictionary<string, string> { ["X-RateLimit-Limit"] = "5", ["X-RateLimit-Remaining"] = remaining, ["X-RateLimit-Bucket"] = "abc" };
+            if (resetAfter is not null)
+            {
+                headers["X-RateLimit-Reset-After"] = resetAfter;
+            }
+            if (reset is not null)
+            {
+                headers["X-RateLimit-Reset"] = reset;
+            }
+            return new ScriptedResponse(200, "{\"id\":\"1\"}", Headers: headers);
+        }
+        var inAMinute = (DateTimeOffset.UtcNow.AddSeconds(60).ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+        _fake.Enqueue(Answer("0", "20.000"), Answer("3", "20.000"), Answer("0", null, inAMinute), Answer("0", "99999999"), Answer("0", "NaN"));
+
+        var empty = await _driver.SendAsync(Config(), Message(), Ct);
+        empty.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        empty.Pause.ShouldBe(TimeSpan.FromSeconds(20));
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBeNull("requests remain");
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause!.Value.TotalSeconds.ShouldBeInRange(55, 60, "the reset time, without Reset-After");
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBe(DiscordDriver.MaxBucketWait);
+        (await _driver.SendAsync(Config(), Message(), Ct)).Pause.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task Server_errors_retry_bad_requests_fail_and_deleted_webhooks_are_gone()
     {
         _fake.Enqueue(new ScriptedResponse(502, "bad gateway", "text/plain"), new ScriptedResponse(400, "{\"message\":\"Invalid Form Body\",\"code\":50035}"));
@@ -98,7 +126,7 @@ public sealed class SlackDriverTests : IAsyncLifetime
         var result = await _driver.SendAsync(config, Message("A <b> & C"), Ct);
         result.Outcome.ShouldBe(DeliveryOutcome.Sent);
         var body = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
-        body["text"]!.ToString().ShouldStartWith("A &lt;b&gt; &amp; C".Replace("&lt;b&gt; &amp;", "<b> &", StringComparison.Ordinal));
+        body["text"]!.ToString().ShouldStartWith("A &lt;b&gt; &amp; C");
         body["blocks"]!.AsArray().Count.ShouldBeGreaterThan(1);
 
         _fake.Revoke("revokedrevokedrevokedrev");
@@ -108,6 +136,19 @@ public sealed class SlackDriverTests : IAsyncLifetime
         var limited = await _driver.SendAsync(config, Message(), Ct);
         limited.Outcome.ShouldBe(DeliveryOutcome.Retry);
         limited.RetryAfter.ShouldBe(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task The_fallback_text_is_escaped_so_event_data_cannot_mention_or_link()
+    {
+        var config = _driver.Parse(_fake.WebhookUrl("abcdefghijklmnopqrstuvwx").ToString(), new Dictionary<string, string>());
+        var message = Message("<!channel> Fish & <Chips>", "See <https://evil.example|click>");
+        (await _driver.SendAsync(config, message, Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var body = JsonNode.Parse(_fake.Requests.Last().BodyText)!;
+        body["text"]!.ToString().ShouldBe("&lt;!channel&gt; Fish &amp; &lt;Chips&gt; — See &lt;https://evil.example|click&gt;");
+        // Cut to length before escaping: no escape is left half written at the end.
+        var longText = SlackDriver.BuildPayload(Message("t", new string('x', 2990) + "&&&&&&&&&&"))["text"]!.ToString();
+        longText.ShouldEndWith("&amp;…");
     }
 
     [Fact]
@@ -477,6 +518,20 @@ public sealed class PushoverDriverTests : IAsyncLifetime
         _driver.Mask(config).ShouldNotContain("uQiRzpo4");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("pover://u@t?priority=9", new Dictionary<string, string>()));
     }
+
+    [Theory]
+    [InlineData("retry", "10", "settings.retry")]
+    [InlineData("retry", "soon", "settings.retry")]
+    [InlineData("expire", "99999", "settings.expire")]
+    [InlineData("expire", "0", "settings.expire")]
+    public void Emergency_repeats_pushover_refuses_are_refused_at_save(string setting, string value, string field)
+    {
+        var settings = new Dictionary<string, string> { ["token"] = "T5", ["user"] = "U5", ["priority"] = "2", [setting] = value };
+        Should.Throw<ChannelConfigException>(() => _driver.Parse("https://api.pushover.net", settings)).Field.ShouldBe(field);
+        Should.Throw<ChannelConfigException>(() => _driver.Parse($"pover://U5@T5?priority=2&{setting}={value}", new Dictionary<string, string>())).Field.ShouldBe("url");
+        var bounds = _driver.Parse("pover://U5@T5?priority=2&retry=30&expire=10800", new Dictionary<string, string>());
+        (bounds.Setting("retry"), bounds.Setting("expire")).ShouldBe(("30", "10800"));
+    }
 }
 
 public sealed class TwilioDriverTests : IAsyncLifetime
@@ -514,8 +569,11 @@ public sealed class TwilioDriverTests : IAsyncLifetime
         (await _driver.SendAsync(Config("+821012345678", "wrong-token"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
         _fake.BadNumbers["+821000000000"] = 21211;
         var mixed = await _driver.SendAsync(Config("+821000000000,+821012345678"), Message(), Ct);
-        mixed.Outcome.ShouldBe(DeliveryOutcome.Sent);
-        mixed.Error!.ShouldContain("21211");
+        // The good number still gets it; the bad one is a failed delivery, named, and nothing is retried.
+        mixed.Outcome.ShouldBe(DeliveryOutcome.Failed);
+        mixed.Error.ShouldBe("Twilio sent 1 of 2; not sent to +821000000000: Twilio 21211: The 'To' number +821000000000 is not valid.");
+        mixed.RemoteId!.ShouldStartWith("SM");
+        _fake.Messages.Last()["To"].ShouldBe("+821012345678");
         (await _driver.SendAsync(Config("+821000000000"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
         _fake.Enqueue(FakeTwilio.TooManyRequests);
         var limited = await _driver.SendAsync(Config("+821012345678"), Message(), Ct);
@@ -578,12 +636,94 @@ public sealed class SolapiDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_recipient_in_the_failed_list_under_200_fails_the_delivery_without_a_retry()
+    {
+        _fake.Enqueue(new ScriptedResponse(200, """
+            {"groupInfo":{"groupId":"G1","count":{"total":2,"registeredSuccess":1,"registeredFailed":1}},
+             "failedMessageList":[{"to":"01022222222","from":"0212345678","statusCode":"1062","statusMessage":"sender not registered"}],
+             "messageList":[{"messageId":"M1","statusCode":"2000"}]}
+            """));
+        var partial = await _driver.SendAsync(Config("01011111111,01022222222"), Message(), Ct);
+        partial.Outcome.ShouldBe(DeliveryOutcome.Failed, "retrying would send 01011111111 a second copy");
+        partial.Error.ShouldBe("SOLAPI accepted 1 of 2; not accepted for 01022222222: 1062 sender not registered");
+        partial.RemoteId.ShouldBe("G1");
+    }
+
+    [Fact]
     public void The_url_form_round_trips_and_hides_the_secret()
     {
         var config = _driver.Parse("solapi://NCSKEY:s3cr3t@0212345678/01012345678/01098765432", new Dictionary<string, string>());
         _driver.Parse(AppriseOf(_driver, config), new Dictionary<string, string>()).ShouldBeEquivalentTo(config);
         _driver.Mask(config).ShouldNotContain("s3cr3t");
         Should.Throw<ChannelConfigException>(() => _driver.Parse("solapi://k:s@02-1234/010-1234-5678", new Dictionary<string, string>()));
+    }
+}
+
+/// <summary>
+/// Pushover, Twilio and SOLAPI behind a gateway mounted under a path: requests keep the path the URL gives, whether it
+/// names the API base or the endpoint itself; the services' own hosts still get the official paths.
+/// </summary>
+public sealed class GatewayPrefixTests : IAsyncLifetime
+{
+    readonly FakePushover _pushover = new() { PathPrefix = "/po2" };
+    readonly FakeTwilio _twilio = new() { PathPrefix = "/tw2" };
+    readonly FakeSolapi _solapi = new() { PathPrefix = "/so2" };
+
+    public async ValueTask InitializeAsync()
+    {
+        await _pushover.StartAsync();
+        await _twilio.StartAsync();
+        await _solapi.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pushover.DisposeAsync();
+        await _twilio.DisposeAsync();
+        await _solapi.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Pushover_keeps_the_gateways_path()
+    {
+        var driver = Create<PushoverDriver>();
+        var settings = new Dictionary<string, string> { ["token"] = _pushover.AppToken, ["user"] = _pushover.UserKey };
+        foreach (var url in new[] { new Uri(_pushover.BaseAddress, "/po2").ToString(), new Uri(_pushover.BaseAddress, "/po2/1/messages.json").ToString() })
+        {
+            var config = driver.Parse(url, settings);
+            config.Url.ShouldBe(new Uri(_pushover.BaseAddress, "/po2").ToString());
+            (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+            _pushover.Requests.Last().Path.ShouldBe("/po2/1/messages.json");
+        }
+        driver.Parse("https://api.pushover.net", settings).Url.ShouldBe("https://api.pushover.net");
+        driver.Parse("https://api.pushover.net/1/messages.json", settings).Url.ShouldBe("https://api.pushover.net");
+    }
+
+    [Fact]
+    public async Task Twilio_keeps_the_gateways_path_and_reads_the_account_an_endpoint_url_names()
+    {
+        var driver = Create<TwilioDriver>();
+        var settings = new Dictionary<string, string> { ["auth_token"] = _twilio.AuthToken, ["from"] = "+15005550006", ["to"] = "+821012345678" };
+        var endpoint = new Uri(_twilio.BaseAddress, $"/tw2/2010-04-01/Accounts/{_twilio.AccountSid}/Messages.json").ToString();
+        var config = driver.Parse(endpoint, settings);
+        config.Url.ShouldBe(new Uri(_twilio.BaseAddress, "/tw2").ToString());
+        config.Setting("account_sid").ShouldBe(_twilio.AccountSid);
+        (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _twilio.Requests.Last().Path.ShouldBe($"/tw2/2010-04-01/Accounts/{_twilio.AccountSid}/Messages.json");
+        Should.Throw<ChannelConfigException>(() => driver.Parse(endpoint, new Dictionary<string, string>(settings) { ["account_sid"] = "AC999" })).Field.ShouldBe("url");
+        driver.Parse("https://api.twilio.com", new Dictionary<string, string>(settings) { ["account_sid"] = "AC1" }).Url.ShouldBe("https://api.twilio.com");
+    }
+
+    [Fact]
+    public async Task Solapi_keeps_the_gateways_path()
+    {
+        var driver = Create<SolapiDriver>();
+        var settings = new Dictionary<string, string> { ["api_key"] = _solapi.ApiKey, ["api_secret"] = _solapi.ApiSecret, ["from"] = "0212345678", ["to"] = "01012345678" };
+        var config = driver.Parse(new Uri(_solapi.BaseAddress, "/so2/messages/v4/send-many/detail").ToString(), settings);
+        config.Url.ShouldBe(new Uri(_solapi.BaseAddress, "/so2").ToString());
+        (await driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _solapi.Requests.Last().Path.ShouldBe("/so2/messages/v4/send-many/detail");
+        driver.Parse("https://api.solapi.com/", settings).Url.ShouldBe("https://api.solapi.com");
     }
 }
 
@@ -623,6 +763,20 @@ public sealed class EmailDriverTests : IAsyncLifetime
         mail.To.Mailboxes.Select(m => m.Address).ShouldBe(["ops@example.com", "lead@example.com"]);
         mail.TextBody!.ShouldContain("dans 3 jours");
         mail.HtmlBody!.ShouldContain("<b>");
+    }
+
+    [Fact]
+    public async Task The_text_part_shows_the_title_fields_and_link_the_html_part_shows()
+    {
+        var message = Message("Title", "Line1") with
+        {
+            Fields = [new MessageField("Plan", "vps-le-2-2"), new MessageField("Ort", "Gräfelfing")],
+            Link = "https://example.com/x",
+        };
+        (await _driver.SendAsync(Config(_smtp), message, Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _smtp.Messages.Last().TextBody!.ReplaceLineEndings("\n").TrimEnd()
+            .ShouldBe("Title\n\nLine1\n\nPlan: vps-le-2-2\nOrt: Gräfelfing\n\nhttps://example.com/x");
+        EmailDriver.PlainText(message with { Fields = [], Link = null }).ShouldBe("Title\n\nLine1");
     }
 
     [Fact]

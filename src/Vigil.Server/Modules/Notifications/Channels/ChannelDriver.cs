@@ -90,9 +90,10 @@ public enum DeliveryOutcome
 }
 
 /// <summary>
-/// What one delivery attempt achieved, for the delivery record and the retry decision; <c>SettingsChanged</c> holds
-/// settings the destination said have changed (a Telegram group that became a supergroup has a new chat id), which
-/// the dispatcher stores on the channel.
+/// What one delivery attempt achieved, for the delivery record and the retry decision. <see cref="Pause"/>: how long
+/// the destination asks to get nothing more, whatever this attempt's outcome (a Discord bucket left empty until it
+/// resets); the next send to it waits that long. <c>SettingsChanged</c>: settings the destination said have changed (a
+/// Telegram group that became a supergroup has a new chat id), which the dispatcher stores on the channel.
 /// </summary>
 public sealed record SendResult(
     DeliveryOutcome Outcome,
@@ -101,7 +102,8 @@ public sealed record SendResult(
     string? Error = null,
     string? Response = null,
     string? RemoteId = null,
-    IReadOnlyDictionary<string, string>? SettingsChanged = null)
+    IReadOnlyDictionary<string, string>? SettingsChanged = null,
+    TimeSpan? Pause = null)
 {
     public const int ExcerptLength = 500;
 
@@ -248,6 +250,18 @@ public abstract class ChannelDriver
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
             ? uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.SafeUnescaped)
             : url;
+
+    /// <summary>
+    /// The API base of a service whose requests go to fixed paths under it (Pushover, Twilio, SOLAPI): scheme, host and
+    /// any path before <paramref name="apiPath"/>, which a proxy or gateway mounted under a prefix needs. The URL may name
+    /// an endpoint itself (<c>…/gw/1/messages.json</c>); the service's own host gives its bare base.
+    /// </summary>
+    protected static string ApiBase(Uri uri, string apiPath)
+    {
+        var path = uri.AbsolutePath;
+        var at = path.IndexOf(apiPath, StringComparison.Ordinal);
+        return uri.GetLeftPart(UriPartial.Authority) + (at >= 0 ? path[..at] : path).TrimEnd('/');
+    }
 
     /// <summary>
     /// The host part as it was written. <see cref="Uri.Host"/> lower-cases it, and Apprise forms put case-sensitive

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -8,8 +9,9 @@ namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
 /// Discord webhooks: <c>POST https://discord.com/api/webhooks/{id}/{token}?wait=true</c> with embeds. Apprise form
-/// <c>discord://[botname@]{id}/{token}</c>. Honours the 2000/6000-character limits by truncating, and 429's
-/// <c>retry_after</c> (float seconds, in the body).
+/// <c>discord://[botname@]{id}/{token}</c>. Honours the 2000/6000-character limits by truncating, 429's
+/// <c>retry_after</c> (float seconds, in the body), and an answer saying the webhook's bucket is empty
+/// (<c>X-RateLimit-Remaining: 0</c>): the next send waits until it resets.
 /// </summary>
 public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
 {
@@ -118,6 +120,11 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = JsonContent.Create(BuildPayload(config, message)) };
         using var response = await http.Http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
+        return Answer(response, body) with { Pause = EmptyBucketWait(response, clock.GetUtcNow()) };
+    }
+
+    SendResult Answer(HttpResponseMessage response, string body)
+    {
         if (response.IsSuccessStatusCode)
         {
             return SendResult.Sent((int)response.StatusCode, body, ReadJson(body, "id"));
@@ -136,6 +143,41 @@ public sealed partial class DiscordDriver(NotifyHttp http, TimeProvider clock) :
         }
         return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), "Discord: " + (ReadJson(body, "message") ?? $"HTTP {(int)response.StatusCode}"));
     }
+
+    /// <summary>The longest wait a bucket's reset is taken for: Discord's reset in seconds; a wild header silences no webhook for long.</summary>
+    public static readonly TimeSpan MaxBucketWait = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How long until the webhook's bucket resets when the answer says it is empty (<c>X-RateLimit-Remaining: 0</c>):
+    /// <c>X-RateLimit-Reset-After</c> (fractional seconds), else <c>X-RateLimit-Reset</c> (epoch seconds); null while
+    /// requests remain.
+    /// </summary>
+    public static TimeSpan? EmptyBucketWait(HttpResponseMessage response, DateTimeOffset now)
+    {
+        if (Header(response, "X-RateLimit-Remaining") != "0")
+        {
+            return null;
+        }
+        double seconds;
+        if (double.TryParse(Header(response, "X-RateLimit-Reset-After"), NumberStyles.Float, CultureInfo.InvariantCulture, out var after))
+        {
+            seconds = after;
+        }
+        else if (double.TryParse(Header(response, "X-RateLimit-Reset"), NumberStyles.Float, CultureInfo.InvariantCulture, out var epoch))
+        {
+            seconds = epoch - now.ToUnixTimeMilliseconds() / 1000.0;
+        }
+        else
+        {
+            return null;
+        }
+        return !double.IsFinite(seconds) || seconds <= 0 ? null
+            : seconds >= MaxBucketWait.TotalSeconds ? MaxBucketWait
+            : TimeSpan.FromSeconds(seconds);
+    }
+
+    static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim() : null;
 
     /// <summary>
     /// The JSON body within Discord's limits: one embed per event for up to 10 events; more than that become one embed

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Text;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -138,6 +139,28 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
     // smtp://host:port holds no secret (credentials and recipients are settings).
     public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
 
+    /// <summary>
+    /// The text/plain alternative: what the HTML part shows (title, text, fields, link), so a text-only reader misses
+    /// nothing.
+    /// </summary>
+    public static string PlainText(OutgoingMessage message)
+    {
+        var text = new StringBuilder(message.Title).Append("\n\n").Append(message.Text);
+        if (message.Fields.Count > 0)
+        {
+            text.Append('\n');
+            foreach (var field in message.Fields)
+            {
+                text.Append('\n').Append(field.Name).Append(": ").Append(field.Value);
+            }
+        }
+        if (message.Link is { } link)
+        {
+            text.Append("\n\n").Append(link);
+        }
+        return text.ToString();
+    }
+
     public override async Task<SendResult> SendAsync(ChannelConfig config, OutgoingMessage message, CancellationToken ct)
     {
         var server = new Uri(config.Url);
@@ -147,7 +170,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         AddAll(mail.Cc, config.Setting("cc"));
         AddAll(mail.Bcc, config.Setting("bcc"));
         mail.Headers.Add("Auto-Submitted", "auto-generated");
-        mail.Body = new BodyBuilder { TextBody = message.Text + (message.Link is { } l ? "\n\n" + l : ""), HtmlBody = message.Html }.ToMessageBody();
+        mail.Body = new BodyBuilder { TextBody = PlainText(message), HtmlBody = message.Html }.ToMessageBody();
 
         // The user typed this host: dial only an address the guard allows, then hand the socket to MailKit.
         var addresses = await guard.ResolveAllowedAsync(server.Host, ct);

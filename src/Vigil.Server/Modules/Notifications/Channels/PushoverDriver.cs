@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
-/// Pushover: form POST to <c>{base}/1/messages.json</c> (base <c>https://api.pushover.net</c>) with the app <c>token</c>
+/// Pushover: form POST to <c>{base}/1/messages.json</c> (base <c>https://api.pushover.net</c>, or a gateway's URL with
+/// its path) with the app <c>token</c>
 /// and the <c>user</c> key. Apprise form <c>pover://{user_key}@{app_token}[/{device}…]</c> with <c>?priority=</c>,
 /// <c>?sound=</c>, <c>?url=</c>, <c>?url_title=</c>, <c>?retry=</c>, <c>?expire=</c>. A 429 means the app's monthly
 /// quota is spent: retried after the reset it reports.
@@ -56,7 +57,7 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         }
         else if (uri.Scheme is "http" or "https")
         {
-            baseUrl = uri.GetLeftPart(UriPartial.Authority);
+            baseUrl = ApiBase(uri, "/1/messages.json");
         }
         else
         {
@@ -69,6 +70,15 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         if (merged.TryGetValue("priority", out var p) && !(int.TryParse(p, out var priority) && priority is >= -2 and <= 2))
         {
             throw new ChannelConfigException("settings.priority", "Priority is -2 to 2.");
+        }
+        // Emergency priority's repeats: Pushover refuses a message asking more often than every 30 s or for over 3 hours.
+        if (merged.TryGetValue("retry", out var r) && !(int.TryParse(r, out var retry) && retry >= 30))
+        {
+            throw new ChannelConfigException(settings.ContainsKey("retry") ? "settings.retry" : "url", "retry is whole seconds, at least 30.");
+        }
+        if (merged.TryGetValue("expire", out var e) && !(int.TryParse(e, out var expire) && expire is > 0 and <= 10800))
+        {
+            throw new ChannelConfigException(settings.ContainsKey("expire") ? "settings.expire" : "url", "expire is whole seconds, at most 10800 (3 hours).");
         }
         return new ChannelConfig(Type, baseUrl, merged);
     }

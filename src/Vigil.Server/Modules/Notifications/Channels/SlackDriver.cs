@@ -115,7 +115,9 @@ public sealed class SlackDriver(NotifyHttp http, TimeProvider clock) : ChannelDr
             }
             blocks.Add(new JsonObject { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = DiscordDriver.Truncate(text.ToString(), SectionLimit) } });
         }
-        return new JsonObject { ["text"] = DiscordDriver.Truncate(message.Title + " — " + message.Text, 3000), ["blocks"] = blocks };
+        // The fallback is mrkdwn too: escaped like the blocks, so data cannot ping (<!channel>) or disguise a link. Cut
+        // before escaping, so no escape is cut in half (at most 15 000 characters, well under Slack's 40 000).
+        return new JsonObject { ["text"] = Mrkdwn(DiscordDriver.Truncate(message.Title + " — " + message.Text, 3000)), ["blocks"] = blocks };
     }
 
     /// <summary>Slack's three escapes; everything else is literal.</summary>

@@ -8,7 +8,8 @@ using System.Text.Json.Nodes;
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
-/// SMS through SOLAPI: <c>POST {base}/messages/v4/send-many/detail</c> (base <c>https://api.solapi.com</c>) with the
+/// SMS through SOLAPI: <c>POST {base}/messages/v4/send-many/detail</c> (base <c>https://api.solapi.com</c>, or a
+/// gateway's URL with its path) with the
 /// <c>HMAC-SHA256 apiKey=…, date=…, salt=…, signature=…</c> header (signature over date + salt with the API secret).
 /// A 200 can still carry failures in <c>failedMessageList</c>. Settings <c>api_key</c>, <c>api_secret</c>, <c>from</c> (a
 /// registered sender), <c>to</c> (comma list); Vigil's own URL form <c>solapi://{api_key}:{api_secret}@{from}/{to}[/{to}…]</c>.
@@ -47,7 +48,7 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         }
         else if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
         {
-            baseUrl = uri.GetLeftPart(UriPartial.Authority);
+            baseUrl = ApiBase(uri, "/messages/v4/");
         }
         else
         {
@@ -121,9 +122,10 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             return SendResult.Sent((int)response.StatusCode, answer, groupId);
         }
         var reasons = string.Join("; ", failed.Select(f => $"{f?["to"]}: {f?["statusCode"]} {f?["statusMessage"]}"));
-        // Accepted for some recipients: delivered, with the rest reported; none accepted: a failure.
+        // A recipient not accepted is a failed delivery, even when others got it: recorded as failed (the channel shows
+        // it, its owner is told) and not retried, which would send the others a second copy.
         return failed.Count < recipients.Length
-            ? SendResult.Sent((int)response.StatusCode, answer, groupId) with { Error = "Not accepted for " + reasons }
+            ? SendResult.Permanent($"SOLAPI accepted {recipients.Length - failed.Count} of {recipients.Length}; not accepted for " + reasons, (int)response.StatusCode, answer) with { RemoteId = groupId }
             : SendResult.Permanent("SOLAPI accepted no message: " + reasons, (int)response.StatusCode, answer);
     }
 }

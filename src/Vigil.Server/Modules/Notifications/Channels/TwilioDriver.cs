@@ -2,16 +2,18 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Vigil.Server.Modules.Notifications.Channels;
 
 /// <summary>
 /// SMS through Twilio's Messages API (no SDK): form POST to <c>{base}/2010-04-01/Accounts/{sid}/Messages.json</c> with
-/// Basic auth, one request per recipient. Url: the API base (<c>https://api.twilio.com</c>) with settings
+/// Basic auth, one request per recipient. Url: the API base (<c>https://api.twilio.com</c>, or a gateway's URL with its
+/// path) with settings
 /// <c>account_sid</c>, <c>auth_token</c>, <c>from</c> (or <c>messaging_service_sid</c>), <c>to</c> (comma list of E.164
 /// numbers); Apprise form <c>twilio://{AccountSID}:{AuthToken}@{FromPhoneNo}/{PhoneNo}[/{PhoneNo}…]</c>.
 /// </summary>
-public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
+public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelDriver
 {
     public const int BodyLimit = 1600;
 
@@ -52,7 +54,17 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         }
         else if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
         {
-            baseUrl = uri.GetLeftPart(UriPartial.Authority);
+            baseUrl = ApiBase(uri, "/2010-04-01/");
+            // An endpoint URL names the account: it is the setting, and may not contradict it.
+            if (AccountInPath().Match(uri.AbsolutePath) is { Success: true } account)
+            {
+                var named = Uri.UnescapeDataString(account.Groups[1].Value);
+                if (merged.TryGetValue("account_sid", out var given) && given != named)
+                {
+                    throw new ChannelConfigException("url", $"The URL names account {named}, the settings {given}.");
+                }
+                merged["account_sid"] = named;
+            }
         }
         else
         {
@@ -76,6 +88,9 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         }
         return new ChannelConfig(Type, baseUrl, merged);
     }
+
+    [GeneratedRegex("/2010-04-01/Accounts/([^/]+)")]
+    private static partial Regex AccountInPath();
 
     static bool IsE164(string number) => number.Length is >= 8 and <= 16 && number[0] == '+' && number[1..].All(char.IsAsciiDigit);
 
@@ -102,7 +117,8 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         var text = DiscordDriver.Truncate(message.Title + (message.Text.Length > 0 ? ": " + message.Text : ""), BodyLimit);
         SendResult last = SendResult.Sent(201);
         var failures = new List<string>();
-        foreach (var to in config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var recipients = config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var to in recipients)
         {
             var form = new List<KeyValuePair<string, string>> { new("To", to), new("Body", text) };
             form.Add(config.Setting("messaging_service_sid") is { } service ? new("MessagingServiceSid", service) : new("From", config.Setting("from")!));
@@ -123,14 +139,17 @@ public sealed class TwilioDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             // Bad or opted-out numbers fail for that recipient only; the rest still get the message.
             if (code is "21211" or "21610" or "21612" or "21614")
             {
-                failures.Add(error);
+                failures.Add(to + ": " + error);
                 continue;
             }
             return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), error);
         }
+        // A recipient refused is a failed delivery, even when others got it: recorded as failed (the channel shows it,
+        // its owner is told) and not retried, which would send the others a second copy.
         return failures.Count == 0 ? last
-            : last.Outcome == DeliveryOutcome.Sent && failures.Count < config.Setting("to")!.Split(',').Length ? last with { Error = string.Join("; ", failures) }
-            : SendResult.Permanent(string.Join("; ", failures), 400);
+            : failures.Count < recipients.Length
+                ? SendResult.Permanent($"Twilio sent {recipients.Length - failures.Count} of {recipients.Length}; not sent to " + string.Join("; ", failures), 400) with { RemoteId = last.RemoteId }
+                : SendResult.Permanent(string.Join("; ", failures), 400);
     }
 
 }
