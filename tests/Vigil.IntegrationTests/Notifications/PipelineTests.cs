@@ -187,6 +187,27 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_retry_goes_only_to_the_recipients_an_earlier_attempt_did_not_reach()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var subject = Unique("chats-");
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "chats", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42,-1001234567890,@vigil_channel" } }, Ct));
+        await NotificationsHost.SubscribeAsync(user, "ops.*", subject, [channel.GetProperty("id").GetGuid()], ct: Ct);
+        // The first chat takes the message; the second is rate limited once.
+        fakes.Telegram.Enqueue(new ScriptedResponse(200, "{\"ok\":true,\"result\":{\"message_id\":1}}"), FakeTelegram.TooManyRequests(2));
+        var before = fakes.Telegram.Requests.Count;
+
+        await host.RaiseAsync(new AlertInput("ops.deploy", null, subject, Severity.Warning, "Deploy " + subject, "rolled out"), Ct);
+        await host.FlushAsync(Ct);
+        host.Clock.Advance(TimeSpan.FromSeconds(5));
+        await host.FlushAsync(Ct);
+
+        var chats = fakes.Telegram.Requests.Skip(before).Select(r => JsonNode.Parse(r.BodyText)!["chat_id"]!.ToString()).ToList();
+        chats.ShouldBe(["42", "-1001234567890", "-1001234567890", "@vigil_channel"], "the retry skips the chat that already has the message");
+    }
+
+    [Fact]
     public async Task A_telegram_group_that_became_a_supergroup_is_stored_under_its_new_id()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -68,6 +68,12 @@ public sealed class OutboxMessage
     public DateTime CreatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// Recipients of a channel with several (Telegram chats, SMS numbers) that already accepted this message: a retry
+    /// sends only to the others. Comma-separated; null when none, or the channel has one recipient.
+    /// </summary>
+    public string? Delivered { get; set; }
     public string? RemoteId { get; set; }
 
     /// <summary>
@@ -135,6 +141,7 @@ sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage
         b.Property(o => o.LeaseOwner).HasMaxLength(100);
         b.Property(o => o.IdempotencyKey).HasMaxLength(100);
         b.Property(o => o.LastError).HasMaxLength(1000);
+        b.Property(o => o.Delivered).HasMaxLength(4000);
         b.Property(o => o.RemoteId).HasMaxLength(200);
         b.Property(o => o.FirstResponse).HasMaxLength(600);
         b.Ignore(o => o.InlineAttempt);

@@ -164,7 +164,13 @@ public sealed partial class OutboxDelivery(
     sealed record DeliveryChannel(Guid Id, ChannelType Type, bool Enabled, ChannelHealth Health, string ConfigCipher);
 
     /// <summary>One message to send: a group's rows that survived the checks, its channel and the events it reports.</summary>
-    sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events);
+    sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events)
+    {
+        /// <summary>Recipients every row of the message already reached on an earlier attempt.</summary>
+        public IReadOnlySet<string> Delivered { get; init; } = new HashSet<string>();
+    }
+
+    static IEnumerable<string> Recipients(string? delivered) => (delivered ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>What became of some rows; written by the recorder.</summary>
     abstract record Settled(List<OutboxMessage> Rows);
@@ -265,6 +271,11 @@ public sealed partial class OutboxDelivery(
             ? []
             : await db.Set<AlertEvent>().AsNoTracking().Where(e => eventIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
 
+        // Retries only (a first try has reached no one): which recipients each already reached.
+        var retried = pending.SelectMany(p => p.Rows).Where(r => r.Attempts > 0).Select(r => r.Id).ToList();
+        var delivered = retried.Count == 0
+            ? []
+            : await db.Set<OutboxMessage>().AsNoTracking().Where(o => retried.Contains(o.Id) && o.Delivered != null).ToDictionaryAsync(o => o.Id, o => o.Delivered!, ct);
         var sends = new List<Send>(pending.Count);
         foreach (var (channel, config, rows) in pending)
         {
@@ -276,7 +287,10 @@ public sealed partial class OutboxDelivery(
                 continue;
             }
             var reported = rows.Select(r => r.EventId).Distinct().Where(events.ContainsKey).Select(id => events[id]).ToList();
-            sends.Add(new Send(channel, config, driver, destination, rows, reported));
+            // A message tried before may have reached some of a channel's recipients: only those all its rows reached are skipped.
+            var reached = rows.Select(r => delivered.TryGetValue(r.Id, out var d) ? Recipients(d).ToHashSet(StringComparer.Ordinal) : []).ToList();
+            var skip = reached.Skip(1).Aggregate(reached[0], (all, next) => [.. all.Intersect(next, StringComparer.Ordinal)]);
+            sends.Add(new Send(channel, config, driver, destination, rows, reported) { Delivered = skip });
         }
         return sends;
     }
@@ -353,7 +367,8 @@ public sealed partial class OutboxDelivery(
         OutgoingMessage message;
         try
         {
-            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config, AlertPublisher.IsDigest(send.Rows[0].GroupKey));
+            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config, AlertPublisher.IsDigest(send.Rows[0].GroupKey))
+                with { AlreadyDelivered = send.Delivered };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -761,6 +776,11 @@ public sealed partial class OutboxDelivery(
             row.LeaseOwner = null;
             row.LeaseUntil = null;
             row.LastError = Cut(result.Error, 1000);
+            if (result.Delivered is { Count: > 0 } reached)
+            {
+                var all = Recipients(row.Delivered).Concat(reached).Distinct(StringComparer.Ordinal);
+                row.Delivered = Cut(string.Join(',', all), 4000);
+            }
             switch (result.Outcome)
             {
                 case DeliveryOutcome.Sent:

@@ -582,6 +582,21 @@ public sealed class TwilioDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_skips_the_numbers_already_reached_and_says_which_it_reached()
+    {
+        _fake.Enqueue(new ScriptedResponse(201, "{\"sid\":\"SM1\",\"status\":\"queued\"}"), FakeTwilio.TooManyRequests);
+        var first = await _driver.SendAsync(Config("+821011111111,+821022222222,+821033333333"), Message(), Ct);
+        first.Outcome.ShouldBe(DeliveryOutcome.Retry);
+        first.Delivered.ShouldBe(["+821011111111"]);
+
+        var before = _fake.Requests.Count;
+        var retry = await _driver.SendAsync(Config("+821011111111,+821022222222,+821033333333"), Message() with { AlreadyDelivered = new HashSet<string> { "+821011111111" } }, Ct);
+        retry.Outcome.ShouldBe(DeliveryOutcome.Sent);
+        _fake.Messages.Select(m => m["To"]).ShouldBe(["+821022222222", "+821033333333"]);
+        (_fake.Requests.Count - before).ShouldBe(2);
+    }
+
+    [Fact]
     public void The_apprise_form_round_trips_and_numbers_are_checked()
     {
         var config = _driver.Parse("twilio://AC0123:tok3n@+15005550006/+821012345678/+821098765432", new Dictionary<string, string>());

@@ -72,7 +72,11 @@ public sealed record OutgoingMessage(
     IReadOnlyList<MessageField> Fields,
     string? Link,
     DateTime OccurredAt,
-    IReadOnlyList<MessageItem> Items);
+    IReadOnlyList<MessageItem> Items)
+{
+    /// <summary>Recipients that already accepted this message on an earlier attempt: a driver with several skips them.</summary>
+    public IReadOnlySet<string> AlreadyDelivered { get; init; } = new HashSet<string>();
+}
 
 public enum DeliveryOutcome
 {
@@ -94,6 +98,8 @@ public enum DeliveryOutcome
 /// the destination asks to get nothing more, whatever this attempt's outcome (a Discord bucket left empty until it
 /// resets); the next send to it waits that long. <c>SettingsChanged</c>: settings the destination said have changed (a
 /// Telegram group that became a supergroup has a new chat id), which the dispatcher stores on the channel.
+/// <c>Delivered</c>: the recipients that accepted the message in this attempt, when a channel has several and not all
+/// did; a retry skips them.
 /// </summary>
 public sealed record SendResult(
     DeliveryOutcome Outcome,
@@ -103,7 +109,8 @@ public sealed record SendResult(
     string? Response = null,
     string? RemoteId = null,
     IReadOnlyDictionary<string, string>? SettingsChanged = null,
-    TimeSpan? Pause = null)
+    TimeSpan? Pause = null,
+    IReadOnlyList<string>? Delivered = null)
 {
     public const int ExcerptLength = 500;
 

@@ -134,10 +134,15 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         SendResult last = SendResult.Sent(200);
         var chats = (config.Setting("chat_id") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var moved = false;
+        var accepted = new List<string>();
         for (var i = 0; i < chats.Length; i++)
         {
-            var chat = chats[i];
-            last = await SendToChatAsync(config, chat, DiscordDriver.Truncate(text, TextLimit), parseMode, ct);
+            if (message.AlreadyDelivered.Contains(chats[i]))
+            {
+                // An earlier attempt reached this chat: a retry goes only to the others.
+                continue;
+            }
+            last = await SendToChatAsync(config, chats[i], DiscordDriver.Truncate(text, TextLimit), parseMode, ct);
             if (last.SettingsChanged?.GetValueOrDefault(ChatMovedTo) is { } newChat)
             {
                 // The group became a supergroup: the channel keeps its new id from now on.
@@ -152,8 +157,10 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
             }
             if (last.Outcome != DeliveryOutcome.Sent)
             {
+                last = last with { Delivered = accepted };
                 break;
             }
+            accepted.Add(chats[i]);
         }
         return moved ? last with { SettingsChanged = new Dictionary<string, string> { ["chat_id"] = string.Join(',', chats) } } : last;
     }

@@ -117,8 +117,10 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
         var text = DiscordDriver.Truncate(message.Title + (message.Text.Length > 0 ? ": " + message.Text : ""), BodyLimit);
         SendResult last = SendResult.Sent(201);
         var failures = new List<string>();
+        var accepted = new List<string>();
         var recipients = config.Setting("to")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        foreach (var to in recipients)
+        // A retry skips the numbers an earlier attempt reached: nobody pays for, or reads, the same SMS twice.
+        foreach (var to in recipients.Where(r => !message.AlreadyDelivered.Contains(r)))
         {
             var form = new List<KeyValuePair<string, string>> { new("To", to), new("Body", text) };
             form.Add(config.Setting("messaging_service_sid") is { } service ? new("MessagingServiceSid", service) : new("From", config.Setting("from")!));
@@ -132,6 +134,7 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
             if (response.IsSuccessStatusCode)
             {
                 last = SendResult.Sent((int)response.StatusCode, body, ReadJson(body, "sid"));
+                accepted.Add(to);
                 continue;
             }
             var code = ReadJson(body, "code");
@@ -142,7 +145,7 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
                 failures.Add(to + ": " + error);
                 continue;
             }
-            return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), error);
+            return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), error) with { Delivered = accepted };
         }
         // A recipient refused is a failed delivery, even when others got it: recorded as failed (the channel shows it,
         // its owner is told) and not retried, which would send the others a second copy.
