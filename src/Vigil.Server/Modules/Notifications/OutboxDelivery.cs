@@ -367,8 +367,8 @@ public sealed partial class OutboxDelivery(
         OutgoingMessage message;
         try
         {
-            message = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config, AlertPublisher.IsDigest(send.Rows[0].GroupKey))
-                with { AlreadyDelivered = send.Delivered };
+            var rendered = renderer.Render(send.Events, send.Rows[0].IdempotencyKey, send.Config, AlertPublisher.IsDigest(send.Rows[0].GroupKey));
+            message = rendered with { AlreadyDelivered = send.Delivered };
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
