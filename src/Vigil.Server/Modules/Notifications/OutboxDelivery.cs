@@ -167,7 +167,7 @@ public sealed partial class OutboxDelivery(
     sealed record Send(DeliveryChannel Channel, ChannelConfig Config, ChannelDriver Driver, string Destination, List<OutboxMessage> Rows, List<AlertEvent> Events)
     {
         /// <summary>Recipients every row of the message already reached on an earlier attempt.</summary>
-        public IReadOnlySet<string> Delivered { get; init; } = new HashSet<string>();
+        public IReadOnlySet<string> Delivered { get; init; } = OutgoingMessage.Nobody;
     }
 
     static IEnumerable<string> Recipients(string? delivered) => (delivered ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
@@ -288,8 +288,12 @@ public sealed partial class OutboxDelivery(
             }
             var reported = rows.Select(r => r.EventId).Distinct().Where(events.ContainsKey).Select(id => events[id]).ToList();
             // A message tried before may have reached some of a channel's recipients: only those all its rows reached are skipped.
-            var reached = rows.Select(r => delivered.TryGetValue(r.Id, out var d) ? Recipients(d).ToHashSet(StringComparer.Ordinal) : []).ToList();
-            var skip = reached.Skip(1).Aggregate(reached[0], (all, next) => [.. all.Intersect(next, StringComparer.Ordinal)]);
+            var skip = OutgoingMessage.Nobody;
+            if (delivered.Count > 0)
+            {
+                var reached = rows.Select(r => delivered.TryGetValue(r.Id, out var d) ? Recipients(d).ToHashSet(StringComparer.Ordinal) : []).ToList();
+                skip = reached.Skip(1).Aggregate(reached[0], (all, next) => [.. all.Intersect(next, StringComparer.Ordinal)]);
+            }
             sends.Add(new Send(channel, config, driver, destination, rows, reported) { Delivered = skip });
         }
         return sends;

@@ -75,7 +75,10 @@ public sealed record OutgoingMessage(
     IReadOnlyList<MessageItem> Items)
 {
     /// <summary>Recipients that already accepted this message on an earlier attempt: a driver with several skips them.</summary>
-    public IReadOnlySet<string> AlreadyDelivered { get; init; } = new HashSet<string>();
+    public IReadOnlySet<string> AlreadyDelivered { get; init; } = Nobody;
+
+    /// <summary>No recipient: what a first try has reached (one set for every message).</summary>
+    public static readonly IReadOnlySet<string> Nobody = System.Collections.Frozen.FrozenSet<string>.Empty;
 }
 
 public enum DeliveryOutcome
