@@ -84,14 +84,35 @@ public sealed class MessageRenderer(IOptions<NotificationTemplates> templates)
         return $"Digest: {ordered.Count} {(ordered.Count == 1 ? "event" : "events")} ({named})";
     }
 
+    /// <summary>Templates parsed and bounded, by their text: a kind's template runs for every message of that kind.</summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFluidTemplate?> PreparedTemplates = new(StringComparer.Ordinal);
+
+    /// <summary>Most templates kept; past it the cache starts over.</summary>
+    const int PreparedCacheSize = 1_000;
+
+    /// <summary>The template parsed with its ranges bounded; null when it does not parse.</summary>
+    static IFluidTemplate? Prepared(string template)
+    {
+        if (PreparedTemplates.TryGetValue(template, out var cached))
+        {
+            return cached;
+        }
+        if (PreparedTemplates.Count >= PreparedCacheSize)
+        {
+            PreparedTemplates.Clear();
+        }
+        var prepared = Parser.TryParse(template, out var parsed, out _) ? TemplateSandbox.Bounded(parsed) : null;
+        PreparedTemplates[template] = prepared;
+        return prepared;
+    }
+
     /// <summary>Renders a template over the events; null (use the default) when it does not parse, runs away or fails.</summary>
     public static string? Apply(string template, IReadOnlyList<AlertEvent> events)
     {
-        if (!Parser.TryParse(template, out var parsed, out _))
+        if (Prepared(template) is not { } parsed)
         {
             return null;
         }
-        parsed = TemplateSandbox.Bounded(parsed);
         var context = new TemplateContext(Options);
         var list = events.Select(e => new TemplateEvent(e)).ToList();
         context.SetValue("event", list[0]);

@@ -27,13 +27,15 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
 
     static readonly TimeSpan RetryAfterFailure = TimeSpan.FromHours(1);
 
-    /// <summary>Fetches the catalogs that are due (never fetched, or older than the refresh period); a failure never stops the cycle.</summary>
-    public async Task RefreshDueAsync(CancellationToken ct)
+    /// <summary>
+    /// Fetches the watched <paramref name="subsidiaries"/>' catalogs that are due (never fetched, or older than the refresh
+    /// period); a failure never stops the cycle.
+    /// </summary>
+    public async Task RefreshDueAsync(IReadOnlyList<string> subsidiaries, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
         var o = options.CurrentValue;
-        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, o, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var known = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), ct);
         bool Due(string subsidiary, string catalog) => !known.TryGetValue((subsidiary, catalog), out var row) || row.NextFetchAt <= now;

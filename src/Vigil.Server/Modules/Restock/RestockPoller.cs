@@ -50,13 +50,13 @@ public sealed partial class RestockPoller(
     async Task<CycleReport> RunCycleAsync(bool everything, string? planCode, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await catalogs.RefreshDueAsync(ct);
         // The admin's run-time settings (interval, threshold, subsidiaries), read once for the whole cycle.
         RestockOptions o;
         await using (var settings = scopes.CreateAsyncScope())
         {
             o = await RestockSettings.EffectiveAsync(settings.ServiceProvider.GetRequiredService<VigilDb>(), options.CurrentValue, ct);
         }
+        await catalogs.RefreshDueAsync(o.SubsidiaryList, ct);
         await SyncSourcesAsync(o, ct);
         var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var now = clock.GetUtcNow().UtcDateTime;

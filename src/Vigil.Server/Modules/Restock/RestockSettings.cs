@@ -34,11 +34,8 @@ public static class RestockSettings
     }
 
     /// <summary>The subsidiaries watched: the admin setting, else <c>OVH_SUBSIDIARIES</c>.</summary>
-    public static async Task<IReadOnlyList<string>> WatchedSubsidiariesAsync(VigilDb db, RestockOptions configured, CancellationToken ct)
-    {
-        var stored = await db.SystemSettings.AsNoTracking().Where(s => s.Key == Subsidiaries).Select(s => s.Value).SingleOrDefaultAsync(ct);
-        return RestockOptions.ParseSubsidiaries(stored ?? configured.Subsidiaries);
-    }
+    public static async Task<IReadOnlyList<string>> WatchedSubsidiariesAsync(VigilDb db, RestockOptions configured, CancellationToken ct) =>
+        (await EffectiveAsync(db, configured, ct)).SubsidiaryList;
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

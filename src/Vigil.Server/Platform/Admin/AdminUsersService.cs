@@ -53,9 +53,9 @@ public sealed class AdminUsersService(VigilDb db, AuthService auth, TokenService
         if (!string.IsNullOrWhiteSpace(search))
         {
             var s = search.Trim().ToUpperInvariant();
-            var like = "%" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            var like = SqlLike.Containing(s);
             query = query.Where(u => u.NormalizedUserName!.Contains(s) || u.NormalizedEmail!.Contains(s)
-                || (u.DisplayName != null && EF.Functions.Like(u.DisplayName.ToUpper(), like, "\\")));
+                || (u.DisplayName != null && EF.Functions.Like(u.DisplayName.ToUpper(), like, SqlLike.Escape)));
         }
         return query.OrderBy(u => u.NormalizedUserName)
             .Select(u => new UserDto(u.Id, u.UserName!, u.Email!, u.DisplayName, u.IsAdmin, u.IsDisabled, u.PersonalWorkspaceId, u.CreatedAt, u.LastLoginAt))

@@ -320,8 +320,8 @@ public sealed class WorkspaceService(VigilDb db, AuditLog audit, TimeProvider cl
         var query = db.Workspaces.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + search.Trim().ToUpperInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            query = query.Where(w => EF.Functions.Like(w.Name.ToUpper(), pattern, "\\"));
+            var pattern = SqlLike.Containing(search.Trim().ToUpperInvariant());
+            query = query.Where(w => EF.Functions.Like(w.Name.ToUpper(), pattern, SqlLike.Escape));
         }
         if (personal is { } p)
         {
