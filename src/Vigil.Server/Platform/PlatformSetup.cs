@@ -175,7 +175,7 @@ public static class PlatformSetup
         var sqliteSetup = new SqliteConnectionSetup(synchronous);
         if (database.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContext<VigilDb, PostgresVigilDb>(o => o.UseNpgsql(database.ConnectionString,
+            services.AddDbContext<VigilDb, PostgresVigilDb>(o => o.UseNpgsql(database.ServerConnectionString,
                 n => n.MigrationsHistoryTable("__ef_migrations_history")));
         }
         else

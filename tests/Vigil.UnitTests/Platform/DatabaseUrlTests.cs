@@ -43,6 +43,33 @@ public sealed class DatabaseUrlTests
     }
 
     [Theory]
+    [InlineData("postgresql://u@h/d")]
+    [InlineData("Host=h;Username=u;Database=d")]
+    public void The_server_prepares_statements_and_skips_the_pool_reset_on_postgres(string value)
+    {
+        var url = DatabaseUrl.Parse(value);
+        var b = new NpgsqlConnectionStringBuilder(url.ServerConnectionString);
+        (b.NoResetOnClose, b.MaxAutoPrepare).ShouldBe((true, 64));
+        (b.Host, b.Username, b.Database).ShouldBe(("h", "u", "d"));
+    }
+
+    [Theory]
+    [InlineData("postgresql://u@h/d?No%20Reset%20On%20Close=false&Max%20Auto%20Prepare=0")]
+    [InlineData("Host=h;Username=u;Database=d;NoResetOnClose=false;MaxAutoPrepare=0")]
+    public void Settings_given_in_the_url_win_over_the_servers(string value)
+    {
+        var b = new NpgsqlConnectionStringBuilder(DatabaseUrl.Parse(value).ServerConnectionString);
+        (b.NoResetOnClose, b.MaxAutoPrepare).ShouldBe((false, 0));
+    }
+
+    [Fact]
+    public void Sqlite_connection_strings_are_opened_as_given()
+    {
+        var url = DatabaseUrl.Parse("sqlite:///x.db");
+        url.ServerConnectionString.ShouldBe(url.ConnectionString);
+    }
+
+    [Theory]
     [InlineData("mysql://u:p@h/d")]
     [InlineData("sqlite:///")]
     [InlineData("what is this")]

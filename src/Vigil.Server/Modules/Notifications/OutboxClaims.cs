@@ -15,6 +15,14 @@ public static class OutboxClaims
     public static async Task<List<OutboxMessage>> ClaimAsync(VigilDb db, DatabaseProvider provider, string owner, DateTime now, DateTime until, int batch, CancellationToken ct)
     {
         var pending = nameof(OutboxStatus.Pending);
+        // PostgreSQL: the claim's join is planned without merge joins. Costing one reads the ends of the due table's
+        // primary key, where delivered rows leave dead entries until the next vacuum: planning the claim took 1–6 ms
+        // (most of its time on a busy outbox) against 0.1 ms without, and a merge join is never the plan chosen.
+        await using var transaction = provider == DatabaseProvider.Postgres ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (transaction is not null)
+        {
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL enable_mergejoin = off", ct);
+        }
         var claimed = provider == DatabaseProvider.Postgres
             ? await db.Database.SqlQuery<ClaimedRow>($"""
                 WITH due AS (
@@ -68,6 +76,10 @@ public static class OutboxClaims
                     RETURNING "Id", "EventId", "ChannelId", "GroupKey", "SubjectKey", "IdempotencyKey", "DueAt", "Attempts", "CooldownSeconds"
                     """).ToListAsync(ct);
             claimed.AddRange(siblings);
+        }
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(ct);
         }
         return claimed.ConvertAll(r => r.ToMessage(owner, until));
     }

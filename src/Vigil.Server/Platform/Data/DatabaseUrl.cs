@@ -125,6 +125,36 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
         throw new FormatException("DATABASE_URL is neither a sqlite:/// or postgresql:// URL nor a connection string.");
     }
 
+    /// <summary>
+    /// The connection string the server's contexts open. On PostgreSQL, unless the URL sets them: a connection goes back
+    /// to the pool without <c>DISCARD ALL</c> (<c>No Reset On Close</c>; Vigil sets no session state, and the reset cost
+    /// PostgreSQL more time than most of the queries it followed), and statements run often are prepared once per
+    /// connection (<c>Max Auto Prepare</c>), so PostgreSQL parses and analyses the dispatcher's and poller's statements
+    /// once rather than at every pass.
+    /// </summary>
+    public string ServerConnectionString
+    {
+        get
+        {
+            if (Provider != DatabaseProvider.Postgres)
+            {
+                return ConnectionString;
+            }
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+            // The builder writes back only the settings given, under their canonical names.
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
+            if (!given.ContainsKey("No Reset On Close"))
+            {
+                builder.NoResetOnClose = true;
+            }
+            if (!given.ContainsKey("Max Auto Prepare"))
+            {
+                builder.MaxAutoPrepare = 64;
+            }
+            return builder.ConnectionString;
+        }
+    }
+
     /// <summary>The connection string with any password replaced, for logs and errors.</summary>
     public string Redacted => Provider == DatabaseProvider.Postgres
         ? new NpgsqlConnectionStringBuilder(ConnectionString) { Password = null }.ConnectionString
