@@ -54,6 +54,47 @@ public abstract class InputTests(RestockHost host)
     }
 
     [Fact]
+    public async Task A_VPS_plan_is_checked_only_in_subsidiaries_whose_catalog_sells_it()
+    {
+        host.RequireDatabase();
+        var admin = await host.AdminAsync(Ct);
+        var plan = NewPlan();
+        var soldInSpainOnly = NewPlan();
+        host.Ovh.AddCatalogPlans("FR", new OvhCatalogPlan(plan, "VPS-FR-Only", FakeOvh.Micros(4.57m), ["GRA"]));
+        (await Sync.FetchAsync("FR", Ct)).ShouldBeTrue();
+        (await Sync.FetchAsync("DE", Ct)).ShouldBeTrue(); // fetched, and it does not list the plan
+        (await admin.Client.PatchAsJsonAsync($"/api/v1/restock/plans/{plan}", new { monitored = true }, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (user, _) = await host.SubscriberAsync(Ct);
+        // Nobody watches Spain and its catalog was never read, so the subscription is taken.
+        await RestockHost.SubscribeAsync(user, new { plan_code = plan, subsidiary = "ES" }, Ct);
+        host.Ovh.AddCatalogPlans("ES", new OvhCatalogPlan(soldInSpainOnly, "VPS-ES-Only", FakeOvh.Micros(3.99m), ["GRA"]));
+        foreach (var subsidiary in new[] { "FR", "DE", "ES" })
+        {
+            host.Ovh.SetVps(subsidiary, plan, "GRA", "available");
+        }
+
+        (await admin.Client.PostAsync($"/api/v1/restock/plans/{plan}/check", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        host.Ovh.VpsRequests("FR", plan).ShouldBe(1);
+        host.Ovh.VpsRequests("DE", plan).ShouldBe(0, "the DE catalog does not sell it: OVH would answer 404 for ever");
+        host.Ovh.CatalogRequests("ES").ShouldBe(1, "a subsidiary only a subscriber follows has its VPS catalog read");
+        host.Ovh.CatalogRequests("ES", FakeOvh.EcoCatalog).ShouldBe(0, "and only that one");
+        host.Ovh.VpsRequests("ES", plan).ShouldBe(0, "the ES catalog does not sell it either");
+        // A followed subsidiary's catalog says what it sells, but the plan catalog follows the watched subsidiaries.
+        (await admin.Client.GetAsync($"/api/v1/restock/plans/{soldInSpainOnly}", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        using var anonymous = host.CreateClient();
+        var pricing = await anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/restock/pricing/{plan}", Ct);
+        pricing.GetProperty("prices").EnumerateArray().Select(p => p.GetProperty("subsidiary").GetString()).Distinct().ShouldBe(["FR"]);
+
+        // Once Spain sells it, the subscriber's source is checked there.
+        host.Ovh.AddCatalogPlans("ES", new OvhCatalogPlan(plan, "VPS-FR-Only", FakeOvh.Micros(4.57m), ["GRA"]));
+        (await Sync.FetchAsync("ES", Ct)).ShouldBeTrue();
+        (await admin.Client.PostAsync($"/api/v1/restock/plans/{plan}/check", null, Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        host.Ovh.VpsRequests("ES", plan).ShouldBe(1);
+        host.Ovh.VpsRequests("DE", plan).ShouldBe(0);
+        (await host.StateAsync(plan, "GRA", "ES", ct: Ct)).ShouldBe("in_stock");
+    }
+
+    [Fact]
     public async Task Plan_codes_are_read_in_any_case()
     {
         host.RequireDatabase();

@@ -28,24 +28,28 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
     static readonly TimeSpan RetryAfterFailure = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// Fetches the watched <paramref name="subsidiaries"/>' catalogs that are due (never fetched, or older than the refresh
-    /// period); a failure never stops the cycle.
+    /// Fetches the catalogs that are due (never fetched, or older than the refresh period): every catalog of the
+    /// <paramref name="watched"/> subsidiaries, and the VPS catalog of subsidiaries only subscribers <paramref name="followed"/>
+    /// (so what they sell is known there too). A failure never stops the cycle. Returns which VPS plans each fetched
+    /// catalog sells.
     /// </summary>
-    public async Task RefreshDueAsync(IReadOnlyList<string> subsidiaries, CancellationToken ct)
+    public async Task<CatalogView> RefreshDueAsync(IReadOnlyList<string> watched, IReadOnlyCollection<string> followed, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<VigilDb>();
-        var o = options.CurrentValue;
         var now = clock.GetUtcNow().UtcDateTime;
         var known = await db.Set<RestockCatalog>().AsNoTracking().ToDictionaryAsync(c => (c.Subsidiary, c.Catalog), ct);
         bool Due(string subsidiary, string catalog) => !known.TryGetValue((subsidiary, catalog), out var row) || row.NextFetchAt <= now;
-        var due = subsidiaries.SelectMany(s => Catalogs.Select(c => (Subsidiary: s, Catalog: c))).Where(d => Due(d.Subsidiary, d.Catalog)).ToList();
+        var due = watched.SelectMany(s => Catalogs.Select(c => (Subsidiary: s, Catalog: c)))
+            .Concat(followed.Where(s => !watched.Contains(s)).Select(s => (Subsidiary: s, Catalog: Vps)))
+            .Where(d => Due(d.Subsidiary, d.Catalog)).ToList();
         // Several MB each: the dedicated catalogs are only worth fetching while a dedicated plan is watched.
         if (due.Any(d => d.Catalog != Vps)
             && !await db.Set<RestockPlan>().AnyAsync(p => p.Kind == PlanKind.Dedicated && p.Monitored && p.Lifecycle == PlanLifecycle.Active, ct))
         {
             due.RemoveAll(d => d.Catalog != Vps);
         }
+        var fetched = false;
         foreach (var (subsidiary, catalog) in due)
         {
             if (!await ClaimAsync(db, subsidiary, catalog, !known.ContainsKey((subsidiary, catalog)), now, ct))
@@ -54,7 +58,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
             }
             try
             {
-                await FetchAsync(subsidiary, catalog, ct);
+                fetched |= await FetchAsync(subsidiary, catalog, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -62,7 +66,31 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 LogCatalogCrashed(logger, e, subsidiary, catalog);
             }
         }
+        var vps = (fetched ? await db.Set<RestockCatalog>().AsNoTracking().Where(c => c.Catalog == Vps).ToListAsync(ct) : known.Values.Where(c => c.Catalog == Vps))
+            .Where(c => c.FetchedAt is not null).Select(c => (c.Subsidiary, c.FetchedAt!.Value)).OrderBy(c => c.Subsidiary, StringComparer.Ordinal).ToList();
+        var stored = Volatile.Read(ref _stored);
+        if (_view is { } view && view.Stored == stored && view.Stamp.SequenceEqual(vps))
+        {
+            return view;
+        }
+        // Read again only when a VPS catalog was stored since (here or by another replica).
+        var sold = await db.Set<RestockPrice>().AsNoTracking().Where(p => p.Catalog == Vps).Select(p => new { p.Subsidiary, p.PlanCode }).Distinct().ToListAsync(ct);
+        var bySubsidiary = vps.ToDictionary(c => c.Subsidiary, _ => new HashSet<string>(StringComparer.Ordinal));
+        foreach (var price in sold)
+        {
+            if (bySubsidiary.TryGetValue(price.Subsidiary, out var plans))
+            {
+                plans.Add(price.PlanCode);
+            }
+        }
+        return _view = new CatalogView(stored, vps, bySubsidiary);
     }
+
+    /// <summary>What the VPS catalogs said when last read, replaced whole so cycles running at once read it safely.</summary>
+    volatile CatalogView? _view;
+
+    /// <summary>VPS catalogs this replica stored (a second fetch at the same instant leaves the fetch times as they were).</summary>
+    int _stored;
 
     /// <summary>Moves the next fetch time forward first, so another replica does not fetch the same catalog now.</summary>
     static async Task<bool> ClaimAsync(VigilDb db, string subsidiary, string catalog, bool isNew, DateTime now, CancellationToken ct)
@@ -143,6 +171,17 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
             stored.UpdatedAt = now;
         }
 
+        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
+        if (!subsidiaries.Contains(subsidiary))
+        {
+            // A subsidiary only subscribers follow: its prices and datacenters are stored (what it sells is known), but
+            // the plan catalog follows the watched subsidiaries alone.
+            MarkFetched(row, currency, answer.Plans.Count, now);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            Interlocked.Increment(ref _stored);
+            return true;
+        }
         var plans = await db.Set<RestockPlan>().ToDictionaryAsync(p => p.PlanCode, ct);
         // The first sync seeds the catalog with every orderable plan, watched; later ones leave new plans for an admin to pick.
         var seeding = !plans.Values.Any(p => p.FromCatalog);
@@ -179,7 +218,6 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
         await db.SaveChangesAsync(ct);
 
         // A catalog plan no watched subsidiary sells any more stops being checked; its history stays.
-        var subsidiaries = await RestockSettings.WatchedSubsidiariesAsync(db, options.CurrentValue, ct);
         var fetched = await db.Set<RestockCatalog>().Where(c => c.Catalog == Vps && subsidiaries.Contains(c.Subsidiary) && c.FetchedAt != null).CountAsync(ct);
         if (fetched == subsidiaries.Count)
         {
@@ -188,6 +226,7 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.Lifecycle, PlanLifecycle.Removed).SetProperty(p => p.UpdatedAt, now), ct);
         }
         await transaction.CommitAsync(ct);
+        Interlocked.Increment(ref _stored);
         return true;
     }
 
@@ -280,4 +319,17 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing the OVH {Catalog} catalog of {Subsidiary} failed; it is tried again later")]
     static partial void LogCatalogCrashed(ILogger logger, Exception exception, string subsidiary, string catalog);
+}
+
+/// <summary>Which VPS plans each subsidiary's fetched catalog sells.</summary>
+/// <param name="Stored">How many VPS catalogs this replica had stored when the view was read.</param>
+/// <param name="Stamp">The fetched VPS catalogs and when each was fetched: with <paramref name="Stored"/>, the view holds while these do.</param>
+public sealed record CatalogView(int Stored, IReadOnlyList<(string Subsidiary, DateTime FetchedAt)> Stamp, IReadOnlyDictionary<string, HashSet<string>> Sold)
+{
+    /// <summary>
+    /// False only when the subsidiary's catalog was read and does not sell the plan while another read catalog does (OVH
+    /// answers 404 for it there). A plan no catalog lists (added by hand) or a catalog not read yet is given the benefit.
+    /// </summary>
+    public bool Sells(string subsidiary, string planCode) =>
+        !Sold.TryGetValue(subsidiary, out var plans) || plans.Contains(planCode) || !Sold.Values.Any(p => p.Contains(planCode));
 }

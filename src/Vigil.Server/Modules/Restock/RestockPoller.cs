@@ -56,7 +56,6 @@ public sealed partial class RestockPoller(
         {
             o = await RestockSettings.EffectiveAsync(settings.ServiceProvider.GetRequiredService<VigilDb>(), options.CurrentValue, ct);
         }
-        await catalogs.RefreshDueAsync(o.SubsidiaryList, ct);
         await SyncSourcesAsync(o, ct);
         var synced = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -358,6 +357,18 @@ public sealed partial class RestockPoller(
         var subsidiaries = o.SubsidiaryList;
         var plans = await db.Set<RestockPlan>().AsNoTracking().Where(p => p.Monitored && p.Lifecycle == PlanLifecycle.Active)
             .Select(p => new { p.PlanCode, p.Kind }).ToListAsync(ct);
+        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
+        var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
+        var followed = new HashSet<(string Subsidiary, string PlanCode)>();
+        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        {
+            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
+            {
+                followed.Add((wants.Subsidiary, wants.PlanCode));
+            }
+        }
+        // The catalogs say what each subsidiary sells: a VPS plan is not checked where OVH would answer 404 for it.
+        var catalog = await catalogs.RefreshDueAsync(subsidiaries, followed.Select(f => f.Subsidiary).ToHashSet(StringComparer.Ordinal), ct);
         var wanted = new Dictionary<(string, string), PlanKind>();
         foreach (var plan in plans)
         {
@@ -366,19 +377,14 @@ public sealed partial class RestockPoller(
                 wanted[("", plan.PlanCode)] = plan.Kind;
                 continue;
             }
-            foreach (var subsidiary in subsidiaries)
+            foreach (var subsidiary in subsidiaries.Where(s => catalog.Sells(s, plan.PlanCode)))
             {
                 wanted[(subsidiary, plan.PlanCode)] = plan.Kind;
             }
         }
-        // A subscriber may follow a plan in a subsidiary nobody else watches: it gets its source too.
-        var kinds = plans.ToDictionary(p => p.PlanCode, p => p.Kind);
-        foreach (var subscription in await scope.ServiceProvider.GetRequiredService<SubscriptionService>().OfModuleAsync(RestockAudience.Module, ct))
+        foreach (var (subsidiary, planCode) in followed.Where(f => catalog.Sells(f.Subsidiary, f.PlanCode)))
         {
-            if (RestockSubscriptionOptions.Parse(subscription.Options) is { Subsidiary.Length: > 0 } wants && kinds.TryGetValue(wants.PlanCode, out var kind) && kind == PlanKind.Vps)
-            {
-                wanted[(wants.Subsidiary, wants.PlanCode)] = kind;
-            }
+            wanted[(subsidiary, planCode)] = PlanKind.Vps;
         }
         // The wanted set is what the sources were made from last time, and that was recently: they still match (only
         // this method adds or removes sources). A full comparison still runs at least once a minute, in case another
