@@ -12,11 +12,13 @@ public sealed record NotifySettings(int Events, int Destinations, int Rate, int 
 /// <summary>What the notifications bench measured on one database (medians over the repetitions).</summary>
 public sealed record NotifySummary(
     string Database, int Events, int Destinations, double DeliveriesPerSecond, double CeilingPerSecond, double Ratio,
+    double MinimalPerSecond, double MinimalRatio,
     double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, int LatencyEvents, long Duplicates, long Missing)
 {
     public string Line() =>
         $"notify.fanout db={Database} events={Events} destinations={Destinations} deliveries_per_s={DeliveriesPerSecond:F0} " +
-        $"ceiling_per_s={CeilingPerSecond:F0} ratio={Ratio:F3} duplicates={Duplicates} missing={Missing}" + Environment.NewLine +
+        $"ceiling_per_s={CeilingPerSecond:F0} ratio={Ratio:F3} minimal_posts_per_s={MinimalPerSecond:F0} minimal_ratio={MinimalRatio:F3} " +
+        $"duplicates={Duplicates} missing={Missing}" + Environment.NewLine +
         $"notify.latency db={Database} events={LatencyEvents} p50_ms={LatencyP50Ms:F0} p95_ms={LatencyP95Ms:F0} p99_ms={LatencyP99Ms:F0}";
 }
 
@@ -58,6 +60,7 @@ public static class NotifyBench
         //    the pipeline (claim, render, sign, send, record) and not how fast a client can raise events.
         string admin, password;
         var raised = 0;
+        RequestSample sample;
         // Warm-up deliveries first, as the bare loop below is warmed up before it is measured: tiered compilation
         // recompiles a method after 30 calls, and with dynamic PGO once more after 30 instrumented ones, so the code that
         // runs once per dispatcher pass (1,000 rows: EF Core's query and update pipeline, the pass itself) only gets
@@ -76,8 +79,13 @@ public static class NotifyBench
         {
             (admin, password) = (recorder.AdminUsername, recorder.AdminPassword);
             using var client = await SignedInClientAsync(recorder, admin, password, settings.Clients, ct);
-            await CreateDestinationsAsync(client, receiver, settings.Destinations, ct);
+            var firstChannel = await CreateDestinationsAsync(client, receiver, settings.Destinations, ct);
             progress.WriteLine($"[{database}] {settings.Destinations} webhook channels, one subscription each");
+            // The bare loop posts what a delivery posts: one real delivery's headers (the Standard Webhooks id,
+            // timestamp and signature among them) and body, caught by the receiver from the channel's test message.
+            sample = await SampleDeliveryAsync(client, receiver, firstChannel, ct);
+            progress.WriteLine($"[{database}] the bare loop replays one delivery: {sample.Headers.Count} headers ({string.Join(", ", sample.Headers.Keys)}), " +
+                $"a body of {sample.Body.Length} bytes");
             for (var i = 0; i < warmUpEvents; i++)
             {
                 using var warm = await client.PostAsJsonAsync(Events,
@@ -94,15 +102,18 @@ public static class NotifyBench
         // The ceiling, measured while no server runs: after a drain the server's JIT may still be compiling in the
         // background, which would slow the bare loop down and flatter the ratio.
         var ceiling = new List<double>();
-        var (rounds, compiledLately, firstRate, lastRate) = await WarmCeilingAsync(receiver, settings, ct);
+        var (rounds, compiledLately, firstRate, lastRate) = await WarmCeilingAsync(receiver, settings, sample, ct);
         progress.WriteLine($"[{database}] bare loop warmed up over {rounds} rounds of {settings.Events / 10} posts (median of the first {RateWindow}: {firstRate:F0}/s, " +
             $"of the last {RateWindow}: {lastRate:F0}/s); this process's JIT compiled {compiledLately?.ToString() ?? "an unknown number of"} methods in the last {JitSettling.Rounds}");
         var receiverCpu = new List<double>();
+        // For reference, the bare loop's rate with the small body and no headers it posted until the ninth round.
+        var minimal = new List<double>();
         for (var rep = 0; rep < settings.Repeat; rep++)
         {
             var before = receiver.Cpu;
-            ceiling.Add(await CeilingAsync(receiver, settings.Events, settings, ct));
+            ceiling.Add(await CeilingAsync(receiver, settings.Events, settings, sample, ct));
             receiverCpu.Add((receiver.Cpu - before).TotalMicroseconds / settings.Events);
+            minimal.Add(await CeilingAsync(receiver, settings.Events, settings, RequestSample.Minimal, ct));
         }
 
         // 2. The same database with the dispatcher on: it drains the backlog in runs of settings.Events.
@@ -138,7 +149,7 @@ public static class NotifyBench
         for (var rep = 0; rep < ours.Count; rep++)
         {
             progress.WriteLine($"[{database}] run {rep + 1}/{settings.Repeat}: {ours[rep]:F0} deliveries/s through the pipeline, " +
-                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3}; CPU per message: server {during[rep].ServerCpuUs:F0} µs, receiver {during[rep].ReceiverCpuUs:F0} µs " +
+                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3} (minimal posts {minimal[rep]:F0}/s, ratio {ours[rep] / minimal[rep]:F3}); CPU per message: server {during[rep].ServerCpuUs:F0} µs, receiver {during[rep].ReceiverCpuUs:F0} µs " +
                 $"(bare loop: receiver {receiverCpu[rep]:F0} µs); server JIT during the run (at most) {during[rep].Jit?.ToString() ?? "unknown"}");
         }
 
@@ -148,6 +159,7 @@ public static class NotifyBench
         missing += latency.Missing;
         return new NotifySummary(database, settings.Events, settings.Destinations,
             PlatformBench.Median(ours), PlatformBench.Median(ceiling), PlatformBench.Median(ours.Select((o, i) => o / ceiling[i])),
+            PlatformBench.Median(minimal), PlatformBench.Median(ours.Select((o, i) => o / minimal[i])),
             latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
     }
 
@@ -220,19 +232,48 @@ public static class NotifyBench
         }));
     }
 
-    static async Task CreateDestinationsAsync(HttpClient client, Receiver receiver, int count, CancellationToken ct)
+    /// <summary>Creates the webhook channels and their subscriptions; returns the first channel's id.</summary>
+    static async Task<Guid> CreateDestinationsAsync(HttpClient client, Receiver receiver, int count, CancellationToken ct)
     {
+        var first = Guid.Empty;
         for (var i = 0; i < count; i++)
         {
             using var channel = await client.PostAsJsonAsync(Channels, new { name = $"bench {i:D4}", type = "webhook", url = receiver.Url(i).ToString() }, ct);
             await PlatformBench.EnsureAsync(channel, HttpStatusCode.Created, "create a webhook channel", ct);
             var id = (await channel.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
+            first = i == 0 ? id : first;
             using var subscription = await client.PostAsJsonAsync(Subscriptions,
                 new { kind = "custom.bench", subject = $"dest-{i}:*", channel_ids = new[] { id }, cooldown_seconds = 0 }, ct);
             await PlatformBench.EnsureAsync(subscription, HttpStatusCode.Created, "subscribe", ct);
             using var warmUp = await client.PostAsJsonAsync(Subscriptions, new { kind = WarmUpKind, subject = "*", channel_ids = new[] { id }, cooldown_seconds = 0 }, ct);
             await PlatformBench.EnsureAsync(warmUp, HttpStatusCode.Created, "subscribe to warm-up events", ct);
         }
+        return first;
+    }
+
+    /// <summary>A request the bare loop replays: headers and body.</summary>
+    sealed record RequestSample(Dictionary<string, string> Headers, byte[] Body)
+    {
+        /// <summary>What the bare loop posted until the ninth round: a small JSON body and no headers of the pipeline's.</summary>
+        public static readonly RequestSample Minimal = new(new() { ["Content-Type"] = "application/json" }, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+        {
+            type = "custom.bench",
+            timestamp = DateTimeOffset.UtcNow,
+            data = new { title = "bench-0-", body = "", severity = "info", subject = "dest-0:0" },
+        })));
+    }
+
+    /// <summary>Sends a channel's test message and returns the request the receiver got for it.</summary>
+    static async Task<RequestSample> SampleDeliveryAsync(HttpClient client, Receiver receiver, Guid channel, CancellationToken ct)
+    {
+        await receiver.CaptureAsync(ct);
+        using var test = await client.PostAsync($"{Channels}/{channel}/test", null, ct);
+        await PlatformBench.EnsureAsync(test, HttpStatusCode.OK, "send a test message", ct);
+        var json = await receiver.SampleAsync(ct) ?? throw new InvalidOperationException("The receiver did not get the test message.");
+        using var sample = JsonDocument.Parse(Convert.FromBase64String(json));
+        return new RequestSample(
+            sample.RootElement.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString()!),
+            Encoding.UTF8.GetBytes(sample.RootElement.GetProperty("body").GetString()!));
     }
 
     /// <summary>
@@ -244,13 +285,13 @@ public static class NotifyBench
     /// methods compiled over the last <see cref="JitSettling.Rounds"/> and the median rate of the first and the last
     /// <see cref="RateWindow"/> rounds.
     /// </summary>
-    static async Task<(int Rounds, long? CompiledLately, double FirstRate, double LastRate)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, CancellationToken ct)
+    static async Task<(int Rounds, long? CompiledLately, double FirstRate, double LastRate)> WarmCeilingAsync(Receiver receiver, NotifySettings settings, RequestSample sample, CancellationToken ct)
     {
         var counts = new List<long>();
         var rates = new List<double>();
         while (true)
         {
-            rates.Add(await CeilingAsync(receiver, settings.Events / 10, settings, ct));
+            rates.Add(await CeilingAsync(receiver, settings.Events / 10, settings, sample, ct));
             counts.Add(System.Runtime.JitInfo.GetCompiledMethodCount());
             var lately = JitSettling.CompiledLately(counts);
             if ((counts.Count >= MinWarmUpRounds && JitSettling.Settled(lately)) || counts.Count >= MaxWarmUpRounds)
@@ -264,17 +305,17 @@ public static class NotifyBench
     const int MaxWarmUpRounds = 500;
     const int RateWindow = 20;
 
-    /// <summary>The same number of posts to the same URLs with a plain client at the dispatcher's concurrency.</summary>
-    static async Task<double> CeilingAsync(Receiver receiver, int count, NotifySettings settings, CancellationToken ct)
+    /// <summary>
+    /// The same number of posts to the same URLs with a plain client at the dispatcher's concurrency, each the
+    /// <paramref name="sample"/> request (its headers set as they came, its body as it was).
+    /// </summary>
+    static async Task<double> CeilingAsync(Receiver receiver, int count, NotifySettings settings, RequestSample sample, CancellationToken ct)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = settings.Concurrency, UseProxy = false };
         using var bare = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-        var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
-        {
-            type = "custom.bench",
-            timestamp = DateTimeOffset.UtcNow,
-            data = new { title = "bench-0-", body = "", severity = "info", subject = "dest-0:0" },
-        }));
+        var body = sample.Body;
+        var contentHeaders = sample.Headers.Where(h => h.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)).ToList();
+        var requestHeaders = sample.Headers.Where(h => !h.Key.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)).ToList();
         var next = -1;
         var started = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, settings.Concurrency).Select(async _ =>
@@ -282,9 +323,16 @@ public static class NotifyBench
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                using var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await bare.PostAsync(receiver.CeilingUrl(i % settings.Destinations), content, ct);
+                using var request = new HttpRequestMessage(HttpMethod.Post, receiver.CeilingUrl(i % settings.Destinations)) { Content = new ByteArrayContent(body) };
+                foreach (var (name, value) in contentHeaders)
+                {
+                    request.Content.Headers.TryAddWithoutValidation(name, value);
+                }
+                foreach (var (name, value) in requestHeaders)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+                using var response = await bare.SendAsync(request, ct);
                 response.EnsureSuccessStatusCode();
             }
         }));
@@ -378,6 +426,19 @@ public static class NotifyBench
             Duplicates = 0;
             Missing = count;
         }
+
+        /// <summary>The next webhook's request is to be kept (see <see cref="SampleAsync"/>).</summary>
+        public async Task CaptureAsync(CancellationToken ct)
+        {
+            if (await _process.AskAsync("capture", ct) != "ok")
+            {
+                throw new InvalidOperationException("The receiver refused to capture.");
+            }
+        }
+
+        /// <summary>The request kept since <see cref="CaptureAsync"/> (base64 JSON of its headers and body), or null if none came within 30 s.</summary>
+        public async Task<string?> SampleAsync(CancellationToken ct) =>
+            await _process.AskAsync("sample 30", ct) is var answer && answer != "none" ? answer : null;
 
         /// <summary>Waits until every expected message came or the time is up, then fetches when each arrived.</summary>
         public async Task<bool> WaitAllAsync(TimeSpan timeout, CancellationToken ct)

@@ -36,7 +36,9 @@ public sealed partial class BenchWebhookReceiver : FakeServer
     /// The stdin protocol, one command a line, one answer line each: <c>expect FIRST COUNT</c> (forget what came,
     /// wait for messages FIRST..FIRST+COUNT-1) → <c>ok</c>; <c>wait SECONDS</c> → <c>done</c> or <c>timeout</c>;
     /// <c>report</c> → <c>DUPLICATES MISSING T0 T1 …</c>, the arrival timestamp of each expected message in order (0
-    /// for one that never came). Ends when stdin closes.
+    /// for one that never came); <c>capture</c> → <c>ok</c>, and the next webhook's request headers and body are kept;
+    /// <c>sample SECONDS</c> → that request as base64 JSON (<c>{"headers": {…}, "body": "…"}</c>), or <c>none</c> when
+    /// none came in time. Ends when stdin closes.
     /// </summary>
     public async Task ServeAsync(TextReader input, TextWriter output)
     {
@@ -50,6 +52,8 @@ public sealed partial class BenchWebhookReceiver : FakeServer
                 ["expect", var first, var count] => Expect(int.Parse(first, CultureInfo.InvariantCulture), int.Parse(count, CultureInfo.InvariantCulture)),
                 ["wait", var seconds] => await WaitAllAsync(TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture))) ? "done" : "timeout",
                 ["report"] => Report(),
+                ["capture"] => Capture(),
+                ["sample", var seconds] => await SampleAsync(TimeSpan.FromSeconds(double.Parse(seconds, CultureInfo.InvariantCulture))),
                 _ => "error unknown command",
             };
             await output.WriteLineAsync(answer);
@@ -95,6 +99,40 @@ public sealed partial class BenchWebhookReceiver : FakeServer
         return report.ToString();
     }
 
+    TaskCompletionSource<string>? _capture;
+
+    string Capture()
+    {
+        _capture = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return "ok";
+    }
+
+    async Task<string> SampleAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return _capture is { } capture ? await capture.Task.WaitAsync(timeout) : "none";
+        }
+        catch (TimeoutException)
+        {
+            return "none";
+        }
+    }
+
+    /// <summary>
+    /// Keeps a request as the bare loop can replay it: its headers and its body. Not the headers the connection sets, nor
+    /// the trace context a request sent while serving an API call carries (a test message does; the dispatcher's do not).
+    /// </summary>
+    static async Task<string> SampleOfAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var headers = request.Headers.Where(h => h.Key is not ("Host" or "Content-Length" or "Connection" or "Transfer-Encoding" or "traceparent" or "tracestate"))
+            .ToDictionary(h => h.Key, h => h.Value.ToString());
+        var json = System.Text.Json.JsonSerializer.Serialize(new { headers, body });
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(json));
+    }
+
     /// <summary>The message's number (<c>bench-N-</c> in its title), or null (warm-up messages have none).</summary>
     static async Task<int?> SeqOfAsync(HttpRequest request)
     {
@@ -106,6 +144,11 @@ public sealed partial class BenchWebhookReceiver : FakeServer
     async Task<IResult> OnWebhookAsync(HttpRequest request)
     {
         var at = Stopwatch.GetTimestamp();
+        if (_capture is { Task.IsCompleted: false } capture)
+        {
+            capture.TrySetResult(await SampleOfAsync(request));
+            return Results.NoContent();
+        }
         if (await SeqOfAsync(request) is { } seq)
         {
             var index = seq - _first;
