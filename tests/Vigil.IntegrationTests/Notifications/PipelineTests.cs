@@ -208,6 +208,30 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     }
 
     [Fact]
+    public async Task A_message_some_recipients_got_before_it_failed_starts_the_cooldown()
+    {
+        var user = await host.RegisterAsync(ct: Ct);
+        var subject = Unique("half-");
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "half", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42,-100999" } }, Ct));
+        await NotificationsHost.SubscribeAsync(user, "ops.*", subject, [channel.GetProperty("id").GetGuid()], cooldownSeconds: 600, ct: Ct);
+        var before = fakes.Telegram.Requests.Count;
+
+        // Chat 42 gets it; the other does not exist, a permanent failure.
+        await host.RaiseAsync(new AlertInput("ops.deploy", null, subject, Severity.Warning, "Deploy " + subject, "rolled out"), Ct);
+        await host.FlushAsync(Ct);
+        fakes.Telegram.Requests.Count.ShouldBe(before + 2);
+        var first = (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel.GetProperty("id").GetGuid()}", Ct)).GetProperty("items")[0];
+        first.GetProperty("status").GetString().ShouldBe("failed");
+
+        // The same subject a minute later: chat 42 heard it already, so the cooldown holds it back as after a full send.
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        await host.RaiseAsync(new AlertInput("ops.deploy", null, subject, Severity.Warning, "Deploy again " + subject, "rolled out"), Ct);
+        await host.FlushAsync(Ct);
+        fakes.Telegram.Requests.Count.ShouldBe(before + 2, "nobody is told twice within the cooldown");
+    }
+
+    [Fact]
     public async Task A_telegram_group_that_became_a_supergroup_is_stored_under_its_new_id()
     {
         var user = await host.RegisterAsync(ct: Ct);

@@ -306,7 +306,8 @@ public sealed partial class OutboxDelivery(
     public sealed record RecentSend(Guid ChannelId, string SubjectKey, DateTime At);
 
     /// <summary>
-    /// The last send of each (channel, subject) since <paramref name="since"/>: one index range per pair on
+    /// The last send of each (channel, subject) since <paramref name="since"/> (a message sent, or one that failed after
+    /// reaching some of the channel's recipients): one index range per pair on
     /// (channel, subject, created at), so the cost follows the batch and not the history. (Filtering the table by the
     /// lists of channels and of subjects instead lets the planner walk every sent row.) A message created more than
     /// <see cref="CooldownHorizon"/> before the cooldown began is not looked at, even if it was sent within it.
@@ -314,6 +315,8 @@ public sealed partial class OutboxDelivery(
     static async Task<List<RecentSend>> LastSentAsync(VigilDb db, DatabaseProvider provider, List<(Guid ChannelId, string SubjectKey)> pairs, DateTime since, CancellationToken ct)
     {
         var sent = nameof(OutboxStatus.Sent);
+        // A message that reached some of a channel's recipients (chats, numbers) before failing for the others was heard.
+        var failed = nameof(OutboxStatus.Failed);
         var created = since - CooldownHorizon;
         var found = provider == DatabaseProvider.Postgres
             ? db.Database.SqlQuery<RecentSend>($"""
@@ -322,7 +325,7 @@ public sealed partial class OutboxDelivery(
                 CROSS JOIN LATERAL (
                     SELECT max(o."CompletedAt") AS at FROM notification_outbox o
                     WHERE o."ChannelId" = p.channel AND o."SubjectKey" = p.subject AND o."CreatedAt" > {created}
-                      AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS l
+                      AND o."CompletedAt" > {since} AND (o."Status" = {sent} OR (o."Status" = {failed} AND o."Delivered" IS NOT NULL))) AS l
                 WHERE l.at IS NOT NULL
                 """)
             : db.Database.SqlQuery<RecentSend>($"""
@@ -330,7 +333,7 @@ public sealed partial class OutboxDelivery(
                     SELECT json_extract(p.value, '$[0]') AS "ChannelId", json_extract(p.value, '$[1]') AS "SubjectKey",
                         (SELECT max(o."CompletedAt") FROM notification_outbox o INDEXED BY "IX_notification_outbox_ChannelId_SubjectKey_CreatedAt"
                          WHERE o."ChannelId" = json_extract(p.value, '$[0]') AND o."SubjectKey" = json_extract(p.value, '$[1]')
-                           AND o."CreatedAt" > {created} AND o."CompletedAt" > {since} AND o."Status" = {sent}) AS "At"
+                           AND o."CreatedAt" > {created} AND o."CompletedAt" > {since} AND (o."Status" = {sent} OR (o."Status" = {failed} AND o."Delivered" IS NOT NULL))) AS "At"
                     FROM json_each({OutboxClaims.SqlitePairs(pairs)}) AS p)
                 WHERE "At" IS NOT NULL
                 """);
