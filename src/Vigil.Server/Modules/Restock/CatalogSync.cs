@@ -66,8 +66,18 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
                 LogCatalogCrashed(logger, e, subsidiary, catalog);
             }
         }
-        var vps = (fetched ? await db.Set<RestockCatalog>().AsNoTracking().Where(c => c.Catalog == Vps).ToListAsync(ct) : known.Values.Where(c => c.Catalog == Vps))
-            .Where(c => c.FetchedAt is not null).Select(c => (c.Subsidiary, c.FetchedAt!.Value)).OrderBy(c => c.Subsidiary, StringComparer.Ordinal).ToList();
+        return await ViewAsync(db, fetched ? null : known.Values, ct);
+    }
+
+    /// <summary>Which VPS plans each fetched catalog sells, as stored now (read again only when a catalog changed).</summary>
+    public Task<CatalogView> ViewAsync(VigilDb db, CancellationToken ct) => ViewAsync(db, null, ct);
+
+    /// <param name="catalogs">The catalog rows, when the caller has just read them; null to read them.</param>
+    async Task<CatalogView> ViewAsync(VigilDb db, IEnumerable<RestockCatalog>? catalogs, CancellationToken ct)
+    {
+        var vps = (catalogs ?? await db.Set<RestockCatalog>().AsNoTracking().Where(c => c.Catalog == Vps).ToListAsync(ct))
+            .Where(c => c.Catalog == Vps && c.FetchedAt is not null).Select(c => (c.Subsidiary, c.FetchedAt!.Value))
+            .OrderBy(c => c.Subsidiary, StringComparer.Ordinal).ToList();
         var stored = Volatile.Read(ref _stored);
         if (_view is { } view && view.Stored == stored && view.Stamp.SequenceEqual(vps))
         {
@@ -326,10 +336,18 @@ public sealed partial class CatalogSync(IServiceScopeFactory scopes, TimeProvide
 /// <param name="Stamp">The fetched VPS catalogs and when each was fetched: with <paramref name="Stored"/>, the view holds while these do.</param>
 public sealed record CatalogView(int Stored, IReadOnlyList<(string Subsidiary, DateTime FetchedAt)> Stamp, IReadOnlyDictionary<string, HashSet<string>> Sold)
 {
+    /// <summary>Each plan's subsidiaries, in order.</summary>
+    readonly Dictionary<string, List<string>> _soldIn = Sold.SelectMany(s => s.Value.Select(plan => (Plan: plan, Subsidiary: s.Key)))
+        .GroupBy(x => x.Plan, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Select(x => x.Subsidiary).Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+
+    /// <summary>The subsidiaries whose fetched catalog sells a plan (none for a plan no catalog lists).</summary>
+    public IReadOnlyList<string> SoldIn(string planCode) => _soldIn.TryGetValue(planCode, out var subsidiaries) ? subsidiaries : [];
+
     /// <summary>
     /// False only when the subsidiary's catalog was read and does not sell the plan while another read catalog does (OVH
     /// answers 404 for it there). A plan no catalog lists (added by hand) or a catalog not read yet is given the benefit.
     /// </summary>
     public bool Sells(string subsidiary, string planCode) =>
-        !Sold.TryGetValue(subsidiary, out var plans) || plans.Contains(planCode) || !Sold.Values.Any(p => p.Contains(planCode));
+        !Sold.TryGetValue(subsidiary, out var plans) || plans.Contains(planCode) || !_soldIn.ContainsKey(planCode);
 }

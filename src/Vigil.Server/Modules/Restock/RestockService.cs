@@ -20,7 +20,8 @@ public sealed partial class RestockService(
     SubscriptionService subscriptions,
     AuditLog audit,
     TimeProvider clock,
-    IOptionsMonitor<RestockOptions> options)
+    IOptionsMonitor<RestockOptions> options,
+    CatalogSync catalogs)
 {
     public const string PlanCodePattern = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
@@ -618,16 +619,10 @@ public sealed partial class RestockService(
     /// does not; null when it sells it, or when nothing is known: its catalog not fetched yet (a subsidiary nobody watches),
     /// or a plan no fetched catalog lists (one an admin added by code).
     /// </summary>
-    async Task<List<string>?> SoldElsewhereAsync(string planCode, string subsidiary, CancellationToken ct)
+    async Task<IReadOnlyList<string>?> SoldElsewhereAsync(string planCode, string subsidiary, CancellationToken ct)
     {
-        var soldIn = await db.Set<RestockPrice>().AsNoTracking().Where(p => p.PlanCode == planCode && p.Catalog == CatalogSync.Vps)
-            .Select(p => p.Subsidiary).Distinct().ToListAsync(ct);
-        if (soldIn.Count == 0 || soldIn.Contains(subsidiary))
-        {
-            return null;
-        }
-        var fetched = await db.Set<RestockCatalog>().AsNoTracking().AnyAsync(c => c.Subsidiary == subsidiary && c.Catalog == CatalogSync.Vps && c.FetchedAt != null, ct);
-        return fetched ? [.. soldIn.Order(StringComparer.Ordinal)] : null;
+        var view = await catalogs.ViewAsync(db, ct);
+        return view.Sells(subsidiary, planCode) ? null : view.SoldIn(planCode);
     }
 
     /// <summary>Checks one subscription request; errors are keyed by <paramref name="prefix"/> + field.</summary>
