@@ -573,6 +573,7 @@ public sealed class TwilioDriverTests : IAsyncLifetime
         mixed.Outcome.ShouldBe(DeliveryOutcome.Failed);
         mixed.Error.ShouldBe("Twilio sent 1 of 2; not sent to +821000000000: Twilio 21211: The 'To' number +821000000000 is not valid.");
         mixed.RemoteId!.ShouldStartWith("SM");
+        mixed.Delivered.ShouldBe(["+821012345678"], "who got it, for the cooldown");
         _fake.Messages.Last()["To"].ShouldBe("+821012345678");
         (await _driver.SendAsync(Config("+821000000000"), Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Failed);
         _fake.Enqueue(FakeTwilio.TooManyRequests);
@@ -662,6 +663,7 @@ public sealed class SolapiDriverTests : IAsyncLifetime
         partial.Outcome.ShouldBe(DeliveryOutcome.Failed, "retrying would send 01011111111 a second copy");
         partial.Error.ShouldBe("SOLAPI accepted 1 of 2; not accepted for 01022222222: 1062 sender not registered");
         partial.RemoteId.ShouldBe("G1");
+        partial.Delivered.ShouldBe(["01011111111"], "who got it, for the cooldown");
     }
 
     [Fact]

@@ -148,10 +148,11 @@ public sealed partial class TwilioDriver(NotifyHttp http, TimeProvider clock) : 
             return SendResult.FromStatus(response.StatusCode, body, SendResult.ReadRetryAfter(response, clock.GetUtcNow()), error) with { Delivered = accepted };
         }
         // A recipient refused is a failed delivery, even when others got it: recorded as failed (the channel shows it,
-        // its owner is told) and not retried, which would send the others a second copy.
+        // its owner is told) and not retried, which would send the others a second copy. Who got it is kept: their
+        // cooldown starts as after a full send.
         return failures.Count == 0 ? last
             : failures.Count < recipients.Length
-                ? SendResult.Permanent($"Twilio sent {recipients.Length - failures.Count} of {recipients.Length}; not sent to " + string.Join("; ", failures), 400) with { RemoteId = last.RemoteId }
+                ? SendResult.Permanent($"Twilio sent {recipients.Length - failures.Count} of {recipients.Length}; not sent to " + string.Join("; ", failures), 400) with { RemoteId = last.RemoteId, Delivered = accepted }
                 : SendResult.Permanent(string.Join("; ", failures), 400);
     }
 
