@@ -126,7 +126,8 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
         // it, its owner is told) and not retried, which would send the others a second copy.
         return failed.Count < recipients.Length
             ? SendResult.Permanent($"SOLAPI accepted {recipients.Length - failed.Count} of {recipients.Length}; not accepted for " + reasons, (int)response.StatusCode, answer)
-                with { RemoteId = groupId, Delivered = [.. recipients.Except(failed.Select(f => f?["to"]?.ToString() ?? ""), StringComparer.Ordinal)] }
+                with
+            { RemoteId = groupId, Delivered = [.. recipients.Except(failed.Select(f => f?["to"]?.ToString() ?? ""), StringComparer.Ordinal)] }
             : SendResult.Permanent("SOLAPI accepted no message: " + reasons, (int)response.StatusCode, answer);
     }
 }
