@@ -73,25 +73,23 @@ public sealed partial class OutboxDelivery(
             prepared = Stopwatch.GetElapsedTime(started);
             sent = sends.Count;
             // Dispatcher passes overlap and share one gate; a test send has its own, so it never waits behind them.
+            // Each slot of the gate is a worker that sends one message after another from the pass's queue and gives
+            // the slot back when the queue is empty: a message sent does not hand its slot to the next through the
+            // gate's wait list (a thread-pool hop per message), and a worker held up by a slow destination holds one
+            // slot only, so the rest of the pass, and the next pass, go on around it.
             using var own = test ? new SemaphoreSlim(1) : null;
             var gate = own ?? _sendGate;
-            await Task.WhenAll(sends.Select(async send =>
+            var queue = new System.Collections.Concurrent.ConcurrentQueue<Send>(sends);
+            var workers = Math.Min(sends.Count, test ? 1 : Math.Max(1, _options.Concurrency));
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
             {
                 await gate.WaitAsync(ct);
                 try
                 {
-                    // A send that could outlast the lease would let another replica take the rows and send them
-                    // again: hand them back instead, due now.
-                    var at = clock.GetUtcNow().UtcDateTime;
-                    settled.Writer.TryWrite(send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - at < NeededLease
-                        ? new Released(send.Rows, at)
-                        : await SendAsync(send, ct));
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    // Not a delivery outcome but a bug or a crash in the making: leave the rows leased, so they are
-                    // retried when the lease expires, and say so.
-                    LogGroupFailed(logger, send.Channel.Id, e);
+                    while (queue.TryDequeue(out var send))
+                    {
+                        await SendOneAsync(send, settled.Writer, ct);
+                    }
                 }
                 finally
                 {
@@ -106,6 +104,26 @@ public sealed partial class OutboxDelivery(
             Unhold(inFlight);
             var total = Stopwatch.GetElapsedTime(started);
             LogPass(logger, groups.Count, sent, prepared, total, writes.Count, writes.Elapsed);
+        }
+    }
+
+    /// <summary>Sends one message and hands its outcome to the recorder.</summary>
+    async Task SendOneAsync(Send send, System.Threading.Channels.ChannelWriter<Settled> settled, CancellationToken ct)
+    {
+        try
+        {
+            // A send that could outlast the lease would let another replica take the rows and send them again: hand
+            // them back instead, due now.
+            var at = clock.GetUtcNow().UtcDateTime;
+            settled.TryWrite(send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - at < NeededLease
+                ? new Released(send.Rows, at)
+                : await SendAsync(send, ct));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Not a delivery outcome but a bug or a crash in the making: leave the rows leased, so they are retried
+            // when the lease expires, and say so.
+            LogGroupFailed(logger, send.Channel.Id, e);
         }
     }
 
