@@ -123,18 +123,20 @@ public static class NotifyBench
         // The server's JIT counters and both processes' CPU time through the drain, to say how much compiling went on
         // during each measured run and what the run cost.
         var samples = new List<Sample>();
+        // PostgreSQL's own CPU, when the cluster is on this machine: on SQLite the database work is in the server's.
+        var databaseCpu = database == "postgres" ? await DatabaseCpu.FindAsync(databaseUrl, ct) : null;
         using (var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            var sampler = SampleAsync(server, receiver, samples, sampling.Token);
+            var sampler = SampleAsync(server, receiver, databaseCpu, samples, sampling.Token);
             await receiver.WaitAllAsync(TimeSpan.FromMinutes(10), ct);
             await sampling.CancelAsync();
             await sampler;
             // One more look, so the last run has a sample after its end.
-            samples.Add(await LookAsync(server, receiver, ct));
+            samples.Add(await LookAsync(server, receiver, databaseCpu, ct));
         }
         var drained = receiver.ArrivalsInOrder();
         var ours = new List<double>();
-        var during = new List<(JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs)>();
+        var during = new List<(JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs, double DatabaseCpuUs)>();
         for (var rep = 0; rep < settings.Repeat && drained.Length >= (WarmUpRuns + rep + 1) * settings.Events; rep++)
         {
             // Each run is the time the receiver took to get the next settings.Events messages, after the warm-up.
@@ -149,7 +151,8 @@ public static class NotifyBench
         for (var rep = 0; rep < ours.Count; rep++)
         {
             progress.WriteLine($"[{database}] run {rep + 1}/{settings.Repeat}: {ours[rep]:F0} deliveries/s through the pipeline, " +
-                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3} (minimal posts {minimal[rep]:F0}/s, ratio {ours[rep] / minimal[rep]:F3}); CPU per message: server {during[rep].ServerCpuUs:F0} µs, receiver {during[rep].ReceiverCpuUs:F0} µs " +
+                $"bare HttpClient {ceiling[rep]:F0}/s, ratio {ours[rep] / ceiling[rep]:F3} (minimal posts {minimal[rep]:F0}/s, ratio {ours[rep] / minimal[rep]:F3}); CPU per message: server {during[rep].ServerCpuUs:F0} µs, " +
+                (databaseCpu is null ? "" : $"PostgreSQL {during[rep].DatabaseCpuUs:F0} µs, ") + $"receiver {during[rep].ReceiverCpuUs:F0} µs " +
                 $"(bare loop: receiver {receiverCpu[rep]:F0} µs); server JIT during the run (at most) {during[rep].Jit?.ToString() ?? "unknown"}");
         }
 
@@ -163,17 +166,20 @@ public static class NotifyBench
             latency.P50Ms, latency.P95Ms, latency.P99Ms, latency.Count, duplicates, missing);
     }
 
-    /// <summary>One look at the drain: when, the server's JIT totals (null when unreadable), both processes' CPU time so far.</summary>
-    sealed record Sample(long At, JitTotals? Jit, TimeSpan ServerCpu, TimeSpan ReceiverCpu);
+    /// <summary>
+    /// One look at the drain: when, the server's JIT totals (null when unreadable), the server's and the receiver's CPU
+    /// time so far, and the database cluster's (zero when it is not measured).
+    /// </summary>
+    sealed record Sample(long At, JitTotals? Jit, TimeSpan ServerCpu, TimeSpan ReceiverCpu, TimeSpan DatabaseCpu);
 
     /// <summary>Looks at the server and the receiver four times a second until cancelled.</summary>
-    static async Task SampleAsync(ServerUnderTest server, Receiver receiver, List<Sample> samples, CancellationToken ct)
+    static async Task SampleAsync(ServerUnderTest server, Receiver receiver, DatabaseCpu? database, List<Sample> samples, CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                samples.Add(await LookAsync(server, receiver, ct));
+                samples.Add(await LookAsync(server, receiver, database, ct));
                 await Task.Delay(250, ct);
             }
         }
@@ -183,11 +189,11 @@ public static class NotifyBench
         }
     }
 
-    static async Task<Sample> LookAsync(ServerUnderTest server, Receiver receiver, CancellationToken ct)
+    static async Task<Sample> LookAsync(ServerUnderTest server, Receiver receiver, DatabaseCpu? database, CancellationToken ct)
     {
         var jit = await server.JitAsync(ct);
         server.Process.Refresh();
-        return new Sample(Stopwatch.GetTimestamp(), jit, server.Process.TotalProcessorTime, receiver.Cpu);
+        return new Sample(Stopwatch.GetTimestamp(), jit, server.Process.TotalProcessorTime, receiver.Cpu, database?.Total() ?? TimeSpan.Zero);
     }
 
     /// <summary>
@@ -195,19 +201,20 @@ public static class NotifyBench
     /// server's JIT did (at most), and each process's CPU time per message over that span, counting the messages of the
     /// <paramref name="count"/> in the run at the run's rate over the (up to half a second longer) span.
     /// </summary>
-    static (JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs) Between(List<Sample> samples, long from, long to, int count)
+    static (JitTotals? Jit, double ServerCpuUs, double ReceiverCpuUs, double DatabaseCpuUs) Between(List<Sample> samples, long from, long to, int count)
     {
         var before = samples.LastOrDefault(s => s.At <= from);
         var after = samples.FirstOrDefault(s => s.At >= to);
         if (before is null || after is null)
         {
-            return (null, double.NaN, double.NaN);
+            return (null, double.NaN, double.NaN, double.NaN);
         }
         // Messages the receiver got over the sampled span, at the run's rate.
         var messages = count * (after.At - before.At) / (double)Math.Max(1, to - from);
         return (before.Jit is null || after.Jit is null ? null : after.Jit - before.Jit,
             (after.ServerCpu - before.ServerCpu).TotalMicroseconds / messages,
-            (after.ReceiverCpu - before.ReceiverCpu).TotalMicroseconds / messages);
+            (after.ReceiverCpu - before.ReceiverCpu).TotalMicroseconds / messages,
+            (after.DatabaseCpu - before.DatabaseCpu).TotalMicroseconds / messages);
     }
 
     static async Task<HttpClient> SignedInClientAsync(ServerUnderTest server, string admin, string password, int connections, CancellationToken ct)

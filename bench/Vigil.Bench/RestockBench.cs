@@ -112,6 +112,8 @@ public static class RestockBench
         var growths = new List<double>();
         var ceilingCpu = new List<double>();
         using var self = Process.GetCurrentProcess();
+        // PostgreSQL's own CPU in each cycle, when the cluster is on this machine (on SQLite it is in the server's).
+        var databaseCpu = database == "postgres" ? await DatabaseCpu.FindAsync(databaseUrl, ct) : null;
         var failed = 0;
         for (var rep = 1; rep <= settings.Repeat; rep++)
         {
@@ -131,10 +133,12 @@ public static class RestockBench
             var jitBefore = await server.JitAsync(ct);
             server.Process.Refresh();
             var cpuBefore = server.Process.TotalProcessorTime;
+            var databaseBefore = databaseCpu?.Total();
             var memoryBefore = server.Process.WorkingSet64;
             var cycle = await CycleAsync(api, ct);
             server.Process.Refresh();
             var cpuMs = (server.Process.TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            var databaseMs = databaseCpu?.Total() - databaseBefore;
             var fakeCycle = (ovh.Cpu - fakeBefore).TotalMilliseconds;
             var moduleRate = cycle.Checked / cycle.Elapsed.TotalSeconds;
             failed += cycle.Failed;
@@ -148,7 +152,8 @@ public static class RestockBench
             growths.Add((server.Process.WorkingSet64 - memoryBefore) / 1048576.0);
             progress.WriteLine($"[{database}] run {rep}/{settings.Repeat}: bare {ceilingRate:F0} checks/s ({ceiling.TotalMilliseconds:F0} ms), " +
                 $"module {moduleRate:F0} checks/s ({cycle.Elapsed.TotalMilliseconds:F0} ms, {cycle.Checked} checked, {cycle.Failed} failed, {cycle.Changes} changes), " +
-                $"ratio {moduleRate / ceilingRate:F2}, fake OVH CPU {fakeBare:F0} ms in the bare loop, {fakeCycle:F0} ms in the cycle, server CPU {cpuMs:F0} ms (bare loop CPU {ceilingCpu[^1]:F0} ms), server JIT {jitDuring}, " +
+                $"ratio {moduleRate / ceilingRate:F2}, fake OVH CPU {fakeBare:F0} ms in the bare loop, {fakeCycle:F0} ms in the cycle, server CPU {cpuMs:F0} ms " +
+                (databaseMs is { } db ? $"and PostgreSQL {db.TotalMilliseconds:F0} ms " : "") + $"(bare loop CPU {ceilingCpu[^1]:F0} ms), server JIT {jitDuring}, " +
                 $"working set {server.Process.WorkingSet64 / 1048576.0:F0} MB");
         }
         return new RestockSummary(database, urls.Count, Median(ceilings), Median(modules), Median(ratios), Median(cpu), Median(cpu) * 1000 / urls.Count,
