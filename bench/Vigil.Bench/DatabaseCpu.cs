@@ -45,14 +45,12 @@ public sealed class DatabaseCpu
             {
                 continue;
             }
-            if (pid == _postmaster && ReadStat(pid) is { } own)
+            ticks += ReadStat(pid) switch
             {
-                ticks += own.Ticks + own.ChildTicks;
-            }
-            else if (ReadStat(pid) is { } child && child.Parent == _postmaster)
-            {
-                ticks += child.Ticks;
-            }
+                { } own when pid == _postmaster => own.Ticks + own.ChildTicks,
+                { } child when child.Parent == _postmaster => child.Ticks,
+                _ => 0,
+            };
         }
         return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
     }

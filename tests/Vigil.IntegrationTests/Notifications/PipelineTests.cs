@@ -186,14 +186,22 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         message["disable_notification"]!.GetValue<bool>().ShouldBeTrue();
     }
 
+    /// <summary>A Telegram channel to <paramref name="chats"/> on the fake, subscribed to <c>ops.*</c> events of <paramref name="subject"/>; its id.</summary>
+    async Task<Guid> SubscribedTelegramAsync(TestUser user, string subject, string chats, int? cooldownSeconds = null)
+    {
+        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
+            new { name = "chats", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = chats } }, Ct));
+        var id = channel.GetProperty("id").GetGuid();
+        await NotificationsHost.SubscribeAsync(user, "ops.*", subject, [id], cooldownSeconds: cooldownSeconds, ct: Ct);
+        return id;
+    }
+
     [Fact]
     public async Task A_retry_goes_only_to_the_recipients_an_earlier_attempt_did_not_reach()
     {
         var user = await host.RegisterAsync(ct: Ct);
         var subject = Unique("chats-");
-        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
-            new { name = "chats", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42,-1001234567890,@vigil_channel" } }, Ct));
-        await NotificationsHost.SubscribeAsync(user, "ops.*", subject, [channel.GetProperty("id").GetGuid()], ct: Ct);
+        await SubscribedTelegramAsync(user, subject, "42,-1001234567890,@vigil_channel");
         // The first chat takes the message; the second is rate limited once.
         fakes.Telegram.Enqueue(new ScriptedResponse(200, "{\"ok\":true,\"result\":{\"message_id\":1}}"), FakeTelegram.TooManyRequests(2));
         var before = fakes.Telegram.Requests.Count;
@@ -212,16 +220,14 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     {
         var user = await host.RegisterAsync(ct: Ct);
         var subject = Unique("half-");
-        var channel = await CreatedAsync(await user.Client.PostAsJsonAsync("/api/v1/channels",
-            new { name = "half", type = "telegram", url = new Uri(fakes.Telegram.BaseAddress, "/bot" + fakes.Telegram.Token).ToString(), settings = new { chat_id = "42,-100999" } }, Ct));
-        await NotificationsHost.SubscribeAsync(user, "ops.*", subject, [channel.GetProperty("id").GetGuid()], cooldownSeconds: 600, ct: Ct);
+        var channel = await SubscribedTelegramAsync(user, subject, "42,-100999", cooldownSeconds: 600);
         var before = fakes.Telegram.Requests.Count;
 
         // Chat 42 gets it; the other does not exist, a permanent failure.
         await host.RaiseAsync(new AlertInput("ops.deploy", null, subject, Severity.Warning, "Deploy " + subject, "rolled out"), Ct);
         await host.FlushAsync(Ct);
         fakes.Telegram.Requests.Count.ShouldBe(before + 2);
-        var first = (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel.GetProperty("id").GetGuid()}", Ct)).GetProperty("items")[0];
+        var first = (await user.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?channel_id={channel}", Ct)).GetProperty("items")[0];
         first.GetProperty("status").GetString().ShouldBe("failed");
 
         // The same subject a minute later: chat 42 heard it already, so the cooldown holds it back as after a full send.

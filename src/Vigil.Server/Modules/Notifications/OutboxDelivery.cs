@@ -80,7 +80,7 @@ public sealed partial class OutboxDelivery(
             using var own = test ? new SemaphoreSlim(1) : null;
             var gate = own ?? _sendGate;
             var queue = new System.Collections.Concurrent.ConcurrentQueue<Send>(sends);
-            var workers = Math.Min(sends.Count, test ? 1 : Math.Max(1, _options.Concurrency));
+            var workers = Math.Min(sends.Count, test ? 1 : SendSlots(_options));
             await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
             {
                 await gate.WaitAsync(ct);
@@ -134,7 +134,10 @@ public sealed partial class OutboxDelivery(
     }
 
     /// <summary>Sends in flight at once across the dispatcher's overlapping passes.</summary>
-    readonly SemaphoreSlim _sendGate = new(Math.Max(1, options.Value.Concurrency));
+    readonly SemaphoreSlim _sendGate = new(SendSlots(options.Value));
+
+    /// <summary>How many sends the dispatcher has in flight at most.</summary>
+    static int SendSlots(NotificationsOptions o) => Math.Max(1, o.Concurrency);
 
     public void Dispose() => _sendGate.Dispose();
 

@@ -122,12 +122,14 @@ public sealed class SolapiDriver(NotifyHttp http, TimeProvider clock) : ChannelD
             return SendResult.Sent((int)response.StatusCode, answer, groupId);
         }
         var reasons = string.Join("; ", failed.Select(f => $"{f?["to"]}: {f?["statusCode"]} {f?["statusMessage"]}"));
+        if (failed.Count == recipients.Length)
+        {
+            return SendResult.Permanent("SOLAPI accepted no message: " + reasons, (int)response.StatusCode, answer);
+        }
         // A recipient not accepted is a failed delivery, even when others got it: recorded as failed (the channel shows
-        // it, its owner is told) and not retried, which would send the others a second copy.
-        return failed.Count < recipients.Length
-            ? SendResult.Permanent($"SOLAPI accepted {recipients.Length - failed.Count} of {recipients.Length}; not accepted for " + reasons, (int)response.StatusCode, answer)
-                with
-            { RemoteId = groupId, Delivered = [.. recipients.Except(failed.Select(f => f?["to"]?.ToString() ?? ""), StringComparer.Ordinal)] }
-            : SendResult.Permanent("SOLAPI accepted no message: " + reasons, (int)response.StatusCode, answer);
+        // it, its owner is told) and not retried, which would send the others a second copy. Who got it is kept: their
+        // cooldown starts as after a full send.
+        var partly = SendResult.Permanent($"SOLAPI accepted {recipients.Length - failed.Count} of {recipients.Length}; not accepted for " + reasons, (int)response.StatusCode, answer);
+        return partly with { RemoteId = groupId, Delivered = [.. recipients.Except(failed.Select(f => f?["to"]?.ToString() ?? ""), StringComparer.Ordinal)] };
     }
 }
