@@ -765,9 +765,17 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         }
     }
 
+    /// <summary>
+    /// Moves the shared clock (other tests leave it anywhere) to a minute past the next full hour, so the next hourly
+    /// digest is 59 minutes away: a flush moves the clock 11 s, and must not carry it across an hour by chance.
+    /// </summary>
+    void JustPastAnHour() =>
+        host.Clock.Advance(TimeSpan.FromHours(1) - TimeSpan.FromTicks(host.Clock.GetUtcNow().Ticks % TimeSpan.TicksPerHour) + TimeSpan.FromMinutes(1));
+
     [Fact]
     public async Task A_digest_collects_everything_into_one_message_at_the_next_hour()
     {
+        JustPastAnHour();
         var user = await host.RegisterAsync(ct: Ct);
         var path = Unique("digest-");
         await NotificationsHost.AddChannelAsync(user, new { name = "d", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
@@ -797,6 +805,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     [Fact]
     public async Task A_digest_is_labelled_as_a_digest_not_as_its_first_event()
     {
+        JustPastAnHour();
         var user = await host.RegisterAsync(ct: Ct);
         var path = Unique("digest-kind-");
         await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
