@@ -32,6 +32,15 @@ public sealed class AppriseUrlTests
         { null, "pover://userkey1234@apptoken5678", [], "pover://", ["userkey1234", "apptoken5678"] },
         { null, "gotifys://gotify.example/sub/AppToken123?priority=high", [], "gotifys://", ["AppToken123"] },
         { null, "mailtos://alice:mailpass1@example.com/bob@example.com?smtp=smtp.example.com", [], "mailtos://", ["mailpass1"] },
+        { null, "slack://T1ABCD/B2EFGH/abcdefghijklmnopqrstuvwx", [], "slack://", ["abcdefghijklmnopqrstuvwx"] },
+        { null, "ntfy://ntfy.example:8080/alerts", [], "ntfy://", [] },
+        { null, "gotify://gotify.example/AppToken123", [], "gotify://", ["AppToken123"] },
+        { null, "jsons://hooks.example/inbox", [], "jsons://", ["inbox"] },
+        { null, "tgram://123456789:AAHsecretToken/-1001234567890/-1009876543210", [], "tgram://", ["AAHsecretToken"] },
+        { null, "mailto://alice:mailpass1@example.com?to=bob@example.com&from=alerts@example.com", [], "mailto://", ["mailpass1"] },
+        { null, "ntfys://alice:ntfypass@ntfy.example/alerts?priority=high&tags=warning", [], "ntfys://", ["ntfypass"] },
+        { null, "pover://userkey1234@apptoken5678/phone?priority=high&sound=siren", [], "pover://", ["userkey1234", "apptoken5678"] },
+        { null, "mailtos://alice:mailpass1@mail.example.com:465?to=bob@example.com&name=Vigil", [], "mailtos://", ["mailpass1"] },
         { null, "https://prod-1.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=secretsig1",
             [], "workflows://", ["secretsig1"] },
         // Their Apprise form would change them: a native webhook is signed, json:// is not...
@@ -72,7 +81,35 @@ public sealed class AppriseUrlTests
         var filled = secrets.Aggregate(shown, (url, secret) => ReplaceFirst(url, "••••••", secret));
         // An Apprise URL says everything itself; a target URL goes back with the type and the (real) settings.
         var native = filled.StartsWith("http", StringComparison.Ordinal);
-        _codec.Interpret(native ? config.Type : null, filled, native ? settings : null).ShouldBeEquivalentTo(config);
+        var back = _codec.Interpret(native ? config.Type : null, filled, native ? settings : null);
+        (back.Type, back.Url).ShouldBe((config.Type, config.Url));
+        // The same settings, in whatever order the URL gave them.
+        back.Settings.OrderBy(s => s.Key, StringComparer.Ordinal).ShouldBe(config.Settings.OrderBy(s => s.Key, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("low", "-2")]
+    [InlineData("moderate", "-1")]
+    [InlineData("Normal", "0")]
+    [InlineData("high", "1")]
+    [InlineData("emergency", "2")]
+    [InlineData("-2", "-2")]
+    [InlineData("2", "2")]
+    public void Pushover_priority_is_its_number_or_its_apprise_name(string given, string stored)
+    {
+        _codec.Interpret(null, "pover://userkey1234@apptoken5678?priority=" + given, null).Settings["priority"].ShouldBe(stored);
+        _codec.Interpret(ChannelType.Pushover, "https://api.pushover.net", new Dictionary<string, string> { ["token"] = "t", ["user"] = "u", ["priority"] = given }).Settings["priority"].ShouldBe(stored);
+    }
+
+    [Theory]
+    [InlineData("urgent")]
+    [InlineData("3")]
+    [InlineData("")]
+    public void Another_pushover_priority_is_refused_naming_where_it_came_from(string given)
+    {
+        Should.Throw<ChannelConfigException>(() => _codec.Interpret(null, "pover://userkey1234@apptoken5678?priority=" + given, null)).Field.ShouldBe("url");
+        Should.Throw<ChannelConfigException>(() => _codec.Interpret(ChannelType.Pushover, "https://api.pushover.net",
+            new Dictionary<string, string> { ["token"] = "t", ["user"] = "u", ["priority"] = given })).Field.ShouldBe("settings.priority");
     }
 
     static string ReplaceFirst(string text, string mark, string value)

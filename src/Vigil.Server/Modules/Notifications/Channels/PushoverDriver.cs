@@ -7,7 +7,7 @@ namespace Vigil.Server.Modules.Notifications.Channels;
 /// <summary>
 /// Pushover: form POST to <c>{base}/1/messages.json</c> (base <c>https://api.pushover.net</c>, or a gateway's URL with
 /// its path) with the app <c>token</c>
-/// and the <c>user</c> key. Apprise form <c>pover://{user_key}@{app_token}[/{device}…]</c> with <c>?priority=</c>,
+/// and the <c>user</c> key. Apprise form <c>pover://{user_key}@{app_token}[/{device}…]</c> with <c>?priority=</c> (-2 to 2, or Apprise's low, moderate, normal, high, emergency),
 /// <c>?sound=</c>, <c>?url=</c>, <c>?url_title=</c>, <c>?retry=</c>, <c>?expire=</c>. A 429 means the app's monthly
 /// quota is spent: retried after the reset it reports.
 /// </summary>
@@ -67,9 +67,12 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
         {
             throw new ChannelConfigException("settings.token", "Pushover needs the application token and the user (or group) key.");
         }
-        if (merged.TryGetValue("priority", out var p) && !(int.TryParse(p, out var priority) && priority is >= -2 and <= 2))
+        if (merged.TryGetValue("priority", out var p))
         {
-            throw new ChannelConfigException("settings.priority", "Priority is -2 to 2.");
+            // Stored as Pushover's number, whether given as one or by Apprise's name for it.
+            merged["priority"] = Priority(p)?.ToString(CultureInfo.InvariantCulture)
+                ?? throw new ChannelConfigException(settings.ContainsKey("priority") ? "settings.priority" : "url",
+                    "Priority is -2 to 2, or low, moderate, normal, high, emergency.");
         }
         // Emergency priority's repeats: Pushover refuses a message asking more often than every 30 s or for over 3 hours.
         if (merged.TryGetValue("retry", out var r) && !(int.TryParse(r, out var retry) && retry >= 30))
@@ -91,6 +94,18 @@ public sealed class PushoverDriver(NotifyHttp http, TimeProvider clock) : Channe
     }
 
     public override string Mask(ChannelConfig config) => config.Url + " (user ••••••)";
+
+    /// <summary>Pushover's priority (-2 to 2) from its number or from Apprise's name for it; null when it is neither.</summary>
+    static int? Priority(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "low" => -2,
+        "moderate" => -1,
+        "normal" => 0,
+        "high" => 1,
+        "emergency" => 2,
+        var n when int.TryParse(n, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number is >= -2 and <= 2 => number,
+        _ => null,
+    };
 
     // The API base holds no secret (token and user key are settings).
     public override string MaskedTargetUrl(ChannelConfig config) => WithoutUserInfo(config.Url);
