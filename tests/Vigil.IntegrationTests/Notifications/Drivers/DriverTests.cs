@@ -464,6 +464,26 @@ public sealed class TelegramDriverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chat_may_name_its_own_forum_topic_as_apprise_writes_it()
+    {
+        var url = new Uri(_fake.BaseAddress, "/bot" + _fake.Token).ToString();
+        var config = _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = "-1001234567890:12,@vigil_channel,42:3", ["thread_id"] = "7" });
+        (await _driver.SendAsync(config, Message(), Ct)).Outcome.ShouldBe(DeliveryOutcome.Sent);
+        var sent = _fake.Messages.TakeLast(3).ToList();
+        sent.Select(m => m["chat_id"]!.ToJsonString()).ShouldBe(["-1001234567890", "\"@vigil_channel\"", "42"]);
+        // Its own topic, else the channel's.
+        sent.Select(m => (int)m["message_thread_id"]!).ShouldBe([12, 7, 3]);
+
+        var apprise = _driver.Parse("tgram://123456789:AAHfake_Token-x/-1001234567890:12/@vigil_channel", new Dictionary<string, string>());
+        apprise.Setting("chat_id").ShouldBe("-1001234567890:12,@vigil_channel");
+        _driver.Parse(AppriseOf(_driver, apprise), new Dictionary<string, string>()).ShouldBeEquivalentTo(apprise);
+        foreach (var bad in new[] { "-100123:0", "-100123:x", "-100123:", ":5" })
+        {
+            Should.Throw<ChannelConfigException>(() => _driver.Parse(url, new Dictionary<string, string> { ["chat_id"] = bad })).Field.ShouldBe("settings.chat_id");
+        }
+    }
+
+    [Fact]
     public void The_apprise_form_with_a_colon_in_the_token_parses_and_round_trips()
     {
         var config = _driver.Parse("tgram://123456789:AAHfake_Token-x/-1001234567890/@vigil_channel?silent=yes&topic=7", new Dictionary<string, string>());

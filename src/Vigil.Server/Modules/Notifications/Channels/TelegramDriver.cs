@@ -11,6 +11,7 @@ namespace Vigil.Server.Modules.Notifications.Channels;
 /// Markdown; <c>?format=text</c>: no markup). Url: the bot's API base
 /// (<c>https://api.telegram.org/bot{token}</c>) with setting <c>chat_id</c> (comma-separated for several); Apprise form
 /// <c>tgram://{bot_token}/{chat_id}[/{chat_id}…]</c> with <c>?silent=yes</c>, <c>?preview=yes</c>, <c>?topic=</c>/<c>?thread=</c>.
+/// A chat may name its own forum topic as Apprise writes it, <c>{chat_id}:{topic}</c>, which wins over <c>?topic=</c>.
 /// Honours 429 <c>parameters.retry_after</c>, resends as plain text when the HTML cannot be parsed, and follows a
 /// group's migration to a supergroup once.
 /// </summary>
@@ -81,12 +82,25 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         {
             throw new ChannelConfigException("settings.chat_id", "Name the chat: a numeric id (groups are negative) or @channelname.");
         }
-        if (ids.Split(',').Select(i => i.Trim()).FirstOrDefault(i => !(long.TryParse(i, out _) || (i.StartsWith('@') && i.Length > 1))) is { } bad)
+        if (ids.Split(',').Select(i => i.Trim()).FirstOrDefault(i => !IsChat(i)) is { } bad)
         {
-            throw new ChannelConfigException("settings.chat_id", $"'{bad}' is neither a numeric chat id nor @channelname.");
+            throw new ChannelConfigException("settings.chat_id", $"'{bad}' is neither a numeric chat id nor @channelname (either may end in :topic, a forum topic's number).");
         }
         return new ChannelConfig(Type, baseUrl, merged);
     }
+
+    /// <summary>A numeric chat id or @channelname, optionally with <c>:{topic}</c>, a forum topic's (positive) number.</summary>
+    static bool IsChat(string entry)
+    {
+        var (chat, topic) = Split(entry);
+        return (long.TryParse(chat, out _) || (chat.StartsWith('@') && chat.Length > 1)) && (topic is null || topic > 0);
+    }
+
+    /// <summary>A chat entry's chat and its own topic, if it names one (<c>-100123:7</c>); an unreadable topic is 0.</summary>
+    static (string Chat, int? Topic) Split(string entry) =>
+        entry.LastIndexOf(':') is var colon and > 0
+            ? (entry[..colon], int.TryParse(entry[(colon + 1)..], out var topic) ? topic : 0)
+            : (entry, null);
 
     public override string? ToAppriseUrl(ChannelConfig config)
     {
@@ -205,8 +219,9 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
     static string Html(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
         .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal);
 
-    async Task<SendResult> SendToChatAsync(ChannelConfig config, string chat, string text, string? parseMode, CancellationToken ct, bool migrated = false)
+    async Task<SendResult> SendToChatAsync(ChannelConfig config, string entry, string text, string? parseMode, CancellationToken ct, bool migrated = false)
     {
+        var (chat, topic) = Split(entry);
         var body = new JsonObject
         {
             ["chat_id"] = long.TryParse(chat, out var numeric) ? JsonValue.Create(numeric) : JsonValue.Create(chat),
@@ -218,9 +233,11 @@ public sealed partial class TelegramDriver(NotifyHttp http) : ChannelDriver
         {
             body["parse_mode"] = parseMode;
         }
-        if (config.Setting("thread_id") is { } thread && int.TryParse(thread, out var threadId))
+        // The chat's own topic, else the channel's.
+        topic ??= int.TryParse(config.Setting("thread_id"), out var threadId) ? threadId : null;
+        if (topic is { } thread)
         {
-            body["message_thread_id"] = threadId;
+            body["message_thread_id"] = thread;
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, config.Url.TrimEnd('/') + "/sendMessage") { Content = JsonContent.Create(body) };
         using var response = await http.Http.SendAsync(request, ct);
