@@ -41,6 +41,8 @@ public sealed class AppriseUrlTests
         { null, "ntfys://alice:ntfypass@ntfy.example/alerts?priority=high&tags=warning", [], "ntfys://", ["ntfypass"] },
         { null, "pover://userkey1234@apptoken5678/phone?priority=high&sound=siren", [], "pover://", ["userkey1234", "apptoken5678"] },
         { null, "mailtos://alice:mailpass1@mail.example.com:465?to=bob@example.com&name=Vigil", [], "mailtos://", ["mailpass1"] },
+        { null, "mailto://alice:mailpass1@gmail.com", [], "mailtos://", ["mailpass1"] },
+        { null, "mailtos://alice:mailpass1@yahoo.com/bob@example.com", [], "mailtos://", ["mailpass1"] },
         { null, "https://prod-1.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=secretsig1",
             [], "workflows://", ["secretsig1"] },
         // Their Apprise form would change them: a native webhook is signed, json:// is not...
@@ -85,6 +87,22 @@ public sealed class AppriseUrlTests
         (back.Type, back.Url).ShouldBe((config.Type, config.Url));
         // The same settings, in whatever order the URL gave them.
         back.Settings.OrderBy(s => s.Key, StringComparer.Ordinal).ShouldBe(config.Settings.OrderBy(s => s.Key, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("mailto://alice:pw@gmail.com", "smtp://smtp.gmail.com:587", "starttls", "alice@gmail.com")]
+    [InlineData("mailtos://alice:pw@GMAIL.com/bob@example.com", "smtp://smtp.gmail.com:587", "starttls", "alice@gmail.com")]
+    [InlineData("mailto://alice:pw@gmail.com:465", "smtp://smtp.gmail.com:465", "ssl", "alice@gmail.com")]
+    [InlineData("mailto://alice%40yahoo.com:pw@yahoo.com", "smtp://smtp.mail.yahoo.com:465", "ssl", "alice@yahoo.com")]
+    [InlineData("mailtos://alice:pw@fastmail.com?mode=starttls", "smtp://smtp.fastmail.com:587", "starttls", "alice@fastmail.com")]
+    [InlineData("mailtos://alice:pw@gmail.com?smtp=relay.example.com", "smtp://relay.example.com:587", "starttls", "alice")]
+    [InlineData("mailtos://alice:pw@example.com", "smtp://example.com:587", "starttls", "alice")]
+    public void A_mail_service_known_by_its_domain_is_reached_at_its_own_server(string typed, string server, string mode, string login)
+    {
+        var config = _codec.Interpret(null, typed, null);
+        config.Url.ShouldBe(server);
+        config.Settings["mode"].ShouldBe(mode);
+        config.Settings["user"].ShouldBe(login);
     }
 
     [Theory]

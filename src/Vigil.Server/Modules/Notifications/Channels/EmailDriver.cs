@@ -46,12 +46,20 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         }
         var query = QueryOf(uri);
         var host = uri.Host;
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? (int?)null : uri.Port;
         string mode;
         switch (scheme)
         {
             case "mailto" or "mailtos":
-                // Apprise: the domain is the server unless ?smtp= names one; recipients follow in the path.
-                host = query.GetValueOrDefault("smtp") ?? uri.Host;
+                // Apprise: the domain is the server unless ?smtp= names one, or it is a mail service whose server is
+                // known (mailto://alice:app-password@gmail.com); recipients follow in the path.
+                var service = query.ContainsKey("smtp") ? null : KnownServices.GetValueOrDefault(uri.Host.ToLowerInvariant());
+                host = query.GetValueOrDefault("smtp") ?? service?.Host ?? uri.Host;
+                if (service is not null && merged.TryGetValue("user", out var login) && !login.Contains('@', StringComparison.Ordinal))
+                {
+                    // These services sign in with the whole address.
+                    merged["user"] = $"{login}@{uri.Host}";
+                }
                 var recipients = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList();
                 if (query.TryGetValue("to", out var to))
                 {
@@ -65,7 +73,12 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
                 {
                     merged["to"] = self.Contains('@', StringComparison.Ordinal) ? self : $"{self}@{uri.Host}";
                 }
-                mode = query.GetValueOrDefault("mode") ?? (scheme == "mailtos" ? "starttls" : "insecure");
+                mode = query.GetValueOrDefault("mode")
+                    ?? (service is null ? (scheme == "mailtos" ? "starttls" : "insecure") : port switch { 465 => "ssl", 587 => "starttls", _ => service.Mode });
+                if (service is not null && mode == service.Mode)
+                {
+                    port ??= service.Port;
+                }
                 foreach (var key in new[] { "from", "cc", "bcc" })
                 {
                     if (query.TryGetValue(key, out var v))
@@ -97,7 +110,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
             throw new ChannelConfigException("settings.mode", "The mode is starttls, ssl or insecure.");
         }
         merged["mode"] = mode;
-        var port = uri.IsDefaultPort || uri.Port <= 0 ? mode switch { "ssl" => 465, "starttls" => 587, _ => 25 } : uri.Port;
+        port ??= mode switch { "ssl" => 465, "starttls" => 587, _ => 25 };
         foreach (var key in new[] { "to", "from" })
         {
             if (!merged.TryGetValue(key, out var value)
@@ -112,6 +125,33 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
         }
         return new ChannelConfig(Type, $"smtp://{host}:{port}", merged);
     }
+
+    /// <summary>A mail service's own SMTP server, for Apprise URLs that name only the service's domain.</summary>
+    sealed record KnownService(string Host, int Port, string Mode);
+
+    /// <summary>
+    /// The services Apprise knows by their domain, and a few more, at the servers, ports and TLS modes they publish; as
+    /// with Apprise, TLS whether the URL says mailto:// or mailtos://.
+    /// </summary>
+    static readonly Dictionary<string, KnownService> KnownServices = new(StringComparer.Ordinal)
+    {
+        ["gmail.com"] = new("smtp.gmail.com", 587, "starttls"),
+        ["googlemail.com"] = new("smtp.gmail.com", 587, "starttls"),
+        ["yahoo.com"] = new("smtp.mail.yahoo.com", 465, "ssl"),
+        ["hotmail.com"] = new("smtp-mail.outlook.com", 587, "starttls"),
+        ["live.com"] = new("smtp-mail.outlook.com", 587, "starttls"),
+        ["outlook.com"] = new("smtp-mail.outlook.com", 587, "starttls"),
+        ["fastmail.com"] = new("smtp.fastmail.com", 465, "ssl"),
+        ["fastmail.fm"] = new("smtp.fastmail.com", 465, "ssl"),
+        ["zoho.com"] = new("smtp.zoho.com", 465, "ssl"),
+        ["yandex.com"] = new("smtp.yandex.com", 465, "ssl"),
+        ["yandex.ru"] = new("smtp.yandex.ru", 465, "ssl"),
+        ["qq.com"] = new("smtp.qq.com", 465, "ssl"),
+        ["163.com"] = new("smtp.163.com", 465, "ssl"),
+        ["icloud.com"] = new("smtp.mail.me.com", 587, "starttls"),
+        ["me.com"] = new("smtp.mail.me.com", 587, "starttls"),
+        ["mac.com"] = new("smtp.mail.me.com", 587, "starttls"),
+    };
 
     public override string? ToAppriseUrl(ChannelConfig config)
     {
