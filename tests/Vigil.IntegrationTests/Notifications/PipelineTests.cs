@@ -765,17 +765,10 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         }
     }
 
-    /// <summary>
-    /// Moves the shared clock (other tests leave it anywhere) to a minute past the next full hour, so the next hourly
-    /// digest is 59 minutes away: a flush moves the clock 11 s, and must not carry it across an hour by chance.
-    /// </summary>
-    void JustPastAnHour() =>
-        host.Clock.Advance(TimeSpan.FromHours(1) - TimeSpan.FromTicks(host.Clock.GetUtcNow().Ticks % TimeSpan.TicksPerHour) + TimeSpan.FromMinutes(1));
-
     [Fact]
     public async Task A_digest_collects_everything_into_one_message_at_the_next_hour()
     {
-        JustPastAnHour();
+        host.ClearOfBoundary(TimeSpan.FromHours(1));
         var user = await host.RegisterAsync(ct: Ct);
         var path = Unique("digest-");
         await NotificationsHost.AddChannelAsync(user, new { name = "d", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
@@ -805,7 +798,7 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
     [Fact]
     public async Task A_digest_is_labelled_as_a_digest_not_as_its_first_event()
     {
-        JustPastAnHour();
+        host.ClearOfBoundary(TimeSpan.FromHours(1));
         var user = await host.RegisterAsync(ct: Ct);
         var path = Unique("digest-kind-");
         await NotificationsHost.AddChannelAsync(user, new { name = "w", url = new Uri(fakes.Webhook.BaseAddress, "/" + path).ToString() }, Ct);
@@ -965,12 +958,8 @@ public abstract class PipelineTests(NotificationsHost host, NotifyFakes fakes)
         await host.FlushAsync(Ct);
         Count(path).ShouldBe(2);
 
-        // A digest turned off sends what it collected. (The daily one goes at 08:00 in the user's zone, UTC here: a
-        // flush's 11 s must not reach it by chance.)
-        if (host.Clock.GetUtcNow().TimeOfDay is var time && time >= new TimeSpan(7, 59, 0) && time < new TimeSpan(8, 0, 0))
-        {
-            host.Clock.Advance(TimeSpan.FromMinutes(2));
-        }
+        // A digest turned off sends what it collected. (The daily one goes at 08:00 in the user's zone, UTC here.)
+        host.ClearOfBoundary(TimeSpan.FromDays(1), TimeSpan.FromHours(8));
         (await user.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { digest = "daily" }, Ct)).EnsureSuccessStatusCode();
         await host.RaiseAsync(new AlertInput("ops.disk", null, path + "-d", Severity.Warning, "Collected for the digest", "disk"), Ct);
         await host.FlushAsync(Ct);

@@ -53,7 +53,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
             case "mailto" or "mailtos":
                 // Apprise: the domain is the server unless ?smtp= names one, or it is a mail service whose server is
                 // known (mailto://alice:app-password@gmail.com); recipients follow in the path.
-                var service = query.ContainsKey("smtp") ? null : KnownServices.GetValueOrDefault(uri.Host.ToLowerInvariant());
+                var service = query.ContainsKey("smtp") ? null : KnownServices.GetValueOrDefault(uri.Host);
                 host = query.GetValueOrDefault("smtp") ?? service?.Host ?? uri.Host;
                 if (service is not null && merged.TryGetValue("user", out var login) && !login.Contains('@', StringComparison.Ordinal))
                 {
@@ -73,8 +73,13 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
                 {
                     merged["to"] = self.Contains('@', StringComparison.Ordinal) ? self : $"{self}@{uri.Host}";
                 }
-                mode = query.GetValueOrDefault("mode")
-                    ?? (service is null ? (scheme == "mailtos" ? "starttls" : "insecure") : port switch { 465 => "ssl", 587 => "starttls", _ => service.Mode });
+                mode = query.GetValueOrDefault("mode") ?? (service, port) switch
+                {
+                    (null, _) => scheme == "mailtos" ? "starttls" : "insecure",
+                    (_, 465) => "ssl",
+                    (_, 587) => "starttls",
+                    _ => service.Mode,
+                };
                 if (service is not null && mode == service.Mode)
                 {
                     port ??= service.Port;
@@ -133,7 +138,7 @@ public sealed class EmailDriver(UrlGuard guard) : ChannelDriver
     /// The services Apprise knows by their domain, and a few more, at the servers, ports and TLS modes they publish; as
     /// with Apprise, TLS whether the URL says mailto:// or mailtos://.
     /// </summary>
-    static readonly Dictionary<string, KnownService> KnownServices = new(StringComparer.Ordinal)
+    static readonly Dictionary<string, KnownService> KnownServices = new(StringComparer.OrdinalIgnoreCase)
     {
         ["gmail.com"] = new("smtp.gmail.com", 587, "starttls"),
         ["googlemail.com"] = new("smtp.gmail.com", 587, "starttls"),
