@@ -115,7 +115,7 @@ public sealed partial class OutboxDelivery(
             // A send that could outlast the lease would let another replica take the rows and send them again: hand
             // them back instead, due now.
             var at = clock.GetUtcNow().UtcDateTime;
-            settled.TryWrite(send.Rows.Min(r => r.LeaseUntil ?? DateTime.MaxValue) - at < NeededLease
+            settled.TryWrite(LeaseEnd(send.Rows) - at < NeededLease
                 ? new Released(send.Rows, at)
                 : await SendAsync(send, ct));
         }
@@ -125,6 +125,20 @@ public sealed partial class OutboxDelivery(
             // when the lease expires, and say so.
             LogGroupFailed(logger, send.Channel.Id, e);
         }
+    }
+
+    /// <summary>When the first of the rows' leases ends.</summary>
+    static DateTime LeaseEnd(List<OutboxMessage> rows)
+    {
+        var end = DateTime.MaxValue;
+        foreach (var row in rows)
+        {
+            if (row.LeaseUntil is { } until && until < end)
+            {
+                end = until;
+            }
+        }
+        return end;
     }
 
     sealed class WriteStats
@@ -529,7 +543,9 @@ public sealed partial class OutboxDelivery(
         // change tracker, in the order the outcomes arrived, so a channel's health follows its latest attempt.
         var attempted = chunk.OfType<Attempted>().ToList();
         var eventful = attempted.Where(a => !IsPlainSuccess(a)).Select(a => a.ChannelId).ToHashSet();
-        var plain = attempted.Where(a => IsPlainSuccess(a) && !eventful.Contains(a.ChannelId)).ToHashSet();
+        // By reference: an outcome is one send's, and a record's own equality would hash every member (texts included)
+        // at each look-up.
+        var plain = attempted.Where(a => IsPlainSuccess(a) && !eventful.Contains(a.ChannelId)).ToHashSet<Attempted>(ReferenceEqualityComparer.Instance);
         if (plain.Count > 0)
         {
             var provider = scope.ServiceProvider.GetRequiredService<DatabaseUrl>().Provider;
