@@ -116,7 +116,7 @@ public sealed class AppriseUrlTests
     public void Pushover_priority_is_its_number_or_its_apprise_name(string given, string stored)
     {
         _codec.Interpret(null, "pover://userkey1234@apptoken5678?priority=" + given, null).Settings["priority"].ShouldBe(stored);
-        _codec.Interpret(ChannelType.Pushover, "https://api.pushover.net", new Dictionary<string, string> { ["token"] = "t", ["user"] = "u", ["priority"] = given }).Settings["priority"].ShouldBe(stored);
+        PushoverForm(given).Settings["priority"].ShouldBe(stored);
     }
 
     [Theory]
@@ -126,9 +126,12 @@ public sealed class AppriseUrlTests
     public void Another_pushover_priority_is_refused_naming_where_it_came_from(string given)
     {
         Should.Throw<ChannelConfigException>(() => _codec.Interpret(null, "pover://userkey1234@apptoken5678?priority=" + given, null)).Field.ShouldBe("url");
-        Should.Throw<ChannelConfigException>(() => _codec.Interpret(ChannelType.Pushover, "https://api.pushover.net",
-            new Dictionary<string, string> { ["token"] = "t", ["user"] = "u", ["priority"] = given })).Field.ShouldBe("settings.priority");
+        Should.Throw<ChannelConfigException>(() => PushoverForm(given)).Field.ShouldBe("settings.priority");
     }
+
+    /// <summary>A Pushover channel entered as a form, with <paramref name="priority"/> among its settings.</summary>
+    ChannelConfig PushoverForm(string priority) =>
+        _codec.Interpret(ChannelType.Pushover, "https://api.pushover.net", new Dictionary<string, string> { ["token"] = "t", ["user"] = "u", ["priority"] = priority });
 
     static string ReplaceFirst(string text, string mark, string value)
     {
